@@ -257,12 +257,6 @@ static bool shape_ok(const api_type *t, const xv *v, int depth)
 	return false;
 }
 
-static bool is_json_kind(const api_type *t)
-{
-	return t->kind == AT_SET || t->kind == AT_MAP || t->kind == AT_OPTION ||
-	       t->kind == AT_RECORD || t->kind == AT_VOID;
-}
-
 /*
  * Binds v as the column value of field f at parameter idx. v NULL binds
  * NULL (reads back as the default). FIELD_TYPE_ERROR when v does not

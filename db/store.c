@@ -593,7 +593,8 @@ static int ensure_schema(store *s, sqlite3 *db, char **errmsg)
  * _gen of the rows that change). Runs inside the caller's write txn with
  * generation g; *changes counts affected rows.
  */
-xerr *st_reset_nonpersistent(store *s, conn *c, int64_t g, int64_t *changes)
+xerr *st_reset_nonpersistent(store *s, conn *c, int64_t g, bool classes_too,
+			     int64_t *changes)
 {
 	*changes = 0;
 	for (int i = 0; i < s->sc.nclasses; i++) {
@@ -601,6 +602,8 @@ xerr *st_reset_nonpersistent(store *s, conn *c, int64_t g, int64_t *changes)
 		if (!ci->table)
 			continue;
 		if (!ci->c->persist) {
+			if (!classes_too)
+				continue;
 			char *sql;
 			if (ci->c->gen_events) {
 				sql = hx_asprintf("INSERT INTO _tombstone(class,ref,gen,cgen)"
@@ -794,7 +797,7 @@ static int setup_db(store *s, char **errmsg)
 	if (!e)
 		e = st_meta_set_int(c, "tomb_horizon", horizon);
 	if (!e)
-		e = st_reset_nonpersistent(s, c, gen + 1, &changes);
+		e = st_reset_nonpersistent(s, c, gen + 1, true, &changes);
 	if (!e && changes > 0)
 		gen++;
 	if (!e)

@@ -136,8 +136,10 @@ xerr *st_meta_set_int(conn *c, const char *key, int64_t v);
 int st_meta_get_text(conn *c, const char *key, char **out);
 conn *st_conn_get(store *s, xerr **err);
 void st_conn_put(store *s, conn *c);
-/* Resets non-persistent state inside the current write txn (gen G). */
-xerr *st_reset_nonpersistent(store *s, conn *c, int64_t g, int64_t *changes);
+/* Resets non-persistent state inside the current write txn (gen g):
+ * fields always, rows of non-persistent classes when classes_too. */
+xerr *st_reset_nonpersistent(store *s, conn *c, int64_t g, bool classes_too,
+			     int64_t *changes);
 
 /* records.c */
 xerr *rec_bind(sqlite3_stmt *st, int idx, const api_class *c, const api_field *f, const xv *v);

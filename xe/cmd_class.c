@@ -746,7 +746,7 @@ out:
 
 int xe_cmd_class(xe_ctx *x, const char *cmd, const xe_cmd_def *def)
 {
-	const xe_class_def *cd = xe_find_class(def->cli_class);
+	const xe_class_def *cd = xe_class_lookup(def->cli_class);
 	if (!cd)
 		return xe_finish(xe_fail("no record table for class '%s'", def->cli_class));
 	const char *op = cmd + strlen(cd->cli) + 1;

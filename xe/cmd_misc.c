@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "strbuf.h"
 #include "util.h"
@@ -219,7 +220,7 @@ static int event_wait(xe_ctx *x, const char *cmd, const xe_cmd_def *def)
 	const char *clsname = req(x, "class", &e);
 	if (e)
 		return xe_finish(e);
-	const xe_class_def *cd = xe_find_class(clsname);
+	const xe_class_def *cd = xe_class_lookup(clsname);
 	if (!cd)
 		return xe_finish(xe_fail("Unknown class '%s'", clsname));
 

@@ -60,10 +60,14 @@ static void put_scalar(xe_ctx *x, const xe_field_def *fd, const xv *v, strbuf *s
 	case XV_NIL:
 		break;
 	case XV_STRING:
-		if (holds_refs(fd, v->u.str.s))
+		if (holds_refs(fd, v->u.str.s)) {
 			put_ref(x, fd, v->u.str.s, sb);
-		else
+		} else if (fd->lower) {
+			for (size_t i = 0; i < v->u.str.len; i++)
+				sb_putc(sb, (char)tolower((unsigned char)v->u.str.s[i]));
+		} else {
 			sb_putn(sb, v->u.str.s, v->u.str.len);
+		}
 		break;
 	case XV_INT:
 		sb_printf(sb, "%" PRId64, v->u.i);

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The xe command and record tables as xe's code consumes them. The data
- * comes from the generated tables (schemas/gen/genxe.py -> xe_gen.c);
- * schema.c is the thin adapter from that generated form to this one, so
- * that the rest of xe/ does not depend on the generator's layout.
+ * comes from the generated tables: the CLI side from schemas/gen/genxe.py
+ * (xe_gen.h) and the API types from schemas/gen/genapi.py (meta.h).
+ * schema.c is the thin adapter that joins the two, so that the rest of
+ * xe/ does not depend on either generator's layout.
  */
 #ifndef HALYARD_XE_SCHEMA_H
 #define HALYARD_XE_SCHEMA_H
@@ -11,14 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef enum xe_access {
-	XE_RO = 0, /* "( RO)" */
-	XE_RW,     /* "( RW)" */
-	XE_MRO,    /* "(MRO)" map, read-only */
-	XE_MRW,    /* "(MRW)" map, add/remove */
-	XE_SRO,    /* "(SRO)" set, read-only */
-	XE_SRW,    /* "(SRW)" set, add/remove */
-} xe_access;
+#include "xe_gen.h" /* xe_access, XE_CMD_* flags, the raw tables */
 
 /* How a field's value is shown. */
 typedef enum xe_show {
@@ -32,6 +26,7 @@ typedef struct xe_field_def {
 	bool expensive;        /* "<expensive field>" in lists */
 	bool deprecated;       /* " [DEPRECATED]" after the access marker */
 	bool hidden;           /* never in -list/-param-list unless asked */
+	bool lower;            /* enum xe prints in lower case (power-state) */
 	/*
 	 * The API field (wire name) holding the value, on this class's record
 	 * or, when via is set, on the record that the ref field `via` points
@@ -67,14 +62,6 @@ typedef struct xe_class_def {
 	size_t nfields;
 } xe_class_def;
 
-enum {
-	XE_CMD_STANDARD = 1u << 0,
-	XE_CMD_HIDDEN = 1u << 1,
-	XE_CMD_GENERATED = 1u << 2,
-	XE_CMD_CLIENT_FILE_IO = 1u << 3,
-	XE_CMD_DEPRECATED = 1u << 4,
-};
-
 typedef struct xe_cmd_def {
 	const char *name;
 	const char *const *required;
@@ -87,8 +74,8 @@ typedef struct xe_cmd_def {
 } xe_cmd_def;
 
 /* Lookups over the generated tables; NULL when absent. */
-const xe_cmd_def *xe_find_cmd(const char *name);
-const xe_class_def *xe_find_class(const char *cli);
+const xe_cmd_def *xe_cmd_lookup(const char *name);
+const xe_class_def *xe_class_lookup(const char *cli);
 const xe_field_def *xe_find_field(const xe_class_def *cd, const char *name);
 /* Iteration over all commands (sorted by name). */
 size_t xe_ncmds(void);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "schema.h"
+#include "strbuf.h"
 #include "value.h"
 
 /* ---- Parameters (argument parsing: args.c) ---------------------------- */
@@ -162,7 +163,7 @@ char *xe_format_field(xe_ctx *x, const xe_class_def *cd, const xe_field_def *fd,
 /* The raw value of fd (NULL when derived/unavailable). Borrowed. */
 const xv *xe_field_value(xe_ctx *x, const xe_field_def *fd, const xv *rec);
 /* Formats one value as xe does (refs as uuids when known). */
-void xe_format_value(xe_ctx *x, const xe_field_def *fd, const xv *v, struct strbuf *sb);
+void xe_format_value(xe_ctx *x, const xe_field_def *fd, const xv *v, strbuf *sb);
 /* Loads the classes the listed fields refer to into the ref cache. */
 xerr *xe_prefetch_refs(xe_ctx *x, const xe_class_def *cd, const xe_field_def *const *fds,
 		       size_t n);

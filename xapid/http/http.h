@@ -44,6 +44,8 @@ typedef struct http_config {
 	void *app;               /* passed to every handler */
 	bool ephemeral_port;     /* with port 0: listen on a port the kernel picks
 				    (tests; read it back with http_port()) */
+	const http_route *stream_routes; /* routed like routes (one table), but */
+	size_t nstream_routes;           /* streamed: see http_recv_body() */
 } http_config;
 
 /* Starts listening; returns 0 or negative errno with *errmsg (heap). */
@@ -79,5 +81,45 @@ const char *http_peer_addr(const http_req *r); /* "127.0.0.1", "unix" … */
  */
 void http_respond(http_req *r, int status, const char *content_type, char *body, size_t len,
 		  const char *const *extra_headers);
+
+/*
+ * Streaming (bounded memory), for uploads and downloads of any size.
+ *
+ * Upload: on a route from cfg->stream_routes the handler runs as soon as
+ * the headers are complete, before any body byte. To read the body it
+ * calls http_recv_body() before returning; fn then gets each chunk as it
+ * arrives (on the listener's thread: fn must not block for long), then
+ * one call with data NULL, len 0 at the end. fn returns 0 to go on, or a
+ * negative value to discard the rest. max_body still applies (SIZE_MAX for
+ * none); a chunked body beyond it is cut, fn sees the end, and the client
+ * gets 413 whatever the handler answers. The handler answers with
+ * http_respond() or http_respond_stream() at any time, exactly once; the
+ * answer goes out once the body is in. A handler that answers without
+ * calling http_recv_body() refuses the body: the answer goes out at once
+ * and the connection is closed after it.
+ */
+typedef int (*http_body_fn)(void *cls, const char *data, size_t len);
+void http_recv_body(http_req *r, http_body_fn fn, void *cls);
+/*
+ * In the end call: true if the body was cut short (the client went away,
+ * or it passed max_body) rather than complete. After a client went away
+ * the handler's answer is dropped, but it must still answer.
+ */
+bool http_body_cut(const http_req *r);
+
+/*
+ * Download: answers with a body produced by read(cls, pos, buf, max),
+ * which fills buf with up to max bytes at offset pos and returns the count
+ * (> 0), 0 at the end, or -1 on error (the connection is then closed). It
+ * runs on the listener's thread and may block briefly. size is the total
+ * length (Content-Length) or HTTP_SIZE_UNKNOWN (chunked on HTTP/1.1).
+ * free_fn(cls), if not NULL, runs once the response is done with (also
+ * when it is never sent). Otherwise as http_respond().
+ */
+#define HTTP_SIZE_UNKNOWN UINT64_MAX
+typedef ssize_t (*http_read_fn)(void *cls, uint64_t pos, char *buf, size_t max);
+void http_respond_stream(http_req *r, int status, const char *content_type, uint64_t size,
+			 http_read_fn read, void (*free_fn)(void *cls), void *cls,
+			 const char *const *extra_headers);
 
 #endif

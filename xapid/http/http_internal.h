@@ -29,6 +29,7 @@ char *hh_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 enum hh_phase {
 	HH_RECEIVING, /* headers seen, body arriving */
 	HH_HANDLER,   /* the handler is running in the MHD thread */
+	HH_STREAMING, /* stream route: handler returned, body arriving */
 	HH_SUSPENDED, /* the handler returned without answering */
 	HH_RESUMING,  /* resumed (answered, or aborted by http_stop) */
 	HH_DONE,      /* a response was queued or the request was refused */
@@ -38,6 +39,12 @@ struct hh_kv {
 	enum MHD_ValueKind kind;
 	const char *key;
 	const char *value; /* "" for a bare "?flag" */
+};
+
+/* A route as stored: a copy of the caller's, plus how its body is taken. */
+struct hh_route {
+	http_route r;
+	bool stream; /* from cfg->stream_routes */
 };
 
 /* One listener: the MHD daemon and what its callbacks need. */
@@ -52,7 +59,7 @@ struct http_server {
 	struct hh_listener unx;
 	char *unix_path; /* unlinked by http_stop */
 	uint16_t port;
-	http_route *routes; /* deep copy */
+	struct hh_route *routes; /* deep copy of routes + stream_routes */
 	size_t nroutes;
 	void *app;
 
@@ -73,7 +80,7 @@ struct http_req {
 	pthread_mutex_t mu;
 	enum hh_phase phase;
 	struct MHD_Connection *conn;
-	const http_route *route;
+	const struct hh_route *route;
 	struct http_server *srv; /* only while on the suspended list */
 	struct http_req *susp_prev, *susp_next;
 
@@ -90,6 +97,11 @@ struct http_req {
 	char *body;
 	size_t body_len, body_cap;
 	bool too_large;
+	/* Stream routes: the body goes to body_fn instead (body_len counts). */
+	http_body_fn body_fn;
+	void *body_cls;
+	bool body_failed;
+	bool body_cut;
 
 	/* The stored response (set by http_respond, queued by the MHD thread). */
 	struct MHD_Response *resp;
@@ -98,11 +110,13 @@ struct http_req {
 
 /* request.c */
 http_req *hh_req_new(struct hh_listener *l, struct MHD_Connection *c, const char *method,
-		     const char *url, const http_route *route);
+		     const char *url, const struct hh_route *route);
 void hh_req_unref(http_req *r);
 bool hh_body_append(http_req *r, const char *data, size_t len);
 struct MHD_Response *hh_make_response(int status, const char *content_type, char *body,
 				      size_t len, const char *const *extra_headers);
+void hh_stream_chunk(http_req *r, const char *data, size_t len);
+void hh_stream_end(http_req *r);
 struct MHD_Response *hh_text_response(int status, const char *text);
 
 /* listen.c */

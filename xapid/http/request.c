@@ -126,7 +126,7 @@ static uid_t peer_uid(struct MHD_Connection *c)
  * two references (connection + application). url is MHD's decoded path.
  */
 http_req *hh_req_new(struct hh_listener *l, struct MHD_Connection *c, const char *method,
-		     const char *url, const http_route *route)
+		     const char *url, const struct hh_route *route)
 {
 	http_req *r = hh_calloc(1, sizeof(*r));
 	atomic_init(&r->refs, 2);
@@ -180,7 +180,7 @@ void hh_req_unref(http_req *r)
  */
 bool hh_body_append(http_req *r, const char *data, size_t len)
 {
-	size_t max = r->route->max_body;
+	size_t max = r->route->r.max_body;
 	if (r->too_large)
 		return false;
 	if (len > max - r->body_len) {
@@ -205,6 +205,20 @@ bool hh_body_append(http_req *r, const char *data, size_t len)
 	return true;
 }
 
+/* Adds Content-Type (verbatim) and the extra headers; false if MHD refuses one. */
+static bool add_headers(struct MHD_Response *resp, const char *content_type,
+			const char *const *extra_headers)
+{
+	if (content_type &&
+	    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) != MHD_YES)
+		return false;
+	for (size_t i = 0; extra_headers && extra_headers[i] && extra_headers[i + 1]; i += 2)
+		if (MHD_add_response_header(resp, extra_headers[i], extra_headers[i + 1]) !=
+		    MHD_YES)
+			return false;
+	return true;
+}
+
 /*
  * Builds an MHD response; takes body (malloc'd). Content-Type is set
  * verbatim; MHD adds Content-Length. Returns NULL if MHD refuses a header.
@@ -222,18 +236,11 @@ struct MHD_Response *hh_make_response(int status, const char *content_type, char
 		free(body);
 		return NULL;
 	}
-	if (content_type &&
-	    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) != MHD_YES)
-		goto err_destroy;
-	for (size_t i = 0; extra_headers && extra_headers[i] && extra_headers[i + 1]; i += 2)
-		if (MHD_add_response_header(resp, extra_headers[i], extra_headers[i + 1]) !=
-		    MHD_YES)
-			goto err_destroy;
+	if (!add_headers(resp, content_type, extra_headers)) {
+		MHD_destroy_response(resp);
+		return NULL;
+	}
 	return resp;
-
-err_destroy:
-	MHD_destroy_response(resp);
-	return NULL;
 }
 
 /* A short text/plain response (404, 413, 503 …). */
@@ -243,23 +250,24 @@ struct MHD_Response *hh_text_response(int status, const char *text)
 	return hh_make_response(status, "text/plain", body, strlen(body), NULL);
 }
 
-void http_respond(http_req *r, int status, const char *content_type, char *body, size_t len,
-		  const char *const *extra_headers)
+/*
+ * Stores the answer to r (resp NULL: MHD refused it, answer 500) and
+ * releases the application's reference. See the phases in http_internal.h.
+ */
+static void store_response(http_req *r, int status, struct MHD_Response *resp)
 {
-	struct MHD_Response *resp = hh_make_response(status, content_type, body, len,
-						     extra_headers);
-	if (!resp) {
-		/* A header MHD refused (e.g. a bad name): answer 500 rather than hang. */
+	if (!resp || status < 100 || status > 999) {
+		if (resp)
+			MHD_destroy_response(resp);
 		status = 500;
 		resp = hh_text_response(500, "Internal Server Error");
 	}
-	if (status < 100 || status > 999)
-		status = 500;
 
 	pthread_mutex_lock(&r->mu);
 	switch (r->phase) {
 	case HH_HANDLER:
-		/* Answered before the handler returned: the MHD thread queues it. */
+	case HH_STREAMING:
+		/* The MHD thread queues it when the handler returns / the body is in. */
 		r->resp = resp;
 		r->status = (unsigned)status;
 		break;
@@ -275,12 +283,95 @@ void http_respond(http_req *r, int status, const char *content_type, char *body,
 		MHD_resume_connection(r->conn);
 		break;
 	default:
-		/* Aborted by http_stop, or answered twice: drop the answer. */
+		/* Refused (413), aborted by http_stop, or answered twice: drop it. */
 		MHD_destroy_response(resp);
 		break;
 	}
 	pthread_mutex_unlock(&r->mu);
 	hh_req_unref(r);
+}
+
+void http_respond(http_req *r, int status, const char *content_type, char *body, size_t len,
+		  const char *const *extra_headers)
+{
+	store_response(r, status, hh_make_response(status, content_type, body, len,
+						   extra_headers));
+}
+
+/* Adapts http_read_fn to MHD's content reader. */
+struct stream_src {
+	http_read_fn read;
+	void (*free_fn)(void *cls);
+	void *cls;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream_src *src = cls;
+	ssize_t n = src->read(src->cls, pos, buf, max);
+	if (n > 0)
+		return n;
+	return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream_src *src = cls;
+	if (src->free_fn)
+		src->free_fn(src->cls);
+	free(src);
+}
+
+void http_respond_stream(http_req *r, int status, const char *content_type, uint64_t size,
+			 http_read_fn read, void (*free_fn)(void *cls), void *cls,
+			 const char *const *extra_headers)
+{
+	struct stream_src *src = hh_malloc(sizeof(*src));
+	*src = (struct stream_src){ read, free_fn, cls };
+	struct MHD_Response *resp = MHD_create_response_from_callback(
+		size == HTTP_SIZE_UNKNOWN ? MHD_SIZE_UNKNOWN : size, 64 * 1024, stream_read, src,
+		stream_free);
+	if (!resp)
+		stream_free(src);
+	else if (!add_headers(resp, content_type, extra_headers)) {
+		MHD_destroy_response(resp);
+		resp = NULL;
+	}
+	store_response(r, status, resp);
+}
+
+void http_recv_body(http_req *r, http_body_fn fn, void *cls)
+{
+	r->body_fn = fn;
+	r->body_cls = cls;
+}
+
+bool http_body_cut(const http_req *r)
+{
+	return r->body_cut;
+}
+
+/* A chunk of a stream route's body: counted against max_body, then to fn. */
+void hh_stream_chunk(http_req *r, const char *data, size_t len)
+{
+	if (r->too_large)
+		return;
+	if (len > r->route->r.max_body - r->body_len) {
+		r->too_large = true;
+		r->body_cut = true;
+		return;
+	}
+	r->body_len += len;
+	if (r->body_fn && !r->body_failed && r->body_fn(r->body_cls, data, len) < 0)
+		r->body_failed = true;
+}
+
+/* The end of a stream route's body (also after a cut or a failure). */
+void hh_stream_end(http_req *r)
+{
+	if (r->body_fn && !r->body_failed)
+		r->body_fn(r->body_cls, NULL, 0);
+	r->body_fn = NULL;
 }
 
 const char *http_method(const http_req *r)
@@ -325,7 +416,7 @@ const char *http_cookie(const http_req *r, const char *name)
 const char *http_body(const http_req *r, size_t *len)
 {
 	if (len)
-		*len = r->body_len;
+		*len = r->body ? r->body_len : 0; /* stream routes keep no body */
 	return r->body ? r->body : "";
 }
 

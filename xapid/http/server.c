@@ -30,14 +30,16 @@
  * whose method matches ("*" matches any); on equal prefixes an exact
  * method beats "*". NULL when nothing matches.
  */
-static const http_route *find_route(const http_server *s, const char *method, const char *path)
+static const struct hh_route *find_route(const http_server *s, const char *method,
+					 const char *path)
 {
-	const http_route *best = NULL;
+	const struct hh_route *best = NULL;
 	size_t best_len = 0;
 	bool best_exact = false;
 
 	for (size_t i = 0; i < s->nroutes; i++) {
-		const http_route *rt = &s->routes[i];
+		const struct hh_route *route = &s->routes[i];
+		const http_route *rt = &route->r;
 		bool exact = strcmp(rt->method, method) == 0;
 		if (!exact && strcmp(rt->method, "*") != 0)
 			continue;
@@ -45,7 +47,7 @@ static const http_route *find_route(const http_server *s, const char *method, co
 		if (strncmp(path, rt->prefix, n) != 0)
 			continue;
 		if (!best || n > best_len || (n == best_len && exact && !best_exact)) {
-			best = rt;
+			best = route;
 			best_len = n;
 			best_exact = exact;
 		}
@@ -126,18 +128,14 @@ static enum MHD_Result refuse(http_server *s, http_req *r, unsigned status, cons
 	return queue_text(s, r->conn, status, text);
 }
 
-/* Step 3: runs the handler, then queues its answer or suspends. */
-static enum MHD_Result dispatch(http_server *s, http_req *r)
+/*
+ * Queues the stored answer, or suspends the connection until http_respond
+ * (or answers 503 if http_stop has begun). Called once the body is in.
+ */
+static enum MHD_Result answer_or_suspend(http_server *s, http_req *r)
 {
 	struct MHD_Response *resp;
 	unsigned status;
-
-	pthread_mutex_lock(&r->mu);
-	r->phase = HH_HANDLER;
-	pthread_mutex_unlock(&r->mu);
-
-	r->route->handler(s->app, r);
-	/* r is still alive: the connection's reference is ours. */
 
 	pthread_mutex_lock(&r->mu);
 	if (r->resp) {
@@ -162,6 +160,55 @@ static enum MHD_Result dispatch(http_server *s, http_req *r)
 	r->phase = HH_SUSPENDED;
 	pthread_mutex_unlock(&r->mu);
 	return MHD_YES;
+}
+
+/* Runs the route's handler (r is kept alive by the connection's ref). */
+static void run_handler(http_server *s, http_req *r)
+{
+	pthread_mutex_lock(&r->mu);
+	r->phase = HH_HANDLER;
+	pthread_mutex_unlock(&r->mu);
+	r->route->r.handler(s->app, r);
+}
+
+/*
+ * Stream route, headers complete: the handler runs now. If it answered
+ * without asking for the body, the answer goes out at once (MHD then drops
+ * the body and closes); otherwise the body streams to its callback.
+ */
+static enum MHD_Result stream_start(http_server *s, http_req *r)
+{
+	run_handler(s, r);
+	pthread_mutex_lock(&r->mu);
+	if (r->resp && !r->body_fn) {
+		struct MHD_Response *resp = r->resp;
+		unsigned status = r->status;
+		r->resp = NULL;
+		r->phase = HH_DONE;
+		pthread_mutex_unlock(&r->mu);
+		return queue(s, r->conn, status, resp);
+	}
+	r->phase = HH_STREAMING;
+	pthread_mutex_unlock(&r->mu);
+	return MHD_YES;
+}
+
+/* Stream route, body complete: 413 if it was cut, else answer or wait. */
+static enum MHD_Result stream_end(http_server *s, http_req *r)
+{
+	hh_stream_end(r);
+	if (r->too_large) {
+		/* The handler's answer, now or later, is dropped (phase DONE). */
+		pthread_mutex_lock(&r->mu);
+		if (r->resp) {
+			MHD_destroy_response(r->resp);
+			r->resp = NULL;
+		}
+		r->phase = HH_DONE;
+		pthread_mutex_unlock(&r->mu);
+		return queue_text(s, r->conn, 413, "Payload Too Large");
+	}
+	return answer_or_suspend(s, r);
 }
 
 /* Step 4: the connection was resumed by http_respond or http_stop. */
@@ -193,17 +240,23 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
 	enum hh_phase phase;
 
 	if (!r) {
-		const http_route *route = find_route(s, method, url);
+		const struct hh_route *route = find_route(s, method, url);
 		if (!route)
 			return queue_text(s, c, 404, "Not Found");
-		if (length_exceeds(c, route->max_body))
+		if (length_exceeds(c, route->r.max_body))
 			return queue_text(s, c, 413, "Payload Too Large");
-		*req_cls = hh_req_new(l, c, method, url, route);
+		r = hh_req_new(l, c, method, url, route);
+		*req_cls = r;
+		if (route->stream)
+			return stream_start(s, r);
 		return MHD_YES;
 	}
 
 	if (*upload_data_size) {
-		hh_body_append(r, upload_data, *upload_data_size);
+		if (r->route->stream)
+			hh_stream_chunk(r, upload_data, *upload_data_size);
+		else
+			hh_body_append(r, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
@@ -215,7 +268,10 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
 	case HH_RECEIVING:
 		if (r->too_large)
 			return refuse(s, r, 413, "Payload Too Large");
-		return dispatch(s, r);
+		run_handler(s, r);
+		return answer_or_suspend(s, r);
+	case HH_STREAMING:
+		return stream_end(s, r);
 	case HH_RESUMING:
 		return resumed(s, r);
 	default:
@@ -233,6 +289,16 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	*req_cls = NULL;
 	susp_unlink(r);
 	pthread_mutex_lock(&r->mu);
+	bool mid_stream = r->phase == HH_STREAMING;
+	pthread_mutex_unlock(&r->mu);
+	if (mid_stream) {
+		/* The body stopped short: tell the handler (it may answer, dropped). */
+		r->body_cut = true;
+		hh_stream_end(r);
+	}
+	pthread_mutex_lock(&r->mu);
+	if (mid_stream)
+		r->phase = HH_DONE;
 	bool app_never_had_it = r->phase == HH_RECEIVING;
 	if (app_never_had_it)
 		r->phase = HH_DONE;
@@ -242,22 +308,30 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	hh_req_unref(r);
 }
 
-static http_route *copy_routes(const http_route *routes, size_t n)
+/* Validates and copies one route table into out (strings duplicated). */
+static int copy_routes(const http_route *routes, size_t n, bool stream, struct hh_route *out,
+		       char **errmsg)
 {
-	http_route *copy = hh_calloc(n, sizeof(*copy));
 	for (size_t i = 0; i < n; i++) {
-		copy[i] = routes[i];
-		copy[i].method = hh_strdup(routes[i].method);
-		copy[i].prefix = hh_strdup(routes[i].prefix);
+		const http_route *rt = &routes[i];
+		if (!rt->method || !rt->prefix || !rt->handler) {
+			*errmsg = hh_asprintf("%sroute %zu: method, prefix and handler are required",
+					      stream ? "stream " : "", i);
+			return -EINVAL;
+		}
+		out[i].r = *rt;
+		out[i].r.method = hh_strdup(rt->method);
+		out[i].r.prefix = hh_strdup(rt->prefix);
+		out[i].stream = stream;
 	}
-	return copy;
+	return 0;
 }
 
-static void free_routes(http_route *routes, size_t n)
+static void free_routes(struct hh_route *routes, size_t n)
 {
 	for (size_t i = 0; routes && i < n; i++) {
-		free((char *)routes[i].method);
-		free((char *)routes[i].prefix);
+		free((char *)routes[i].r.method);
+		free((char *)routes[i].r.prefix);
 	}
 	free(routes);
 }
@@ -387,13 +461,6 @@ int http_start(const http_config *cfg, http_server **out, char **errmsg)
 
 	*out = NULL;
 	*errmsg = NULL;
-	for (size_t i = 0; i < cfg->nroutes; i++) {
-		const http_route *rt = &cfg->routes[i];
-		if (!rt->method || !rt->prefix || !rt->handler) {
-			*errmsg = hh_asprintf("route %zu: method, prefix and handler are required", i);
-			return -EINVAL;
-		}
-	}
 	if (!cfg->port && !cfg->ephemeral_port && !cfg->unix_path) {
 		*errmsg = hh_strdup("no listener configured");
 		return -EINVAL;
@@ -402,8 +469,14 @@ int http_start(const http_config *cfg, http_server **out, char **errmsg)
 	s = hh_calloc(1, sizeof(*s));
 	pthread_mutex_init(&s->mu, NULL);
 	atomic_init(&s->stopping, false);
-	s->routes = copy_routes(cfg->routes, cfg->nroutes);
-	s->nroutes = cfg->nroutes;
+	s->nroutes = cfg->nroutes + cfg->nstream_routes;
+	s->routes = hh_calloc(s->nroutes, sizeof(*s->routes));
+	rc = copy_routes(cfg->routes, cfg->nroutes, false, s->routes, errmsg);
+	if (rc == 0)
+		rc = copy_routes(cfg->stream_routes, cfg->nstream_routes, true,
+				 s->routes + cfg->nroutes, errmsg);
+	if (rc < 0)
+		goto err_stop;
 	s->app = cfg->app;
 	s->tcp = (struct hh_listener){ .srv = s, .is_unix = false };
 	s->unx = (struct hh_listener){ .srv = s, .is_unix = true };

@@ -591,8 +591,11 @@ int xv_datetime_parse(const char *s, int64_t *t)
 		return -EINVAL;
 	if (d > mdays[mo - 1] + (mo == 2 && is_leap(y)))
 		return -EINVAL;
-	*t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se -
-	     sign * (oh * 3600 + om * 60);
+	int64_t v = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se -
+		    sign * (oh * 3600 + om * 60);
+	if (v < DT_MIN || v > DT_MAX)
+		return -EINVAL; /* an offset pushed it out of 4-digit years */
+	*t = v;
 	return 0;
 }
 

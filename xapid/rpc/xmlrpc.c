@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,12 +42,18 @@ static void put_inner(strbuf *b, const xv *v)
 		else
 			sb_printf(b, "%" PRId64, v->u.i);
 		break;
-	case XV_FLOAT:
+	case XV_FLOAT: {
+		/* XAPI's %.16g, except where 16 digits round a finite value past
+		 * DBL_MAX (1.797693134862316e+308 reads back as inf). */
+		double back;
 		hx_fmt_double(buf, sizeof(buf), 16, v->u.f);
+		if (isfinite(v->u.f) && hx_parse_double(buf, strlen(buf), &back) && !isfinite(back))
+			hx_fmt_double(buf, sizeof(buf), 17, v->u.f);
 		sb_puts(b, "<double>");
 		sb_puts(b, buf);
 		sb_puts(b, "</double>");
 		break;
+	}
 	case XV_BOOL:
 		sb_puts(b, v->u.b ? "<boolean>1</boolean>" : "<boolean>0</boolean>");
 		break;
