@@ -23,11 +23,12 @@
 #include "value.h"
 #include "xe.h"
 
-/* Halyard policy: vm-list also hides control domains unless asked. */
+/* Filters added to the generated implicit ones (none: vm-list shows the
+ * control domain, as real xe does). */
 static const struct {
 	const char *cli, *field, *value;
 } extra_filters[] = {
-	{ "vm", "is-control-domain", "false" },
+	{ NULL, NULL, NULL },
 };
 
 /* Enums whose values xe prints in lower case ("halted", "running"). */
@@ -147,7 +148,7 @@ static void build_class(xe_class_def *cd, const xe_class *gc)
 
 	size_t nfl = (size_t)gc->nfilters;
 	for (size_t i = 0; i < sizeof(extra_filters) / sizeof(extra_filters[0]); i++)
-		nfl += !strcmp(extra_filters[i].cli, gc->cli_class);
+		nfl += extra_filters[i].cli && !strcmp(extra_filters[i].cli, gc->cli_class);
 	xe_filter_def *fl = hx_calloc(nfl + 1, sizeof(*fl));
 	size_t k = 0;
 	for (int i = 0; i < gc->nfilters; i++) {
@@ -155,7 +156,7 @@ static void build_class(xe_class_def *cd, const xe_class *gc)
 		fl[k++].value = gc->filters[i].value;
 	}
 	for (size_t i = 0; i < sizeof(extra_filters) / sizeof(extra_filters[0]); i++)
-		if (!strcmp(extra_filters[i].cli, gc->cli_class)) {
+		if (extra_filters[i].cli && !strcmp(extra_filters[i].cli, gc->cli_class)) {
 			fl[k].field = extra_filters[i].field;
 			fl[k++].value = extra_filters[i].value;
 		}

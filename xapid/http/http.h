@@ -34,8 +34,11 @@ typedef struct http_config {
 	bool tls;                /* HTTPS on the TCP port */
 	const char *cert_file;   /* PEM; generated self-signed when missing */
 	const char *key_file;
-	const char *unix_path;   /* NULL: no unix socket */
-	unsigned threads;        /* worker threads for request handling */
+	const char *unix_path;   /* NULL: no unix socket. Created mode 0600, owned
+				    by the daemon's euid (root): every peer there is
+				    trusted as local root, so only root may connect.
+				    A stale socket at the path is replaced. */
+	unsigned threads;        /* worker threads per listener (handlers run there) */
 	unsigned conn_limit;     /* max simultaneous connections */
 	unsigned per_ip_limit;   /* max connections per client address */
 	unsigned timeout_s;      /* idle/read timeout per connection */
@@ -50,7 +53,11 @@ typedef struct http_config {
 
 /* Starts listening; returns 0 or negative errno with *errmsg (heap). */
 int http_start(const http_config *cfg, http_server **out, char **errmsg);
-/* Stops accepting, finishes in-flight responses, frees. Accepts NULL. */
+/*
+ * Stops accepting, answers suspended requests 503 (a later http_respond on
+ * them only frees), gives in-flight responses up to 2 s, frees. Accepts
+ * NULL; returns NULL.
+ */
 http_server *http_stop(http_server *s);
 /* The TCP port actually bound (useful with port 0 … see http_config). */
 uint16_t http_port(const http_server *s);
@@ -63,7 +70,11 @@ uint16_t http_port(const http_server *s);
 int http_ensure_cert(const char *cert_file, const char *key_file, const char *hostname,
 		     char **errmsg);
 
-/* Request accessors (valid until http_respond()). */
+/*
+ * Request accessors (valid until http_respond(); copied out of the
+ * connection, so safe even after the client has gone). http_path is
+ * percent-decoded; a bare "?flag" reads as "".
+ */
 const char *http_method(const http_req *r);
 const char *http_path(const http_req *r);          /* without the query */
 const char *http_query(const http_req *r, const char *name); /* decoded, or NULL */

@@ -16,6 +16,15 @@
 /* Maximum nesting of arrays/structs accepted by both parsers. */
 #define HX_MAX_DEPTH 64
 
+/*
+ * Length (1..4) of the UTF-8 character at s[0..n), or 0 when it is not
+ * valid strict UTF-8 (or, with xml set, not an XML 1.0 Char).
+ */
+size_t hx_utf8_next(const char *s, size_t n, bool xml);
+/* A heap copy of s[0..n) with every byte that does not start a valid
+ * character (XML-legal if xml) replaced by U+FFFD; *outlen its length. */
+char *hx_utf8_sanitize(const char *s, size_t n, bool xml, size_t *outlen);
+
 /* Appends s[0..n) as a quoted JSON string (escapes ", \ and C0 controls). */
 void hx_json_put_string(strbuf *b, const char *s, size_t n);
 

@@ -11,10 +11,31 @@
 
 #include "internal.h"
 
+static bool utf8_ok(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t l = hx_utf8_next(s + i, n - i, false);
+		if (!l)
+			return false;
+		i += l;
+	}
+	return true;
+}
+
+/* Invalid UTF-8 (which no parser here produces) goes out as U+FFFD so that
+ * the text stays valid JSON; control characters are escaped. */
 void hx_json_put_string(strbuf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t run = 0;
+
+	if (!utf8_ok(s, n)) {
+		size_t l;
+		char *clean = hx_utf8_sanitize(s, n, false, &l);
+		hx_json_put_string(b, clean, l);
+		free(clean);
+		return;
+	}
 
 	sb_putc(b, '"');
 	for (size_t i = 0; i < n; i++) {

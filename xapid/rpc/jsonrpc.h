@@ -2,7 +2,10 @@
 /*
  * JSON-RPC 1.0 and 2.0 codec (json-c), as XAPI serves it on /jsonrpc
  * (../../shared/xenapi/WIRE.md §3). int64 goes out as a JSON integer,
- * datetimes as strings "%Y%m%dT%H:%M:%SZ", XV_NIL as null.
+ * datetimes as strings "%Y%m%dT%H:%M:%SZ", XV_NIL as null. Floats
+ * always carry a '.' or an exponent (1.0) and use the shortest text that
+ * reads back exactly; NaN/inf, which JSON lacks, go out as null. Invalid
+ * UTF-8 in a string (never produced by the parsers) becomes U+FFFD.
  */
 #ifndef HALYARD_RPC_JSONRPC_H
 #define HALYARD_RPC_JSONRPC_H

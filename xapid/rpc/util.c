@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "value.h"
 
 /*
@@ -108,59 +109,83 @@ static bool xml_char_ok(uint32_t c)
 {
 	if (c < 0x20)
 		return c == 0x9 || c == 0xA || c == 0xD;
-	if (c >= 0xD800 && c <= 0xDFFF)
-		return false;
 	if (c == 0xFFFE || c == 0xFFFF)
 		return false;
-	return c <= 0x10FFFF;
+	return true;
 }
 
-bool hx_valid_xml_utf8(const char *str, size_t n)
+size_t hx_utf8_next(const char *str, size_t n, bool xml)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
+	uint32_t cp;
+	size_t need;
 
+	if (n == 0)
+		return 0;
+	unsigned char c = s[0];
+	if (c < 0x80)
+		return !xml || xml_char_ok(c) ? 1 : 0;
+	if (c >= 0xC2 && c <= 0xDF) {
+		need = 1;
+		cp = c & 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		need = 2;
+		cp = c & 0x0F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		need = 3;
+		cp = c & 0x07;
+	} else {
+		return 0; /* continuation byte, C0/C1 overlong lead, > U+13FFFF */
+	}
+	if (n <= need)
+		return 0;
+	for (size_t k = 1; k <= need; k++) {
+		unsigned char cc = s[k];
+		if ((cc & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (cc & 0x3F);
+	}
+	if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000))
+		return 0; /* overlong */
+	if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+		return 0;
+	if (xml && !xml_char_ok(cp))
+		return 0;
+	return need + 1;
+}
+
+bool hx_valid_xml_utf8(const char *s, size_t n)
+{
 	if (!s)
 		return n == 0;
-	while (i < n) {
-		unsigned char c = s[i];
-		uint32_t cp;
-		size_t need;
-
-		if (c < 0x80) {
-			if (!xml_char_ok(c))
-				return false;
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF) {
-			need = 1;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			need = 2;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			need = 3;
-			cp = c & 0x07;
-		} else {
-			return false; /* continuation byte, C0/C1 overlong, > U+13FFFF */
-		}
-		if (n - i <= need)
+	for (size_t i = 0; i < n;) {
+		size_t l = hx_utf8_next(s + i, n - i, true);
+		if (!l)
 			return false;
-		for (size_t k = 1; k <= need; k++) {
-			unsigned char cc = s[i + k];
-			if ((cc & 0xC0) != 0x80)
-				return false;
-			cp = (cp << 6) | (cc & 0x3F);
-		}
-		/* Overlong 3- and 4-byte forms. */
-		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000))
-			return false;
-		if (!xml_char_ok(cp))
-			return false;
-		i += need + 1;
+		i += l;
 	}
 	return true;
+}
+
+char *hx_utf8_sanitize(const char *s, size_t n, bool xml, size_t *outlen)
+{
+	char *out = hx_malloc(n * 3 + 1), *o = out;
+
+	for (size_t i = 0; i < n;) {
+		size_t l = hx_utf8_next(s + i, n - i, xml);
+		if (l) {
+			memcpy(o, s + i, l);
+			o += l;
+			i += l;
+		} else {
+			memcpy(o, "\xef\xbf\xbd", 3); /* U+FFFD */
+			o += 3;
+			i++;
+		}
+	}
+	*o = '\0';
+	*outlen = (size_t)(o - out);
+	return out;
 }
 
 int64_t hx_now(void)

@@ -10,6 +10,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,24 @@
 
 /* ---- encoding -------------------------------------------------------- */
 
+/*
+ * Escaped text. Text that is not XML-legal UTF-8 never comes out of the
+ * parsers, but internal strings (say a backend's stderr) might carry it:
+ * each offending byte becomes U+FFFD so that the document stays
+ * well-formed for the client.
+ */
+static void put_text(strbuf *b, const char *s, size_t n)
+{
+	if (hx_valid_xml_utf8(s, n)) {
+		sb_put_xml_escaped(b, s, n);
+		return;
+	}
+	size_t l;
+	char *clean = hx_utf8_sanitize(s, n, true, &l);
+	sb_put_xml_escaped(b, clean, l);
+	free(clean);
+}
+
 static void put_inner(strbuf *b, const xv *v)
 {
 	char buf[40];
@@ -34,7 +53,7 @@ static void put_inner(strbuf *b, const xv *v)
 		sb_puts(b, "<nil/>");
 		break;
 	case XV_STRING:
-		sb_put_xml_escaped(b, v->u.str.s, v->u.str.len);
+		put_text(b, v->u.str.s, v->u.str.len);
 		break;
 	case XV_INT:
 		if ((v->flags & XVF_I32) && v->u.i >= INT32_MIN && v->u.i <= INT32_MAX)
@@ -74,7 +93,7 @@ static void put_inner(strbuf *b, const xv *v)
 		for (size_t i = 0; i < v->u.st.n; i++) {
 			const char *k = v->u.st.m[i].key;
 			sb_puts(b, "<member><name>");
-			sb_put_xml_escaped(b, k, strlen(k));
+			put_text(b, k, strlen(k));
 			sb_puts(b, "</name>");
 			xmlrpc_put_value(b, v->u.st.m[i].val);
 			sb_puts(b, "</member>");
@@ -131,11 +150,11 @@ char *xmlrpc_response_failure(const xerr *e, size_t *len)
 		    "<member><name>Status</name><value>Failure</value></member>"
 		    "<member><name>ErrorDescription</name><value><array><data>");
 	sb_puts(&b, "<value>");
-	sb_put_xml_escaped(&b, e->code, strlen(e->code));
+	put_text(&b, e->code, strlen(e->code));
 	sb_puts(&b, "</value>");
 	for (size_t i = 0; i < e->nparams; i++) {
 		sb_puts(&b, "<value>");
-		sb_put_xml_escaped(&b, e->params[i], strlen(e->params[i]));
+		put_text(&b, e->params[i], strlen(e->params[i]));
 		sb_puts(&b, "</value>");
 	}
 	sb_puts(&b, "</data></array></value></member></struct></value></param></params>"
@@ -147,7 +166,7 @@ char *xmlrpc_build_call(const char *method, const xv *params, size_t *len)
 {
 	strbuf b = STRBUF_INIT;
 	sb_puts(&b, XML_PROLOG "<methodCall><methodName>");
-	sb_put_xml_escaped(&b, method, strlen(method));
+	put_text(&b, method, strlen(method));
 	sb_puts(&b, "</methodName><params>");
 	for (size_t i = 0; params && i < xv_len(params) && params->kind == XV_ARRAY; i++) {
 		sb_puts(&b, "<param>");
@@ -194,6 +213,20 @@ static void on_error(void *ctx, xmlErrorPtr e)
 {
 }
 
+/* libxml2 also prints some encoding diagnostics through its (per-thread)
+ * generic handler; this one drops them. */
+static void on_generic_error(void *ctx, const char *fmt, ...)
+{
+}
+
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
+/* xmlInitParser is not safe to race from several threads: run it once. */
+static void xml_init(void)
+{
+	xmlInitParser();
+}
+
 /* Parses buf into a DOM, or returns NULL with p->err set. */
 static xmlDocPtr read_doc(struct xp *p, const char *buf, size_t len)
 {
@@ -201,6 +234,10 @@ static xmlDocPtr read_doc(struct xp *p, const char *buf, size_t len)
 		fail(p, "document too large");
 		return NULL;
 	}
+	pthread_once(&xml_once, xml_init);
+	xmlGenericErrorFunc old_handler = xmlGenericError;
+	void *old_ctx = xmlGenericErrorContext;
+	xmlSetGenericErrorFunc(NULL, on_generic_error);
 	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
 	if (!ctxt)
 		hx_oom();
@@ -221,6 +258,9 @@ static xmlDocPtr read_doc(struct xp *p, const char *buf, size_t len)
 			while (l && (e->message[l - 1] == '\n' || e->message[l - 1] == ' '))
 				l--;
 			fail(p, "XML error at line %d: %.*s", e->line, (int)l, e->message);
+			for (char *c = p->err; c && *c; c++)
+				if (*c == '\n')
+					*c = ' '; /* libxml2 messages may span lines */
 		} else {
 			fail(p, "malformed XML");
 		}
@@ -228,6 +268,7 @@ static xmlDocPtr read_doc(struct xp *p, const char *buf, size_t len)
 		doc = NULL;
 	}
 	xmlFreeParserCtxt(ctxt);
+	xmlSetGenericErrorFunc(old_ctx, old_handler);
 	return doc;
 }
 

@@ -6,6 +6,9 @@
  * <value></value>), int64 as bare decimal strings, <i4> only for XVF_I32,
  * <double> with %.16g, <boolean>1/0</boolean>, dateTime.iso8601 as
  * %Y%m%dT%H:%M:%SZ, arrays and structs as usual, XV_NIL as <nil/>.
+ * Text that is not XML-legal UTF-8 (never produced by the parsers) is
+ * written with each offending byte replaced by U+FFFD, so output is always
+ * well-formed.
  */
 #ifndef HALYARD_RPC_XMLRPC_H
 #define HALYARD_RPC_XMLRPC_H

@@ -24,6 +24,7 @@ static inline unsigned char pattern(uint64_t pos)
 }
 
 static atomic_int deny_calls, frees, cut_ends;
+static uint64_t abort_upload_at; /* client side: give up after this many bytes */
 
 struct upload {
 	http_req *r;
@@ -150,7 +151,7 @@ static size_t curl_sink(char *p, size_t size, size_t n, void *cls)
 
 static long put_stream(CURL *h, const char *url, uint64_t total, bool chunked, t_reply *rep)
 {
-	struct gen_src g = { 0, total, chunked && total > (1u << 20) ? total / 2 : 0 };
+	struct gen_src g = { 0, total, abort_upload_at };
 	struct curl_slist *hl = chunked ? curl_slist_append(NULL, "Transfer-Encoding: chunked")
 					: NULL;
 	t_capture(h, rep);
@@ -238,7 +239,9 @@ int main(void)
 	snprintf(url, sizeof url, "http://127.0.0.1:%u/upload", port);
 	int before = atomic_load(&cut_ends);
 	CURL *h2 = curl_easy_init();
-	put_stream(h2, url, 8u << 20, true, &rep); /* aborts after 4 MiB */
+	abort_upload_at = 4u << 20;
+	put_stream(h2, url, 8u << 20, true, &rep);
+	abort_upload_at = 0;
 	CHECK(rep.rc == CURLE_ABORTED_BY_CALLBACK, "client aborted its upload midway");
 	t_reply_free(&rep);
 	curl_easy_cleanup(h2);

@@ -23,6 +23,8 @@ static void test_encode(void)
 	xv *v;
 	expect_json(v = xv_str("a\"b\\c\n\t\r\x7f/\xc3\xa9"), "\"a\\\"b\\\\c\\n\\t\\r\\u007f/\xc3\xa9\"");
 	xv_free(v);
+	expect_json(v = xv_strn("a\x01\xff\xef\xbf\xbe", 6), "\"a\\u0001\xef\xbf\xbd\xef\xbf\xbe\"");
+	xv_free(v);
 	expect_json(v = xv_int(INT64_MAX), "9223372036854775807");
 	xv_free(v);
 	expect_json(v = xv_int(INT64_MIN), "-9223372036854775808");
@@ -88,7 +90,7 @@ static void test_encode(void)
 	      "request %s", s);
 	free(s);
 	xv_free(ps);
-	OK("JSON encoding: string escapes, full int64 literals, floats always with '.'/exponent, NaN as null, datetimes "
+	OK("JSON encoding: string escapes, U+FFFD for invalid UTF-8, full int64 literals, floats always with '.'/exponent, NaN as null, datetimes "
 	   "as strings, member order; v1/v2 success and error replies, null ids, void, client request");
 }
 

@@ -28,6 +28,12 @@ static void test_encode(void)
 	xv_free(v);
 	expect_enc(v = xv_str("a&b<c>\"d\"\r\n"), "<value>a&amp;b&lt;c&gt;&quot;d&quot;&#13;\n</value>");
 	xv_free(v);
+	expect_enc(v = xv_strn("a\x01" "b\xff\xed\xa0\x80" "c", 8), "<value>a\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "c</value>");
+	xv_free(v);
+	v = xv_struct();
+	xv_struct_set(v, "k\x02", xv_str("\xc3"));
+	expect_enc(v, "<value><struct><member><name>k\xef\xbf\xbd</name><value>\xef\xbf\xbd</value></member></struct></value>");
+	xv_free(v);
 	expect_enc(v = xv_int(42), "<value>42</value>");
 	xv_free(v);
 	expect_enc(v = xv_int(INT64_MIN), "<value>-9223372036854775808</value>");
@@ -106,7 +112,7 @@ static void test_encode(void)
 	free(s);
 	xv_free(ps);
 	OK("compact encoding of every kind (bare strings/ints, i4, %%.16g doubles, booleans, dateTime, nil, "
-	   "empty string/array/struct, escaping), success/void/raw/failure responses, client calls");
+	   "empty string/array/struct, escaping, U+FFFD for illegal text), success/void/raw/failure responses, client calls");
 }
 
 /* Parses a call and returns its params (NULL on failure); checks the method. */
@@ -364,6 +370,7 @@ static void test_roundtrip(void)
 	free(s2);
 	free(s);
 	xv_free(back);
+	xv_free(v);
 	free(err);
 
 	/* ints go out bare and come back as strings (the dispatcher converts) */
