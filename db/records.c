@@ -655,6 +655,8 @@ static xerr *build_record(txn *t, int cls, sqlite3_stmt *row, const relmap *maps
 	const cls_info *ci = &t->s->ci[cls];
 	const char *ref = (const char *)sqlite3_column_text(row, 0);
 	xv *rec = xv_struct();
+	rec->u.st.cap = (size_t)ci->c->nfields;
+	rec->u.st.m = hx_malloc(rec->u.st.cap * sizeof(xv_member) + 1);
 	for (int f = 0; f < ci->c->nfields; f++) {
 		const api_field *fd = &ci->c->fields[f];
 		if (fd->internal_only)

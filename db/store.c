@@ -189,7 +189,10 @@ static char *fstmt_sql(const store *s, int cls, int field, enum fstmt k)
 		if (k == FS_REL)
 			sb_printf(&b, "SELECT _ref FROM %s WHERE %s=?1", rc->qname, rq);
 		else
-			sb_printf(&b, "SELECT %s,_ref FROM %s", rq, rc->qname);
+			sb_printf(&b,
+				  "SELECT %s,_ref FROM %s WHERE %s IS NOT NULL AND"
+				  " %s NOT IN ('','OpaqueRef:NULL')",
+				  rq, rc->qname, rq, rq);
 		free(rq);
 		break;
 	}

@@ -51,6 +51,8 @@ typedef struct txn txn;
  * fields to their defaults. Returns 0 or a negative errno with *errmsg.
  */
 int store_open(store **out, const char *path, char **errmsg);
+/* Every txn must have ended. Accepts NULL, returns NULL. Waiters still
+ * registered are freed (do not unwait them afterwards). */
 store *store_close(store *s);
 
 /*
@@ -114,6 +116,7 @@ xerr *store_find(txn *t, int cls, int field, const xv *val, xv **refs);
 char *store_ref_of_uuid(txn *t, int cls, const char *uuid);
 /* Which class (index) a ref belongs to, or -1; searches every table. */
 int store_class_of_ref(txn *t, const char *ref);
+/* Number of rows, or -1 for a bad class or a database error. */
 int64_t store_count(txn *t, int cls);
 
 /* Events. The generation is a global counter bumped by each write txn. */
@@ -143,14 +146,30 @@ xerr *store_changes_since(txn *t, int cls, int64_t since, store_change_fn fn, vo
  * generation exceeds gen (at once if it already does). Returns a handle for
  * store_unwait(); wake is never called after store_unwait returns.
  */
+/*
+ * wake runs after the store's locks are released, so it may take its own
+ * locks and begin txns. Every handle must be given to store_unwait (also
+ * after wake ran): that frees it. store_unwait blocks while wake runs on
+ * another thread; called from inside wake it returns at once.
+ */
 typedef struct store_waiter store_waiter;
 store_waiter *store_wait(store *s, int64_t gen, void (*wake)(void *arg), void *arg);
 void store_unwait(store *s, store_waiter *w);
 
-/* Backup and restore: a consistent copy of the whole database file. */
+/* Backup and restore: a consistent copy of the whole database file
+ * (online: writers go on; written to a temporary file, fsync'd, renamed). */
 xerr *store_dump(store *s, const char *dest_path);
-/* Replaces the live database with the file at src (checked to be a Halyard
- * database of a compatible schema first). */
+/*
+ * Replaces the live database with the file at src (checked to be a Halyard
+ * database of a compatible schema first). RESTORE_INCOMPATIBLE_VERSION when
+ * the file is not an SQLite database passing quick_check, has no Halyard
+ * _meta, or has a newer schema version; an older schema is upgraded (its
+ * missing columns take their defaults). One write txn replaces the rows of
+ * every PERSISTENT class and resets non-persistent fields; rows of
+ * non-persistent classes (sessions, tasks) stay the live ones. Every event
+ * token older than the restore gets EVENTS_LOST. Open read txns keep
+ * their snapshot of the old data.
+ */
 xerr *store_restore(store *s, const char *src_path);
 
 #endif

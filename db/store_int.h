@@ -34,7 +34,7 @@ enum fstmt {
 	FS_FIND,   /* SELECT _ref FROM C WHERE "f"=?1 (stored field) */
 	FS_GET,    /* SELECT "f" FROM C WHERE _ref=?1 */
 	FS_REL,    /* derived: SELECT _ref FROM "<rel_class>" WHERE "<rel_field>"=?1 */
-	FS_RELALL, /* derived: SELECT "<rel_field>",_ref FROM "<rel_class>" */
+	FS_RELALL, /* derived: SELECT "<rel_field>",_ref FROM "<rel_class>" (non-null refs) */
 	FS__COUNT
 };
 

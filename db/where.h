@@ -7,6 +7,9 @@
  * Field names use "__" for "_" (name__label is name_label); plain names
  * work too. Values compare as strings against the field's string rendering
  * (bool "true"/"false", int decimal, refs and enums as spelled).
+ * As in XAPI, "and" and "or" have the same precedence and group to the left
+ * (a or b and c is (a or b) and c); "not" binds tighter. "<>" is an
+ * extension. Nesting is limited (512); errors say where parsing stopped.
  */
 #ifndef HALYARD_DB_WHERE_H
 #define HALYARD_DB_WHERE_H

@@ -58,8 +58,11 @@ int main(int argc, char **argv)
 		struct dirent **names;
 		int n = scandir(argv[i], &names, NULL, alphasort);
 		for (int j = 0; j < n; j++) {
-			char *p = malloc(strlen(argv[i]) + strlen(names[j]->d_name) + 2);
-			sprintf(p, "%s/%s", argv[i], names[j]->d_name);
+			size_t len = strlen(argv[i]) + strlen(names[j]->d_name) + 2;
+			char *p = malloc(len);
+			if (!p)
+				abort();
+			snprintf(p, len, "%s/%s", argv[i], names[j]->d_name);
 			if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
 				errors += run_file(p) < 0;
 				files++;

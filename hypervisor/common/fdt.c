@@ -101,7 +101,41 @@ int fdt_next_node(const struct fdt *f, int node, int *depth)
                 *depth = 0;
             return off;
         }
-        if (tok == FDT_END_NODE && depth && --(*depth) < 0)
+        /* Relative to the start node: leaving it makes depth negative. */
+        if (tok == FDT_END_NODE && depth)
+            (*depth)--;
+        off = next;
+    }
+}
+
+/* Offset just past node's FDT_END_NODE, or -1. */
+static int subtree_end(const struct fdt *f, int node)
+{
+    int off = node, depth = 0;
+    uint32_t tok;
+    for (;;) {
+        int next = skip_token(f, off, &tok);
+        if (next < 0 || tok == FDT_END)
+            return -1;
+        if (tok == FDT_BEGIN_NODE)
+            depth++;
+        else if (tok == FDT_END_NODE && --depth == 0)
+            return next;
+        off = next;
+    }
+}
+
+/* The first FDT_BEGIN_NODE at or after off at the same level, skipping props. */
+static int node_at_level(const struct fdt *f, int off)
+{
+    uint32_t tok;
+    for (;;) {
+        int next = skip_token(f, off, &tok);
+        if (next < 0)
+            return -ENOENT;
+        if (tok == FDT_BEGIN_NODE)
+            return off;
+        if (tok != FDT_PROP && tok != FDT_NOP)
             return -ENOENT;
         off = next;
     }
@@ -109,20 +143,17 @@ int fdt_next_node(const struct fdt *f, int node, int *depth)
 
 int fdt_first_child(const struct fdt *f, int node)
 {
-    int depth = 0;
-    int off = fdt_next_node(f, node, &depth);
-    return (off >= 0 && depth == 1) ? off : -ENOENT;
+    uint32_t tok;
+    int off = skip_token(f, node, &tok);
+    if (off < 0 || tok != FDT_BEGIN_NODE)
+        return -ENOENT;
+    return node_at_level(f, off);
 }
 
 int fdt_next_sibling(const struct fdt *f, int node)
 {
-    int depth = 0, off = node;
-    do {
-        off = fdt_next_node(f, off, &depth);
-        if (off < 0 || depth < 0)
-            return -ENOENT;
-    } while (depth > 0);
-    return depth == 0 ? off : -ENOENT;
+    int off = subtree_end(f, node);
+    return off < 0 ? -ENOENT : node_at_level(f, off);
 }
 
 const char *fdt_node_name(const struct fdt *f, int node)
@@ -179,7 +210,7 @@ int fdt_parent(const struct fdt *f, int node)
     for (;;) {
         off = fdt_next_node(f, off, &depth);
         if (off < 0 || depth < 0 || depth >= 32)
-            return -ENOENT;
+            return -ENOENT;   /* depth is relative to the root here */
         stack[depth] = off;
         if (off == node)
             return depth == 0 ? -ENOENT : stack[depth - 1];

@@ -211,6 +211,11 @@ class Api:
             raise AttributeError(name)
         return _Method(self, name)
 
+    @property
+    def sess(self):
+        """The session class's messages (api.session is the session ref)."""
+        return _Method(self, "session")
+
     def login(self, user, password, *extra):
         self.session = self.call_ns("session.login_with_password", user, password, *extra)
         return self.session
@@ -486,7 +491,8 @@ class Checker:
         try:
             r = fn()
         except XapiFailure as e:
-            good = e.code == code and (params is None or list(e.params) == list(params))
+            codes = code if isinstance(code, tuple) else (code,)
+            good = e.code in codes and (params is None or list(e.params) == list(params))
             if good and param_check is not None:
                 good = param_check(e.params)
             self.ok(good, what, "call: %s %s\nwant %s %s\n got %s %s" %

@@ -224,8 +224,8 @@ xerr *api_coerce(const api_type *t, xv *v, const char *what, xv **out)
 			goto bad;
 		xv *res = xv_struct();
 		for (size_t i = 0; i < v->u.st.n; i++) {
-			char *k;
-			xv *val;
+			char *k = NULL;
+			xv *val = NULL;
 			e = coerce_key(t->key, v->u.st.m[i].key, what, &k);
 			if (e)
 				goto map_fail;

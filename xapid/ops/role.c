@@ -8,10 +8,12 @@
  * a uuid; pool-admin has a fixed uuid because it is the default of
  * subject.roles), so that clients holding role refs across hosts agree.
  */
+#include <ctype.h>
 #include <gnutls/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api_ids.h"
 #include "dispatch.h"

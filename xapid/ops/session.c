@@ -17,6 +17,7 @@
 
 #include "api_ids.h"
 #include "dispatch.h"
+#include "ops.h"
 #include "sessions.h"
 #include "store.h"
 #include "timers.h"

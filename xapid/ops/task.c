@@ -6,6 +6,7 @@
  * datamodel because XAPI restricts them to the task's owner.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

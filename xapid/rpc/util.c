@@ -169,6 +169,8 @@ bool hx_valid_xml_utf8(const char *s, size_t n)
 
 char *hx_utf8_sanitize(const char *s, size_t n, bool xml, size_t *outlen)
 {
+	if (n > (SIZE_MAX - 1) / 3)
+		hx_oom();
 	char *out = hx_malloc(n * 3 + 1), *o = out;
 
 	for (size_t i = 0; i < n;) {

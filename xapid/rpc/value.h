@@ -113,7 +113,10 @@ const char *xv_s(const xv *v);
 void xv_datetime_format(int64_t t, char *buf, size_t size);
 /* Parses "20250319T04:16:24Z", "2025-03-19T04:16:24Z", with an optional
  * offset "+01:00"/"-0100" or none (taken as UTC), and an optional
- * fractional part. Returns 0 and *t on success, -EINVAL otherwise. */
+ * fractional part (dropped). The time may also be written without colons
+ * ("T041624"). Results outside years 0000-9999 are refused, since
+ * xv_datetime_format clamps to that range. Returns 0 and *t on success,
+ * -EINVAL otherwise. */
 int xv_datetime_parse(const char *s, int64_t *t);
 
 /* A compact, JSON-like rendering for tests and logs (caller frees). */

@@ -26,6 +26,7 @@
 #include <hv/fdt.h>
 #include <hv/mm.h>
 #include <public/arch-arm.h>
+#include <asm/arm64.h>
 
 static int find_kernel(const struct fdt *f, int dom, uint64_t *addr, uint64_t *size)
 {
@@ -36,7 +37,6 @@ static int find_kernel(const struct fdt *f, int dom, uint64_t *addr, uint64_t *s
 }
 
 /* Keeps the page pool away from the modules before anything is allocated. */
-void dom0less_reserve(const struct fdt *f);
 void dom0less_reserve(const struct fdt *f)
 {
     int chosen = fdt_path_offset(f, "/chosen");
@@ -47,7 +47,6 @@ void dom0less_reserve(const struct fdt *f)
     }
 }
 
-void dom0less_build(const struct fdt *f);
 void dom0less_build(const struct fdt *f)
 {
     int chosen = fdt_path_offset(f, "/chosen");

@@ -22,8 +22,6 @@ static uint64_t pool_bitmap[MM_MAX_PAGES / 64];
 static spinlock_t pool_lock;
 extern char _image_start[], _image_end[];
 
-void dom0less_reserve(const struct fdt *f);
-void dom0less_build(const struct fdt *f);
 
 /* ---- arch services ---- */
 
@@ -207,7 +205,6 @@ static void cpu_init_common(struct pcpu *p)
 static volatile unsigned int cpus_up;
 static volatile bool domains_ready;
 
-void secondary_start(unsigned int id);
 void secondary_start(unsigned int id)
 {
     struct pcpu *p = &pcpus[id];
@@ -220,7 +217,6 @@ void secondary_start(unsigned int id)
     start_scheduling();
 }
 
-void start_hv(uint64_t dtb);
 void start_hv(uint64_t dtb)
 {
     struct fdt f;

@@ -79,6 +79,21 @@ void vcpu_restore(struct vcpu *v, struct cpu_regs *frame);
 void start_scheduling(void) __attribute__((noreturn));
 void timer_program(uint64_t deadline);
 
+/* Called from head.S. */
+void start_hv(uint64_t dtb);
+void secondary_start(unsigned int id);
+void guest_sync_handler(struct cpu_regs *r);
+void guest_irq_handler(struct cpu_regs *r);
+void guest_serror_handler(struct cpu_regs *r);
+void hyp_irq_handler(struct cpu_regs *r);
+void hyp_fault(struct cpu_regs *r, uint64_t kind);
+void exit_to_guest(struct cpu_regs *frame);
+
+/* dom0less.c */
+struct fdt;
+void dom0less_reserve(const struct fdt *f);
+void dom0less_build(const struct fdt *f);
+
 #define IRQ_SGI_RESCHED 0
 #define IRQ_HYP_TIMER   26
 #define IRQ_VTIMER      27

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Micro-guest "judge_pin" (control domain, pinned to pCPU 0): domain 1
+ * spins with hard affinity to pCPU 1.
+ *   TEST smp:       d1 is seen running (on pCPU 1) while we run on pCPU 0.
+ *   TEST sched-pin: d1 only ever runs on pCPU 1, and moves to pCPU 0 when
+ *                   its affinity is changed.
+ */
+#include "judge.h"
+
+static unsigned sample(unsigned want_cpu, unsigned n, unsigned *wrong)
+{
+    unsigned running = 0;
+    *wrong = 0;
+    for (unsigned i = 0; i < n; i++) {
+        struct hv_domctl op;
+        op.u.getvcpuinfo.vcpu = 0;
+        if (domctl(&op, XEN_DOMCTL_getvcpuinfo, 1))
+            continue;
+        if (op.u.getvcpuinfo.running) {
+            running++;
+            if (op.u.getvcpuinfo.cpu != want_cpu)
+                (*wrong)++;
+        }
+        yield();
+    }
+    return running;
+}
+
+void guest_main(void)
+{
+    bool ok = true, sok = true;
+    wait_secs(1);
+    unsigned wrong;
+    unsigned running = sample(1, 500, &wrong);
+    gprintf("pinned to pCPU1: seen running %u/500 times, %u on another pCPU\n", running, wrong);
+    sok &= check(running > 0, "d1 runs while this domain runs (two pCPUs in use)");
+    test_result("smp", sok);
+    ok &= check(running > 0 && wrong == 0, "d1 only ran on pCPU 1");
+
+    struct hv_domctl op;
+    op.u.vcpuaffinity = (struct hv_domctl_vcpuaffinity){ 0, 0, 0 };
+    ok &= check(domctl(&op, XEN_DOMCTL_setvcpuaffinity, 1) == -XEN_EINVAL, "empty affinity refused");
+    op.u.vcpuaffinity = (struct hv_domctl_vcpuaffinity){ 0, 0, 1 };
+    ok &= check(domctl(&op, XEN_DOMCTL_setvcpuaffinity, 1) == 0, "affinity set to pCPU 0");
+    /* From now on d1 shares pCPU 0 with us: it only runs when we yield. */
+    wait_secs(1);
+    op.u.getvcpuinfo.vcpu = 0;
+    ok &= check(domctl(&op, XEN_DOMCTL_getvcpuinfo, 1) == 0 && op.u.getvcpuinfo.cpu == 0,
+                "d1 last ran on pCPU 0");
+    uint64_t t0 = dom_cpu_ns(1);
+    wait_secs(1);
+    ok &= check(dom_cpu_ns(1) > t0, "d1 still makes progress on pCPU 0");
+    ok &= check(destroy(1), "d1 destroyed");
+    test_result("sched-pin", ok);
+}
