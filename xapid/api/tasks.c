@@ -172,6 +172,18 @@ xerr *tasks_finish(xapid *app, const char *task_ref, const xv *result, const xer
 		store_rollback(t);
 		return NULL; /* already settled (e.g. cancelled) */
 	}
+	/* task.destroy on a running task asks for it to go when it ends. */
+	xv *cur = obj_get(t, CLS_task, task_ref, "current_operations");
+	bool doomed = false;
+	for (size_t i = 0; cur && i < cur->u.st.n; i++)
+		doomed |= cur->u.st.m[i].val->kind == XV_STRING &&
+			  !strcmp(cur->u.st.m[i].val->u.str.s, "destroy");
+	xv_free(cur);
+	if (doomed) {
+		if ((e = store_destroy(t, CLS_task, task_ref)))
+			goto fail;
+		return store_commit(t);
+	}
 	if (err) {
 		bool cancelled = !strcmp(err->code, "TASK_CANCELLED");
 		e = obj_set(t, CLS_task, task_ref, "status", xv_str(cancelled ? "cancelled" : "failure"));
@@ -389,11 +401,14 @@ void tasks_gc(xapid *app)
 			xv_array_push(doomed, xv_str(all->u.st.m[i].key));
 	}
 	xv_free(all);
-	if (xv_len(doomed) && !store_begin(app->db, true, &t)) {
-		for (size_t i = 0; i < xv_len(doomed); i++) {
-			xerr_free(store_destroy(t, CLS_task, xv_s(xv_array_get(doomed, i))));
+	if (xv_len(doomed)) {
+		e = store_begin(app->db, true, &t);
+		if (!e) {
+			for (size_t i = 0; i < xv_len(doomed); i++)
+				xerr_free(store_destroy(t, CLS_task, xv_s(xv_array_get(doomed, i))));
+			e = store_commit(t);
 		}
-		xerr_free(store_commit(t));
+		xerr_free(e);
 	}
 	xv_free(doomed);
 }
