@@ -560,7 +560,7 @@ static int ensure_schema(store *s, sqlite3 *db, char **errmsg)
 		return -EIO;
 	for (int i = 0; i < s->sc.nclasses; i++) {
 		cls_info *ci = &s->ci[i];
-		if (!ci->c->in_database)
+		if (!ci->c->sql_create)
 			continue;
 		if (!ci->c->sql_create || !*ci->c->sql_create) {
 			*errmsg = hx_asprintf("class %s has no sql_create", ci->c->name);

@@ -416,7 +416,9 @@ def gen(dm, out_c, out_h, report=False):
         fi = M.fidx[ci]
         body.append('\t{ %s, %s, %s, %s, %s, %s, C%d_f, %d, %d, %d, 0x%xu, %s },'
                     % (c_str(c['name']), c_str(ascii_lower(c['name'])),
-                       bool_c(c['in_database']), bool_c(c['persist']),
+                       bool_c(c['in_database']),
+                       # message lives outside XAPI's DB but persists there too
+                       bool_c(c['persist'] or (not c['in_database'] and ci in M.sql)),
                        bool_c(c['gen_events']), bool_c(c['gen_constructor_destructor']),
                        ci, len(c['fields']), fi.get('uuid', -1), fi.get('name_label', -1),
                        role_mask(c['allowed_roles']),

@@ -174,10 +174,11 @@ static xerr *query(xapid *app, const subs *s, int64_t since, bool legacy, xv **e
 		   xv **counts, int64_t *token_gen)
 {
 	txn *t;
-	int64_t g = store_generation(app->db);
 	xerr *e = store_begin(app->db, false, &t);
 	if (e)
 		return e;
+	/* The position this snapshot stands at: the next call resumes there. */
+	int64_t g = store_txn_generation(t);
 	struct collect c = { .s = s, .t = t, .events = xv_array(), .max_gen = g, .legacy = legacy };
 	e = store_changes_since(t, -1, since, collect_one, &c);
 	if (!e && counts) {
@@ -278,13 +279,19 @@ static void ev_run(void *arg)
 {
 	struct evwait *w = arg;
 	pthread_mutex_lock(&w->mu);
+	store_waiter *old = w->sw; /* its wake has run: that is why we are here */
+	w->sw = NULL;
 	if (w->state == W_DONE) {
 		pthread_mutex_unlock(&w->mu);
+		if (old)
+			store_unwait(w->app->db, old);
 		evwait_unref(w);
 		return;
 	}
 	w->state = W_RUNNING;
 	pthread_mutex_unlock(&w->mu);
+	if (old)
+		store_unwait(w->app->db, old);
 
 	xv *events = NULL, *counts = NULL;
 	int64_t gen = w->since;
@@ -335,8 +342,10 @@ static void ev_timeout(void *arg)
 	}
 	w->state = W_DONE;
 	store_waiter *sw = w->sw;
+	w->sw = NULL;
 	pthread_mutex_unlock(&w->mu);
-	store_unwait(w->app->db, sw);
+	if (sw)
+		store_unwait(w->app->db, sw);
 	if (!atomic_load(&w->sw_fired))
 		evwait_unref(w); /* the store waiter's reference */
 
