@@ -103,9 +103,15 @@ static void roll_period(uint64_t now)
         return;
     period_end = now + period_len;
     for (int i = 0; i < HV_MAX_DOMAINS; i++) {
-        domains[i].period_used = 0;
-        if (domains[i].capped) {
-            domains[i].capped = false;
+        struct domain *d = &domains[i];
+        /*
+         * A capped domain carries any overrun (a late timer interrupt) into
+         * the next period, so its long-run share converges on the cap.
+         */
+        uint64_t budget = cap_budget(d);
+        d->period_used = (d->cap && d->period_used > budget) ? d->period_used - budget : 0;
+        if (d->capped && !(d->cap && d->period_used >= budget)) {
+            d->capped = false;
             for (unsigned c = 0; c < nr_pcpus; c++)
                 if (!running[c])
                     arch_kick_cpu(c);

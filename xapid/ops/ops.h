@@ -28,6 +28,8 @@ OP(op_session_login_with_password);
 OP(op_session_logout);
 OP(op_session_logout_subject_identifier);
 OP(op_session_slave_local_login_with_password);
+OP(op_session_slave_login);
+OP(op_session_slave_local_login);
 
 /* subject */
 OP(op_subject_add_to_roles);

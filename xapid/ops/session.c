@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -228,4 +229,70 @@ xerr *op_session_logout_subject_identifier(call_ctx *ctx, const api_msg *m, xv *
 {
 	sessions_destroy_user(ctx->app, xv_s(args[0]));
 	return NULL;
+}
+
+/*
+ * The pool secret: what member hosts present in slave_login. Generated on
+ * first use and kept (0600) in the state directory.
+ */
+static char *pool_secret(xapid *app)
+{
+	char *path = hx_asprintf("%s/ptoken", app->cfg.state_dir);
+	char buf[128] = "";
+	FILE *f = fopen(path, "re");
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = 0;
+		fclose(f);
+		buf[strcspn(buf, "\r\n")] = 0;
+	}
+	if (!buf[0]) {
+		hx_uuid(buf);
+		f = fopen(path, "wxe");
+		if (f) {
+			fchmod(fileno(f), 0600);
+			fprintf(f, "%s\n", buf);
+			fclose(f);
+		} else {
+			/* Lost a race with another caller: use what it wrote. */
+			free(path);
+			return pool_secret(app);
+		}
+	}
+	free(path);
+	return hx_strdup(buf);
+}
+
+static xerr *secret_login(call_ctx *ctx, const char *psecret, bool is_local, xv **result)
+{
+	char *secret = pool_secret(ctx->app);
+	bool ok = strlen(secret) == strlen(psecret) && !strcmp(secret, psecret);
+	free(secret);
+	if (!ok)
+		return auth_failed(ctx, "", "Pool secret mismatch");
+	session_params p = {
+		.user = "__pool__",
+		.role = ROLE_POOL_ADMIN,
+		.local_superuser = true,
+		.is_local = is_local,
+		.originator = "pool",
+		.peer_addr = ctx->origin ? ctx->origin->peer_addr : NULL,
+	};
+	char *ref = NULL;
+	xerr *e = sessions_create(ctx->app, &p, &ref);
+	if (e)
+		return e;
+	*result = xv_str_own(ref);
+	return NULL;
+}
+
+xerr *op_session_slave_login(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
+{
+	return secret_login(ctx, xv_s(args[1]), false, result);
+}
+
+xerr *op_session_slave_local_login(call_ctx *ctx, const api_msg *m, xv *const *args,
+				   xv **result)
+{
+	return secret_login(ctx, xv_s(args[0]), true, result);
 }
