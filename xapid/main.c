@@ -304,7 +304,7 @@ int main(int argc, char **argv)
 		{ "POST", "/", rpc_max, rpc_http_xml },
 		{ "OPTIONS", "/", 0, rpc_http_options },
 		{ "GET", "/pool/xmldbdump", 0, handler_dbdump_get },
-		{ "PUT", "/pool/xmldbdump", (size_t)1 << 30, handler_dbdump_put },
+		{ "PUT", "/pool/xmldbdump", (size_t)256 << 20, handler_dbdump_put },
 		{ "GET", "/blob", 0, handler_blob_get },
 		{ "PUT", "/blob", (size_t)64 << 20, handler_blob_put },
 		{ "*", "/", 0, rpc_http_not_found },
