@@ -62,8 +62,7 @@ static const char *const ms_sql[MS__COUNT] = {
 	[MS_META_GET] = "SELECT value FROM _meta WHERE key=?1",
 	[MS_META_SET] = "INSERT OR REPLACE INTO _meta(key,value) VALUES(?1,?2)",
 	[MS_TOMB_ADD] = "INSERT INTO _tombstone(class,ref,gen,cgen) VALUES(?1,?2,?3,?4)",
-	[MS_TOMB_SINCE] = "SELECT class,ref,gen FROM _tombstone WHERE gen>?1 AND cgen<=?1"
-			  " ORDER BY gen,id",
+	[MS_TOMB_SINCE] = "SELECT class,ref,gen FROM _tombstone WHERE gen>?1 AND cgen<=?1 ORDER BY gen,id",
 	[MS_TOMB_RANGE] = "SELECT min(id),max(id) FROM _tombstone",
 	[MS_TOMB_HMAX] = "SELECT max(gen) FROM _tombstone WHERE id<=?1",
 	[MS_TOMB_PRUNE] = "DELETE FROM _tombstone WHERE id<=?1",

@@ -277,6 +277,23 @@ void evtchn_send_virq(struct vcpu *v, uint32_t virq)
     spin_unlock(&dom_lock);
 }
 
+void timers_expire(uint64_t now)
+{
+    spin_lock(&dom_lock);
+    for (int i = 0; i < HV_MAX_DOMAINS; i++) {
+        struct domain *d = &domains[i];
+        for (unsigned j = 0; d->in_use && !d->dying && j < d->max_vcpus; j++) {
+            struct vcpu *v = &d->vcpus[j];
+            if (v->timer_deadline && now >= v->timer_deadline) {
+                v->timer_deadline = 0;
+                if (v->virq_to_port[VIRQ_TIMER])
+                    evtchn_set_pending(d, v->virq_to_port[VIRQ_TIMER]);
+            }
+        }
+    }
+    spin_unlock(&dom_lock);
+}
+
 void evtchn_domain_teardown(struct domain *d)
 {
     for (evtchn_port_t p = 1; p < HV_NR_EVTCHN; p++)

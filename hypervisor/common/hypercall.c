@@ -67,7 +67,7 @@ static long sched_op(struct vcpu *v, unsigned cmd, uint64_t arg)
 {
     switch (cmd) {
     case SCHEDOP_yield:
-        sched_yield(v);
+        sched_yield_vcpu(v);
         return 0;
     case SCHEDOP_block:
         spin_lock(&dom_lock);
@@ -272,6 +272,18 @@ long do_memory_op(struct vcpu *v, unsigned cmd, uint64_t arg)
     }
 }
 
+/*
+ * One-shot timer in system time (ns since the counter started): fires
+ * VIRQ_TIMER.  0 cancels.  Resolution is the scheduler tick.
+ */
+static long set_timer_op(struct vcpu *v, uint64_t timeout_ns)
+{
+    spin_lock(&dom_lock);
+    v->timer_deadline = timeout_ns ? MAX(arch_ns_to_ticks(timeout_ns), 1) : 0;
+    spin_unlock(&dom_lock);
+    return 0;
+}
+
 long do_hypercall(struct vcpu *v, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
                   uint64_t a3, uint64_t a4)
 {
@@ -279,6 +291,8 @@ long do_hypercall(struct vcpu *v, uint64_t nr, uint64_t a0, uint64_t a1, uint64_
     (void)a4;
     if (nr == __HYPERVISOR_domctl)
         return do_domctl(v, a0);
+    if (nr == __HYPERVISOR_set_timer_op)
+        return set_timer_op(v, a0);
     /* Sub-op numbers are 32-bit in the ABI; reject garbage in the top half. */
     if (a0 >> 32)
         return -EINVAL;

@@ -97,20 +97,23 @@ static void kick_for(struct vcpu *v)
         arch_kick_cpu((unsigned)victim);
 }
 
+/*
+ * Periods sit on a fixed grid of counter time, so late ticks (a busy host
+ * under TCG) neither stretch a period nor lose one: every period that has
+ * ended refills each capped domain's budget once.
+ */
 static void roll_period(uint64_t now)
 {
     if (now < period_end)
         return;
-    period_end = now + period_len;
+    uint64_t n = (now - period_end) / period_len + 1;
+    period_end += n * period_len;
     for (int i = 0; i < HV_MAX_DOMAINS; i++) {
         struct domain *d = &domains[i];
-        /*
-         * A capped domain carries any overrun (a late timer interrupt) into
-         * the next period, so its long-run share converges on the cap.
-         */
-        uint64_t budget = cap_budget(d);
-        d->period_used = (d->cap && d->period_used > budget) ? d->period_used - budget : 0;
-        if (d->capped && !(d->cap && d->period_used >= budget)) {
+        /* An overrun (a late timer interrupt) is paid back from the refill. */
+        uint64_t refill = cap_budget(d) * n;
+        d->period_used = (d->cap && d->period_used > refill) ? d->period_used - refill : 0;
+        if (d->capped && !(d->cap && d->period_used >= cap_budget(d))) {
             d->capped = false;
             for (unsigned c = 0; c < nr_pcpus; c++)
                 if (!running[c])
@@ -161,7 +164,7 @@ void sched_wake(struct vcpu *v)
     spin_unlock(&sched_lock);
 }
 
-void sched_yield(struct vcpu *v)
+void sched_yield_vcpu(struct vcpu *v)
 {
     spin_lock(&sched_lock);
     /* Step behind every other runnable vCPU allowed on this pCPU. */

@@ -238,7 +238,9 @@ def main(t, x):
                             ("a negative Content-Length", b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\nabc"),
                             ("a bad chunked body", b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                                                    b"zz\r\nabc\r\n0\r\n\r\n")]:
-            reply = raw_tls(x, data)
+            # The newline storm is a legal prefix of a request: the server
+            # rightly waits for more, so do not wait for its answer.
+            reply = raw_tls(x, data, read=not label.startswith("a bare newline"))
             t.ok(True, "TLS connection fed %s (reply: %r)" % (label, reply[:40]))
         for label, data in [("plain HTTP on the TLS port", b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi"),
                             ("random bytes before any TLS", bytes(range(255, -1, -1)) * 4),
@@ -294,6 +296,7 @@ def raw_tcp(x, data):
     so = socket.create_connection(("127.0.0.1", x.port), timeout=15)
     try:
         so.sendall(data)
+        so.shutdown(socket.SHUT_WR)  # EOF, so that a server waiting for more gives up
         try:
             return so.recv(4096)
         except OSError:

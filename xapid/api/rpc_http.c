@@ -90,9 +90,10 @@ void rpc_http_json(void *app, http_req *r)
 		/* Errors before dispatch go out in the v2 shape. */
 		xerr *e = xerr_new("INTERNAL_ERROR", msg ? msg : "invalid JSON-RPC request", NULL);
 		size_t n;
-		char *out = jsonrpc_error(2, NULL, e, &n);
+		char *out = jsonrpc_error(jr.version ? jr.version : 2, jr.id_json, e, &n);
 		xerr_free(e);
 		free(msg);
+		jsonrpc_req_clear(&jr);
 		http_respond(r, 200, "application/json", out, n, cors_headers);
 		return;
 	}

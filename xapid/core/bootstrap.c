@@ -591,6 +591,7 @@ static xerr *step_objects(txn *t, xapid *app, const struct facts *f, void *arg)
 	}
 	fd->pool = hx_strdup(xv_s(xv_array_get(pools, 0)));
 	xv_free(pools);
+	free(fd->host); /* from create_pool: looked up again below */
 	fd->host = store_ref_of_uuid(t, CLS_host, fd->uuid);
 	if (!fd->host) {
 		/* A database from elsewhere (restore): this host is its master. */

@@ -70,6 +70,55 @@ static int check_int_literals(const char *s, size_t n, char **errmsg)
 	return 0;
 }
 
+static int hex4(const char *s, size_t n, size_t i)
+{
+	if (i + 4 > n)
+		return -1;
+	int v = 0;
+	for (size_t k = i; k < i + 4; k++) {
+		char c = s[k];
+		int d = c >= '0' && c <= '9' ? c - '0' :
+			c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+			c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/*
+ * json-c quietly turns an unpaired surrogate escape ("\ud800") into
+ * U+FFFD; XAPI refuses such strings. Find them in the raw text.
+ */
+static int check_surrogates(const char *s, size_t n, char **errmsg)
+{
+	bool in_str = false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"') {
+			in_str = !in_str;
+			continue;
+		}
+		if (!in_str || s[i] != '\\')
+			continue;
+		if (i + 1 < n && s[i + 1] != 'u') {
+			i++;
+			continue;
+		}
+		int u = hex4(s, n, i + 2);
+		if (u >= 0xdc00 && u <= 0xdfff)
+			return jfail(errmsg, "unpaired surrogate in a string");
+		if (u >= 0xd800 && u <= 0xdbff) {
+			int lo = i + 7 < n && s[i + 6] == '\\' && s[i + 7] == 'u' ? hex4(s, n, i + 8) : -1;
+			if (lo < 0xdc00 || lo > 0xdfff)
+				return jfail(errmsg, "unpaired surrogate in a string");
+			i += 6; /* the low half is checked here, skip it */
+		}
+		i += 5;
+	}
+	return 0;
+}
+
 /*
  * Parses a whole JSON text (nothing but blanks after it) into *out; the
  * literal null gives 0 with *out NULL, as json-c represents it.
@@ -81,7 +130,7 @@ static int parse_json(const char *buf, size_t len, json_object **out, char **err
 	*out = NULL;
 	if (len >= INT_MAX)
 		return jfail(errmsg, "JSON text too large");
-	if (check_int_literals(buf, len, errmsg) < 0)
+	if (check_int_literals(buf, len, errmsg) < 0 || check_surrogates(buf, len, errmsg) < 0)
 		return -EINVAL;
 	char *copy = hx_malloc(len + 1);
 	if (len)

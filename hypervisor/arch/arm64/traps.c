@@ -221,7 +221,7 @@ void guest_sync_handler(struct cpu_regs *r)
             }
             spin_unlock(&dom_lock);
         } else {
-            sched_yield(v);
+            sched_yield_vcpu(v);
         }
         break;
     case EC_SYSREG:
@@ -268,6 +268,7 @@ static void handle_irq(void)
             WRITE_SYSREG(cnthp_ctl_el2, 0);
             if (sched_tick(p->id, p->cur, now) || now >= p->slice_end)
                 p->need_resched = true;
+            timers_expire(now);
             timer_program(now + arch_ns_to_ticks(HV_TICK_US * 1000ULL));
             break;
         }

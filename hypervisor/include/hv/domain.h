@@ -50,6 +50,7 @@ struct vcpu {
     uint64_t slice_start;
     uint64_t last_sched;
     uint64_t wake_deadline;  /* counter value, 0 = none (poll timeout, timer) */
+    uint64_t timer_deadline; /* set_timer_op: counter value for VIRQ_TIMER, 0 = none */
     /* Event state, protected by the domain lock. */
     bool polling;
     uint32_t nr_poll;
@@ -110,7 +111,7 @@ void sched_vcpu_start(struct vcpu *v);          /* mark online and runnable */
 void sched_vcpu_stop(struct vcpu *v);
 void sched_block(struct vcpu *v);
 void sched_wake(struct vcpu *v);
-void sched_yield(struct vcpu *v);
+void sched_yield_vcpu(struct vcpu *v);
 void sched_kick_domain(struct domain *d);       /* re-evaluate after pause/shutdown */
 /* Picks the next vCPU for cpu at time now (NULL = idle); charges the previous one. */
 struct vcpu *sched_pick(unsigned int cpu, struct vcpu *prev, uint64_t now, uint64_t *slice_end);
@@ -128,6 +129,7 @@ int evtchn_send(struct domain *d, evtchn_port_t port);
 int evtchn_close(struct domain *d, evtchn_port_t port);
 void evtchn_set_pending(struct domain *d, evtchn_port_t port);
 void evtchn_send_virq(struct vcpu *v, uint32_t virq);    /* takes dom_lock */
+void timers_expire(uint64_t now);                        /* takes dom_lock */
 bool evtchn_vcpu_has_pending(const struct vcpu *v);
 void evtchn_domain_teardown(struct domain *d);
 int evtchn_poll(struct vcpu *v, const evtchn_port_t *ports, uint32_t n, uint64_t deadline);

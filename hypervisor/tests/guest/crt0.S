@@ -4,12 +4,25 @@
  * vCPUs enter at guest_secondary_entry (PSCI CPU_ON) with x0 = vCPU id.
  * Each vCPU gets its own 16 KiB stack.  Exceptions land in the vectors
  * below, which save the registers and call guest_exception().
+ *
+ * The image starts with an arm64 Linux Image header (text_offset 0) so
+ * that any loader expecting a kernel - our dom0less builder copies it raw,
+ * Xen's insists on a recognised format - places it at the start of RAM.
  */
 #define GFRAME 272
 
     .section .text.boot, "ax"
     .global _start
 _start:
+    b       image_entry                 /* code0 */
+    .long   0                           /* code1 */
+    .quad   0                           /* text_offset */
+    .quad   _guest_image_size           /* image_size, including bss */
+    .quad   0x2                         /* flags: LE, 4K pages */
+    .quad   0, 0, 0
+    .ascii  "ARM\x64"
+    .long   0
+image_entry:
     ldr     x1, =__bss_start
     ldr     x2, =__bss_end
 1:  cmp     x1, x2

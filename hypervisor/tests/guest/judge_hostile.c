@@ -26,6 +26,12 @@ void guest_main(void)
         yield();
     ok &= check(dom_info(3, &gi) && (gi.flags & HV_DOMINF_shutdown) && gi.shutdown_reason == SHUTDOWN_crash,
                 "the crashing domain was crashed");
-    ok &= check(destroy(1) && destroy(2) && destroy(3), "all three destroyed");
+    t0 = now_ticks();
+    while (dom_info(4, &gi) && !(gi.flags & HV_DOMINF_shutdown) && now_ticks() - t0 < 100 * ticks_per_sec())
+        yield();
+    test_result("psci-system-reset", check(dom_info(4, &gi) && (gi.flags & HV_DOMINF_shutdown) &&
+                                               gi.shutdown_reason == SHUTDOWN_reboot,
+                                           "PSCI SYSTEM_RESET -> shutdown reason reboot"));
+    ok &= check(destroy(1) && destroy(2) && destroy(3) && destroy(4), "all four destroyed");
     test_result("hostile-contained", ok);
 }

@@ -203,7 +203,7 @@ def main():
         check(ok, "pool-dump-database writes a non-empty file", err)
         if ok:
             with open(path, "rb") as f:
-                check(f.read(1) == b"<", "the dump is XML")
+                check(f.read(16) == b"SQLite format 3\x00", "the dump is a SQLite database (Halyard's dump format)")
 
     # errors and unknown commands
     rc, _, err = xe("vm-param-get", "uuid=00000000-0000-0000-0000-000000000000",

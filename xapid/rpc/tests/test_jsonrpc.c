@@ -188,10 +188,21 @@ static void test_requests(void)
 		free(err);
 		jsonrpc_req_clear(&r);
 	}
-	/* json-c turns a lone surrogate escape into U+FFFD */
-	CHECK(req("{\"id\":1,\"method\":\"m\",\"params\":[\"\\ud800\"]}", &r, &err) == 0 && r.params &&
-		      !strcmp(xv_s(xv_array_get(r.params, 0)), "\xef\xbf\xbd"),
-	      "lone surrogate becomes U+FFFD");
+	/* Unpaired surrogate escapes are refused (json-c would make them
+	 * U+FFFD); a proper pair decodes to its code point. */
+	CHECK(req("{\"id\":1,\"method\":\"m\",\"params\":[\"a\\ud800b\"]}", &r, &err) != 0,
+	      "lone high surrogate rejected");
+	free(err);
+	err = NULL;
+	jsonrpc_req_clear(&r);
+	CHECK(req("{\"id\":1,\"method\":\"m\",\"params\":[\"\\udc00\"]}", &r, &err) != 0,
+	      "lone low surrogate rejected");
+	free(err);
+	err = NULL;
+	jsonrpc_req_clear(&r);
+	CHECK(req("{\"id\":1,\"method\":\"m\",\"params\":[\"\\ud83d\\ude00 \\\\ud800\"]}", &r, &err) == 0 &&
+		      r.params && !strcmp(xv_s(xv_array_get(r.params, 0)), "\xf0\x9f\x98\x80 \\ud800"),
+	      "surrogate pair decodes; an escaped backslash before 'ud800' is plain text");
 	free(err);
 	jsonrpc_req_clear(&r);
 	/* the id survives a failure further on so that the error can carry it */
