@@ -90,7 +90,7 @@ void rpc_http_json(void *app, http_req *r)
 		/* Errors before dispatch go out in the v2 shape. */
 		xerr *e = xerr_new("INTERNAL_ERROR", msg ? msg : "invalid JSON-RPC request", NULL);
 		size_t n;
-		char *out = jsonrpc_error(jr.version ? jr.version : 2, jr.id_json, e, &n);
+		char *out = jsonrpc_error(2, jr.id_json, e, &n); /* always v2 before dispatch */
 		xerr_free(e);
 		free(msg);
 		jsonrpc_req_clear(&jr);
