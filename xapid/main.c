@@ -259,6 +259,7 @@ int main(int argc, char **argv)
 	app.sessions = sessions_new();
 	app.timers = timers_new();
 	app.workers = workers_new(c->task_workers);
+	app.rpc_workers = workers_new(c->threads * 2);
 	tasks_init(&app);
 
 	xerr *e = bootstrap_run(&app);
@@ -344,6 +345,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	app.stopping = 1;
 	app.http = http_stop(app.http);
+	app.rpc_workers = workers_free(app.rpc_workers);
 	app.workers = workers_free(app.workers);
 	tasks_shutdown(&app);
 	app.timers = timers_free(app.timers);

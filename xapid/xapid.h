@@ -49,7 +49,8 @@ typedef struct xapid {
 	char *management_addr;
 	int64_t start_time;
 	struct sessions *sessions;
-	struct workers *workers;
+	struct workers *workers;     /* Async tasks */
+	struct workers *rpc_workers; /* synchronous calls */
 	struct timers *timers;
 	struct events *events;
 	struct http_server *http;

@@ -5,6 +5,7 @@
  * A body that does not parse gets HTTP 500, as on XAPI; everything else is
  * an HTTP 200 carrying a XenAPI success or failure.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "http.h"
 #include "jsonrpc.h"
 #include "strbuf.h"
+#include "tasks.h"
 #include "rpc_http.h"
 #include "util.h"
 #include "xapid.h"
@@ -58,6 +60,53 @@ static void reply_done(void *arg, xv *result, xerr *err)
 	xerr_free(err);
 	free(rc->id_json);
 	free(rc);
+	/* A big reply (get_all_records of thousands of objects) leaves tens of
+	 * MB in this thread's malloc arena; give it back to the system. */
+	if (len > (4u << 20))
+		malloc_trim(0);
+}
+
+/*
+ * Calls run on the RPC workers, not on the network threads: a slow call
+ * (a large listing, a login's password hash) then never delays the other
+ * connections that share its network thread. The connection is parked
+ * meanwhile and holds no thread.
+ */
+struct rpc_job {
+	struct xapid *app;
+	struct reply_ctx *rc;
+	char *method;
+	xv *params;
+	rpc_origin origin;
+	char *peer_addr, *originator;
+};
+
+static void rpc_job_run(void *arg)
+{
+	struct rpc_job *j = arg;
+	rpc_dispatch(j->app, &j->origin, j->method, j->params, reply_done, j->rc);
+	free(j->method);
+	free(j->peer_addr);
+	free(j->originator);
+	free(j);
+}
+
+static void queue_call(struct xapid *app, http_req *r, struct reply_ctx *rc, char *method,
+		       xv *params)
+{
+	struct rpc_job *j = hx_calloc(1, sizeof(*j));
+	j->app = app;
+	j->rc = rc;
+	j->method = method;
+	j->params = params;
+	j->origin.via_unix = http_is_unix(r);
+	j->origin.peer_uid = j->origin.via_unix ? http_peer_uid(r) : (uid_t)-1;
+	const char *pa = http_peer_addr(r), *orig = http_header(r, "originator");
+	j->peer_addr = pa ? hx_strdup(pa) : NULL;
+	j->originator = orig ? hx_strdup(orig) : NULL;
+	j->origin.peer_addr = j->peer_addr;
+	j->origin.originator = j->originator;
+	workers_submit(app->rpc_workers, rpc_job_run, j);
 }
 
 static void parse_error(http_req *r, const char *why)
@@ -70,14 +119,6 @@ static void parse_error(http_req *r, const char *why)
 	size_t len;
 	char *body = sb_steal(&b, &len);
 	http_respond(r, 500, "text/html", body, len, cors_headers);
-}
-
-static void origin_of(http_req *r, rpc_origin *o)
-{
-	o->via_unix = http_is_unix(r);
-	o->peer_uid = o->via_unix ? http_peer_uid(r) : (uid_t)-1;
-	o->peer_addr = http_peer_addr(r);
-	o->originator = http_header(r, "originator");
 }
 
 void rpc_http_json(void *app, http_req *r)
@@ -103,15 +144,12 @@ void rpc_http_json(void *app, http_req *r)
 	rc->json_version = jr.version;
 	rc->id_json = jr.id_json;
 	jr.id_json = NULL;
-	rpc_origin o;
-	origin_of(r, &o);
 	xv *params = jr.params;
 	jr.params = NULL;
 	char *method = jr.method;
 	jr.method = NULL;
 	jsonrpc_req_clear(&jr);
-	rpc_dispatch(app, &o, method, params, reply_done, rc);
-	free(method);
+	queue_call(app, r, rc, method, params);
 }
 
 void rpc_http_xml(void *app, http_req *r)
@@ -129,10 +167,7 @@ void rpc_http_xml(void *app, http_req *r)
 	rc->req = r;
 	rc->proto = P_XML;
 	rc->bare = !strncmp(method, "system.", 7);
-	rpc_origin o;
-	origin_of(r, &o);
-	rpc_dispatch(app, &o, method, params, reply_done, rc);
-	free(method);
+	queue_call(app, r, rc, method, params);
 }
 
 void rpc_http_options(void *app, http_req *r)

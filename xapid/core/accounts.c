@@ -5,6 +5,7 @@
  * the PAM check used for system users on an installed host.
  */
 #include <crypt.h>
+#include <gnutls/crypto.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -107,7 +108,76 @@ static char *hash_password(const char *pw)
 	return res;
 }
 
+static bool check_hash_slow(const char *pw, const char *hash);
+
+/*
+ * A cache of recent successful checks, so that clients logging in often
+ * (CloudStack logs in per pool connection, XO re-logs on SESSION_INVALID)
+ * do not pay the deliberately slow crypt(3) hash each time. An entry is a
+ * salted SHA-256 of the password, bound to the exact stored hash: changing
+ * the password changes the hash and so invalidates it.
+ */
+#define CACHE_SLOTS 64
+static struct {
+	char *hash;
+	unsigned char digest[32];
+} cache[CACHE_SLOTS];
+static unsigned cache_next;
+static unsigned char cache_key[32];
+static bool cache_key_set;
+
+static void cache_digest(const char *pw, const char *hash, unsigned char out[32])
+{
+	size_t lk = sizeof(cache_key), lh = strlen(hash), lp = strlen(pw);
+	unsigned char *buf = hx_malloc(lk + lh + 1 + lp);
+	memcpy(buf, cache_key, lk);
+	memcpy(buf + lk, hash, lh);
+	buf[lk + lh] = 0;
+	memcpy(buf + lk + lh + 1, pw, lp);
+	gnutls_hash_fast(GNUTLS_DIG_SHA256, buf, lk + lh + 1 + lp, out);
+	explicit_bzero(buf, lk + lh + 1 + lp);
+	free(buf);
+}
+
+static bool digest_eq(const unsigned char *a, const unsigned char *b)
+{
+	unsigned char d = 0;
+	for (int i = 0; i < 32; i++)
+		d |= a[i] ^ b[i];
+	return d == 0;
+}
+
 static bool check_hash(const char *pw, const char *hash)
+{
+	unsigned char dg[32];
+	pthread_mutex_lock(&acc_mu);
+	if (!cache_key_set)
+		cache_key_set = getrandom(cache_key, sizeof(cache_key), 0) == sizeof(cache_key);
+	bool usable = cache_key_set;
+	if (usable) {
+		cache_digest(pw, hash, dg);
+		for (int i = 0; i < CACHE_SLOTS; i++) {
+			if (cache[i].hash && !strcmp(cache[i].hash, hash) &&
+			    digest_eq(cache[i].digest, dg)) {
+				pthread_mutex_unlock(&acc_mu);
+				return true;
+			}
+		}
+	}
+	pthread_mutex_unlock(&acc_mu);
+	bool ok = check_hash_slow(pw, hash);
+	if (ok && usable) {
+		pthread_mutex_lock(&acc_mu);
+		unsigned i = cache_next++ % CACHE_SLOTS;
+		free(cache[i].hash);
+		cache[i].hash = hx_strdup(hash);
+		memcpy(cache[i].digest, dg, sizeof(dg));
+		pthread_mutex_unlock(&acc_mu);
+	}
+	return ok;
+}
+
+static bool check_hash_slow(const char *pw, const char *hash)
 {
 	struct crypt_data *cd = hx_calloc(1, sizeof(*cd));
 	char *h = crypt_r(pw, hash, cd);

@@ -167,6 +167,39 @@ static bool collect_one(void *arg, int cls, const char *ref, store_op op, int64_
 }
 
 /*
+ * Object counts at a generation are the same for every caller, so the
+ * waiters woken by one commit share them instead of each counting every
+ * table again.
+ */
+static pthread_mutex_t counts_mu = PTHREAD_MUTEX_INITIALIZER;
+static int64_t counts_gen = -1;
+static int64_t counts_val[API_NCLASSES];
+static bool counts_have[API_NCLASSES];
+
+static int64_t count_at(txn *t, int64_t gen, int cls)
+{
+	pthread_mutex_lock(&counts_mu);
+	if (counts_gen == gen && counts_have[cls]) {
+		int64_t n = counts_val[cls];
+		pthread_mutex_unlock(&counts_mu);
+		return n;
+	}
+	pthread_mutex_unlock(&counts_mu);
+	int64_t n = store_count(t, cls);
+	pthread_mutex_lock(&counts_mu);
+	if (gen > counts_gen) {
+		counts_gen = gen;
+		memset(counts_have, 0, sizeof(counts_have));
+	}
+	if (gen == counts_gen) {
+		counts_val[cls] = n;
+		counts_have[cls] = true;
+	}
+	pthread_mutex_unlock(&counts_mu);
+	return n;
+}
+
+/*
  * Runs the query: events after since matching s. On success *events is an
  * array (maybe empty) and *token_gen the generation to resume from.
  */
@@ -186,14 +219,15 @@ static xerr *query(xapid *app, const subs *s, int64_t since, bool legacy, xv **e
 		for (int i = 0; i < api_nclasses; i++) {
 			if (!subs_class(s, i))
 				continue;
-			xv_struct_set(*counts, api_classes[i].lname, xv_i32((int32_t)store_count(t, i)));
+			xv_struct_set(*counts, api_classes[i].lname,
+				      xv_i32((int32_t)count_at(t, g, i)));
 		}
 		/* Object subscriptions count their class too (XO compares task). */
 		for (size_t i = 0; i < xv_len(s->objs); i++) {
 			int ci = (int)s->objs->u.st.m[i].val->u.i;
 			if (!xv_struct_get(*counts, api_classes[ci].lname))
 				xv_struct_set(*counts, api_classes[ci].lname,
-					      xv_i32((int32_t)store_count(t, ci)));
+					      xv_i32((int32_t)count_at(t, g, ci)));
 		}
 	}
 	store_rollback(t);
