@@ -166,6 +166,20 @@ static bool collect_one(void *arg, int cls, const char *ref, store_op op, int64_
 	return true;
 }
 
+static int64_t event_gen(const xv *ev)
+{
+	const xv *id = xv_struct_get(ev, "id");
+	if (!id)
+		return 0;
+	return id->kind == XV_INT ? id->u.i : strtoll(xv_s(id) ? xv_s(id) : "0", NULL, 10);
+}
+
+static int by_gen(const void *a, const void *b)
+{
+	int64_t x = event_gen(*(xv *const *)a), y = event_gen(*(xv *const *)b);
+	return x < y ? -1 : x > y;
+}
+
 /*
  * Object counts at a generation are the same for every caller, so the
  * waiters woken by one commit share them instead of each counting every
@@ -213,7 +227,20 @@ static xerr *query(xapid *app, const subs *s, int64_t since, bool legacy, xv **e
 	/* The position this snapshot stands at: the next call resumes there. */
 	int64_t g = store_txn_generation(t);
 	struct collect c = { .s = s, .t = t, .events = xv_array(), .max_gen = g, .legacy = legacy };
-	e = store_changes_since(t, -1, since, collect_one, &c);
+	if (s->all || xv_len(s->objs)) {
+		e = store_changes_since(t, -1, since, collect_one, &c);
+	} else {
+		/* Only the subscribed tables, then one order across them. */
+		int n = 0;
+		for (int i = 0; i < api_nclasses && !e; i++) {
+			if (s->cls[i] && api_classes[i].sql_create) {
+				e = store_changes_since(t, i, since, collect_one, &c);
+				n++;
+			}
+		}
+		if (n > 1)
+			qsort(c.events->u.arr.items, c.events->u.arr.n, sizeof(xv *), by_gen);
+	}
 	if (!e && counts) {
 		*counts = xv_struct();
 		for (int i = 0; i < api_nclasses; i++) {
