@@ -7,53 +7,19 @@
 
 #include "http_auth.h"
 #include "meta.h"
+#include "strbuf.h"
 #include "util.h"
 #include "value.h"
 #include "xapid.h"
 
-static int b64_val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 char *http_base64_decode(const char *in, size_t *len)
 {
-	size_t n = strlen(in);
-	while (n && in[n - 1] == '=')
-		n--;
-	if (n % 4 == 1)
+	strbuf b = STRBUF_INIT;
+	if (hx_base64_decode(in, strlen(in), &b)) {
+		sb_free(&b);
 		return NULL;
-	char *out = hx_malloc(n / 4 * 3 + 3);
-	size_t o = 0;
-	uint32_t acc = 0;
-	int bits = 0;
-	for (size_t i = 0; i < n; i++) {
-		int v = b64_val((unsigned char)in[i]);
-		if (v < 0) {
-			free(out);
-			return NULL;
-		}
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (char)((acc >> bits) & 0xff);
-		}
 	}
-	out[o] = '\0';
-	if (len)
-		*len = o;
-	return out;
+	return sb_steal(&b, len);
 }
 
 /* Basic credentials: the local accounts first, then PAM, as session.c. */

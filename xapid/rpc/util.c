@@ -205,3 +205,47 @@ int64_t hx_mono_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+static int b64_val(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int hx_base64_decode(const char *s, size_t n, strbuf *out)
+{
+	uint32_t acc = 0;
+	int bits = 0;
+	size_t ndig = 0;
+	bool pad = false;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (c == '=') {
+			pad = true;
+			continue;
+		}
+		int v = b64_val(c);
+		if (v < 0 || pad)
+			return -EINVAL;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		ndig++;
+		if (bits >= 8) {
+			bits -= 8;
+			sb_putc(out, (char)((acc >> bits) & 0xff));
+		}
+	}
+	return ndig % 4 == 1 ? -EINVAL : 0;
+}

@@ -25,6 +25,11 @@ bool hx_is_null_ref(const char *s);
  */
 bool hx_valid_xml_utf8(const char *s, size_t n);
 
+/* Appends the bytes that base64 text s[0..n) encodes to out (whitespace
+ * ignored, '=' padding optional). 0, or -EINVAL on bad input. */
+struct strbuf;
+int hx_base64_decode(const char *s, size_t n, struct strbuf *out);
+
 /* Wall clock as seconds since the epoch / monotonic milliseconds. */
 int64_t hx_now(void);
 int64_t hx_mono_ms(void);

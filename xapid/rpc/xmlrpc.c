@@ -369,51 +369,10 @@ static void trim(const strbuf *b, const char **start, size_t *n)
 	*n = l;
 }
 
-static int b64_val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /* Decodes base64 text (whitespace ignored, '=' padding optional). */
 static int b64_decode(struct xp *p, const char *s, size_t n, strbuf *out)
 {
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t ndig = 0;
-	bool pad = false;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-			continue;
-		if (c == '=') {
-			pad = true;
-			continue;
-		}
-		int v = b64_val(c);
-		if (v < 0 || pad)
-			return fail(p, "bad base64");
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		ndig++;
-		if (bits >= 8) {
-			bits -= 8;
-			sb_putc(out, (char)((acc >> bits) & 0xff));
-		}
-	}
-	if (ndig % 4 == 1)
-		return fail(p, "bad base64");
-	return 0;
+	return hx_base64_decode(s, n, out) ? fail(p, "bad base64") : 0;
 }
 
 static xv *parse_value(struct xp *p, xmlNodePtr val, int depth);
