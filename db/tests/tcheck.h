@@ -7,22 +7,8 @@
 #ifndef HALYARD_DB_TESTS_TCHECK_H
 #define HALYARD_DB_TESTS_TCHECK_H
 
-#include <stdio.h>
-#include <stdlib.h>
-
-static int tc_total, tc_failed;
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		tc_total++;                                                    \
-		if (!(cond)) {                                                 \
-			tc_failed++;                                           \
-			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-			printf(__VA_ARGS__);                                   \
-			printf("\n");                                          \
-			fflush(stdout);                                        \
-		}                                                              \
-	} while (0)
+#include "check.h"
+#include "value.h"
 
 /* e must be NULL (success); frees it otherwise. */
 #define CHECK_OK(e)                                                                 \
@@ -42,18 +28,6 @@ static int tc_total, tc_failed;
 		xerr_free(ce_);                                                     \
 	} while (0)
 
-#define OK(...)                      \
-	do {                         \
-		printf("checked: "); \
-		printf(__VA_ARGS__); \
-		printf("\n");        \
-		fflush(stdout);      \
-	} while (0)
-
-static inline int tcheck_done(const char *name)
-{
-	printf("%s: %d checks, %d failed\n", name, tc_total, tc_failed);
-	return tc_failed ? 1 : 0;
-}
+#define tcheck_done check_done
 
 #endif

@@ -31,6 +31,34 @@ static long load_image(struct domain *t, const struct hv_domctl_load_image *li)
     return 0;
 }
 
+/*
+ * The target must be paused, and its vCPU off every pCPU before its context
+ * is replaced: a pCPU still running it would save its old registers over
+ * the new ones when it switches away.  The wait happens without dom_lock,
+ * which that pCPU may need to reach its scheduling point.
+ */
+static long set_vcpu_context(struct domain *self, domid_t id, const struct hv_domctl_vcpucontext *c)
+{
+    spin_lock(&dom_lock);
+    struct domain *t = domain_get(id);
+    long rc = !t ? -ESRCH : (t == self || c->vcpu >= t->max_vcpus || !t->pause_count) ? -EINVAL : 0;
+    spin_unlock(&dom_lock);
+    if (rc)
+        return rc;
+    sched_wait_descheduled(t);
+    spin_lock(&dom_lock);
+    if (domain_get(id) != t || !t->pause_count) {
+        rc = -EBUSY;   /* destroyed or unpaused meanwhile */
+    } else {
+        struct vcpu *tv = &t->vcpus[c->vcpu];
+        arch_vcpu_init(tv);
+        arch_vcpu_set_entry(tv, c->pc, c->x0, c->sp_el1);
+        sched_vcpu_start(tv);
+    }
+    spin_unlock(&dom_lock);
+    return rc;
+}
+
 static void fill_info(struct domain *t, struct hv_domctl_getdomaininfo *gi)
 {
     memset(gi, 0, sizeof(*gi));
@@ -96,6 +124,9 @@ long do_domctl(struct vcpu *v, uint64_t arg)
         return load_image(t, &op.u.load_image);
     }
 
+    if (op.cmd == XEN_DOMCTL_setvcpucontext)
+        return set_vcpu_context(self, op.domain, &op.u.vcpucontext);
+
     long rc = 0;
     bool copy_back = false;
     spin_lock(&dom_lock);
@@ -148,18 +179,6 @@ long do_domctl(struct vcpu *v, uint64_t arg)
         else
             rc = domain_set_max_pages(t, op.u.max_mem.max_memkb >> 2);
         break;
-    case XEN_DOMCTL_setvcpucontext: {
-        struct hv_domctl_vcpucontext *c = &op.u.vcpucontext;
-        if (c->vcpu >= t->max_vcpus || t == self || !t->pause_count) {
-            rc = -EINVAL;
-            break;
-        }
-        struct vcpu *tv = &t->vcpus[c->vcpu];
-        arch_vcpu_init(tv);
-        arch_vcpu_set_entry(tv, c->pc, c->x0, c->sp_el1);
-        sched_vcpu_start(tv);
-        break;
-    }
     case XEN_DOMCTL_getvcpuinfo: {
         struct hv_domctl_getvcpuinfo *gi = &op.u.getvcpuinfo;
         if (gi->vcpu >= t->max_vcpus) {

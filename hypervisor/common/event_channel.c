@@ -203,6 +203,18 @@ int evtchn_close(struct domain *d, evtchn_port_t port)
     return 0;
 }
 
+/* Routes an interdomain or unbound port's notifications to another vCPU. */
+int evtchn_bind_vcpu(struct domain *d, evtchn_port_t port, uint32_t vcpu)
+{
+    if (!port_valid(port) || vcpu >= d->max_vcpus || !d->vcpus[vcpu].vcpu_info)
+        return -EINVAL;
+    uint8_t st = d->evtchn[port].state;
+    if (st != ECS_INTERDOMAIN && st != ECS_UNBOUND)
+        return -EINVAL;   /* VIRQs stay on the vCPU they were bound for */
+    d->evtchn[port].notify_vcpu = (uint16_t)vcpu;
+    return 0;
+}
+
 static int evtchn_unmask(struct domain *d, evtchn_port_t port)
 {
     if (!port_valid(port))
@@ -319,12 +331,13 @@ long do_event_channel_op(struct vcpu *v, unsigned int cmd, uint64_t arg)
         struct evtchn_send se;
         struct evtchn_status st;
         struct evtchn_unmask um;
+        struct evtchn_bind_vcpu bvc;
     } op;
     static const uint8_t sizes[] = {
         [EVTCHNOP_bind_interdomain] = sizeof(op.bi), [EVTCHNOP_bind_virq] = sizeof(op.bv),
         [EVTCHNOP_close] = sizeof(op.cl),           [EVTCHNOP_send] = sizeof(op.se),
         [EVTCHNOP_status] = sizeof(op.st),          [EVTCHNOP_alloc_unbound] = sizeof(op.au),
-        [EVTCHNOP_unmask] = sizeof(op.um),
+        [EVTCHNOP_unmask] = sizeof(op.um),          [EVTCHNOP_bind_vcpu] = sizeof(op.bvc),
     };
     if (cmd >= ARRAY_SIZE(sizes) || !sizes[cmd])
         return -ENOSYS;
@@ -362,6 +375,9 @@ long do_event_channel_op(struct vcpu *v, unsigned int cmd, uint64_t arg)
         break;
     case EVTCHNOP_unmask:
         rc = evtchn_unmask(d, op.um.port);
+        break;
+    case EVTCHNOP_bind_vcpu:
+        rc = evtchn_bind_vcpu(d, op.bvc.port, op.bvc.vcpu);
         break;
     default:
         rc = -ENOSYS;

@@ -104,6 +104,40 @@ static long sched_op(struct vcpu *v, unsigned cmd, uint64_t arg)
     }
 }
 
+/*
+ * Points t's vcpu_info at guest RAM (a page that stays the domain's until it
+ * is destroyed: RAM is never taken back from a live domain).  Once only.
+ */
+static long register_vcpu_info(struct vcpu *t, uint64_t arg)
+{
+    struct vcpu_register_vcpu_info r;
+    if (copy_from_guest(&r, arg, sizeof(r)))
+        return -EFAULT;
+    if (r.offset > PAGE_SIZE - sizeof(struct vcpu_info) || (r.offset & 7) ||
+        r.mfn >> (P2M_IPA_BITS - PAGE_SHIFT))
+        return -EINVAL;
+    struct domain *d = t->domain;
+    uint64_t pa;
+    enum p2m_type type;
+    long rc = 0;
+    spin_lock(&dom_lock);
+    if (t->vcpu_info_registered)
+        rc = -EINVAL;
+    else if (p2m_lookup(&d->p2m, r.mfn << PAGE_SHIFT, &pa, &type, NULL) || type != P2M_RAM)
+        rc = -EINVAL;
+    if (!rc) {
+        struct vcpu_info *vi = (struct vcpu_info *)((uint8_t *)pa_to_va(pa) + r.offset);
+        if (t->vcpu_info)
+            memcpy(vi, t->vcpu_info, sizeof(*vi));
+        else
+            memset(vi, 0, sizeof(*vi));
+        t->vcpu_info = vi;
+        t->vcpu_info_registered = true;
+    }
+    spin_unlock(&dom_lock);
+    return rc;
+}
+
 static long vcpu_op(struct vcpu *v, unsigned cmd, uint64_t id, uint64_t arg)
 {
     struct domain *d = v->domain;
@@ -113,6 +147,8 @@ static long vcpu_op(struct vcpu *v, unsigned cmd, uint64_t id, uint64_t arg)
     switch (cmd) {
     case VCPUOP_is_up:
         return t->online;
+    case VCPUOP_register_vcpu_info:
+        return register_vcpu_info(t, arg);
     case VCPUOP_down:
         if (t != v)
             return -EINVAL;

@@ -114,6 +114,10 @@ static int64_t guest_psci(struct vcpu *v, struct cpu_regs *r)
         if ((r->x[1] & ~0xffULL & 0xff00ffffffULL) || target >= d->max_vcpus)
             return PSCI_INVALID_PARAMS;
         struct vcpu *t = &d->vcpus[target];
+        /* A vCPU that just did CPU_OFF may still be leaving its pCPU (it was
+         * kicked); its context must not be replaced until it has. */
+        while (!READ_ONCE(t->online) && READ_ONCE(t->running_on) >= 0)
+            cpu_relax();
         spin_lock(&dom_lock);
         bool on = t->online;
         if (!on) {

@@ -56,7 +56,8 @@ struct vcpu {
     uint32_t nr_poll;
     evtchn_port_t poll_ports[HV_MAX_POLL];
     uint32_t virq_to_port[HV_NR_VIRQS];
-    struct vcpu_info *vcpu_info;
+    struct vcpu_info *vcpu_info;   /* NULL until registered (vCPUs > 0) */
+    bool vcpu_info_registered;     /* moved by VCPUOP_register_vcpu_info */
     struct arch_vcpu arch;
 };
 
@@ -126,6 +127,7 @@ int evtchn_alloc_unbound(struct domain *d, domid_t remote, evtchn_port_t *port);
 int evtchn_bind_interdomain(struct domain *d, domid_t rdom, evtchn_port_t rport, evtchn_port_t *port);
 int evtchn_bind_virq(struct domain *d, uint32_t virq, uint32_t vcpu, evtchn_port_t *port);
 int evtchn_send(struct domain *d, evtchn_port_t port);
+int evtchn_bind_vcpu(struct domain *d, evtchn_port_t port, uint32_t vcpu);
 int evtchn_close(struct domain *d, evtchn_port_t port);
 void evtchn_set_pending(struct domain *d, evtchn_port_t port);
 void evtchn_send_virq(struct vcpu *v, uint32_t virq);    /* takes dom_lock */

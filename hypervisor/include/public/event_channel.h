@@ -11,6 +11,7 @@
 #define EVTCHNOP_send             4
 #define EVTCHNOP_status           5
 #define EVTCHNOP_alloc_unbound    6
+#define EVTCHNOP_bind_vcpu        8
 #define EVTCHNOP_unmask           9
 
 struct evtchn_alloc_unbound {
@@ -33,6 +34,10 @@ struct evtchn_close {
 };
 struct evtchn_send {
     evtchn_port_t port;
+};
+struct evtchn_bind_vcpu {
+    evtchn_port_t port;
+    uint32_t vcpu;
 };
 struct evtchn_unmask {
     evtchn_port_t port;

@@ -75,6 +75,13 @@ struct sched_poll {
 #define VCPUOP_down               2
 #define VCPUOP_is_up              3
 #define VCPUOP_get_runstate_info  4
+#define VCPUOP_register_vcpu_info 10
+/* Moves a vCPU's vcpu_info into a guest page: gfn on Arm, offset in it. */
+struct vcpu_register_vcpu_info {
+    uint64_t mfn;
+    uint32_t offset;
+    uint32_t rsvd;
+};
 #define RUNSTATE_running  0
 #define RUNSTATE_runnable 1
 #define RUNSTATE_blocked  2

@@ -1,33 +1,17 @@
-// SPDX-License-Identifier: Apache-2.0
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * RBAC from the generated role masks: per-message roles, map keys with
  * roles of their own (which may widen or narrow access), internal
  * messages with no roles, and XAPI's permission names in the error.
  */
-#include <stdio.h>
-#include <string.h>
-
+#include "check.h"
 #include "dispatch.h"
-
-static int checks, failed;
-
-#define CHECK(cond, what)                                                   \
-	do {                                                                \
-		checks++;                                                   \
-		if (cond) {                                                 \
-			printf("ok   %s\n", what);                              \
-		} else {                                                    \
-			failed++;                                           \
-			printf("FAIL %s (%s:%d)\n", what, __FILE__, __LINE__); \
-		}                                                           \
-	} while (0)
 
 static const api_msg *msg(const char *name)
 {
 	const api_msg *m = api_find_msg(name);
 	if (!m) {
-		printf("FAIL no message %s in the tables\n", name);
-		failed++;
+		CHECK(0, "no message %s in the tables", name);
 	}
 	return m;
 }
@@ -38,7 +22,7 @@ int main(void)
 	const api_msg *pool_label = msg("pool.set_name_label");
 	const api_msg *vm_oc = msg("VM.add_to_other_config");
 	const api_msg *pool_oc = msg("pool.add_to_other_config");
-	if (failed)
+	if (check_failed)
 		return 1;
 
 	CHECK(rbac_allowed(ROLE_READ_ONLY, getrec, NULL), "read-only may VM.get_record");
@@ -72,6 +56,7 @@ int main(void)
 		internal += api_msgs[i].roles == 0;
 	CHECK(internal > 0, "some messages carry no roles (internal: local superuser only)");
 
-	printf("test_rbac: %d checks, %d failed\n", checks, failed);
-	return failed ? 1 : 0;
+	OK("per-message roles, map keys that widen and narrow access, wildcard keys, "
+	   "permission names, internal messages");
+	return check_done("test_rbac");
 }

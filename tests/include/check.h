@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Minimal harness for the ops unit tests: CHECK() counts and reports
- * failures, OK() says what a group of checks covered, check_done() prints
- * the totals and gives the exit status.
+ * Minimal harness shared by the unit tests: CHECK() counts and reports
+ * failures, OK() prints one line saying what a group of checks covered,
+ * check_done() prints the totals and gives the exit status.
  */
-#ifndef HALYARD_OPS_TESTS_CHECK_H
-#define HALYARD_OPS_TESTS_CHECK_H
+#ifndef HALYARD_TESTS_CHECK_H
+#define HALYARD_TESTS_CHECK_H
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static int check_total, check_failed;
 
@@ -19,14 +21,16 @@ static int check_total, check_failed;
 			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
 			printf(__VA_ARGS__);                                   \
 			printf("\n");                                          \
+			fflush(stdout);                                        \
 		}                                                              \
 	} while (0)
 
-#define OK(...)                      \
-	do {                         \
-		printf("checked: "); \
-		printf(__VA_ARGS__); \
-		printf("\n");        \
+#define OK(...)                         \
+	do {                            \
+		printf("checked: ");    \
+		printf(__VA_ARGS__);    \
+		printf("\n");           \
+		fflush(stdout);         \
 	} while (0)
 
 static inline int check_done(const char *name)
