@@ -29,7 +29,8 @@ static int get_free_port(struct domain *d, evtchn_port_t *port)
 static struct vcpu *notify_target(struct domain *d, evtchn_port_t port)
 {
     unsigned n = d->evtchn[port].notify_vcpu;
-    /* Only vCPU 0 has a vcpu_info on Arm until register_vcpu_info exists. */
+    /* Arm has one vcpu_info in shared_info (vCPU 0); other vCPUs get one by
+     * VCPUOP_register_vcpu_info, and until then their events go to vCPU 0. */
     if (n >= d->max_vcpus || !d->vcpus[n].vcpu_info)
         n = 0;
     return &d->vcpus[n];

@@ -53,7 +53,12 @@ static long xen_version(unsigned cmd, uint64_t arg)
         struct xen_feature_info fi;
         if (copy_from_guest(&fi, arg, sizeof(fi)))
             return -EFAULT;
-        fi.submap = 0;
+        /* Arm guests are always auto-translated and never direct-mapped. */
+        fi.submap = fi.submap_idx ? 0
+                                  : (1U << XENFEAT_writable_page_tables) |
+                                        (1U << XENFEAT_writable_descriptor_tables) |
+                                        (1U << XENFEAT_auto_translated_physmap) |
+                                        (1U << XENFEAT_not_direct_mapped);
         return copy_to_guest(arg, &fi, sizeof(fi)) ? -EFAULT : 0;
     }
     case XENVER_pagesize:
@@ -138,6 +143,30 @@ static long register_vcpu_info(struct vcpu *t, uint64_t arg)
     return rc;
 }
 
+static void fill_runstate(const struct vcpu *t, struct vcpu_runstate_info *ri)
+{
+    memset(ri, 0, sizeof(*ri));
+    ri->state = t->running_on >= 0 ? RUNSTATE_running
+                : !t->online       ? RUNSTATE_offline
+                : t->blocked       ? RUNSTATE_blocked
+                                   : RUNSTATE_runnable;
+    ri->time[RUNSTATE_running] = arch_ticks_to_ns(t->cpu_time);
+    ri->state_entry_time = arch_ticks_to_ns(arch_now());
+}
+
+/*
+ * Refreshes the runstate area v registered; v must be the vCPU loaded on
+ * this pCPU.  A bad address is the guest's problem: the write is skipped.
+ */
+void runstate_update(struct vcpu *v)
+{
+    if (!v->runstate_gva)
+        return;
+    struct vcpu_runstate_info ri;
+    fill_runstate(v, &ri);
+    (void)copy_to_guest(v->runstate_gva, &ri, sizeof(ri));
+}
+
 static long vcpu_op(struct vcpu *v, unsigned cmd, uint64_t id, uint64_t arg)
 {
     struct domain *d = v->domain;
@@ -149,6 +178,16 @@ static long vcpu_op(struct vcpu *v, unsigned cmd, uint64_t id, uint64_t arg)
         return t->online;
     case VCPUOP_register_vcpu_info:
         return register_vcpu_info(t, arg);
+    case VCPUOP_register_runstate_memory_area: {
+        struct vcpu_register_runstate_memory_area a;
+        if (copy_from_guest(&a, arg, sizeof(a)))
+            return -EFAULT;
+        /* Written through the guest's own translation whenever t is loaded. */
+        t->runstate_gva = a.addr;
+        if (t == v)
+            runstate_update(v);
+        return 0;
+    }
     case VCPUOP_down:
         if (t != v)
             return -EINVAL;
@@ -156,13 +195,7 @@ static long vcpu_op(struct vcpu *v, unsigned cmd, uint64_t id, uint64_t arg)
         return 0;
     case VCPUOP_get_runstate_info: {
         struct vcpu_runstate_info ri;
-        memset(&ri, 0, sizeof(ri));
-        ri.state = t->running_on >= 0 ? RUNSTATE_running
-                   : !t->online       ? RUNSTATE_offline
-                   : t->blocked       ? RUNSTATE_blocked
-                                      : RUNSTATE_runnable;
-        ri.time[RUNSTATE_running] = arch_ticks_to_ns(t->cpu_time);
-        ri.state_entry_time = arch_ticks_to_ns(arch_now());
+        fill_runstate(t, &ri);
         return copy_to_guest(arg, &ri, sizeof(ri)) ? -EFAULT : 0;
     }
     default:
@@ -192,10 +225,19 @@ static long add_to_physmap(struct domain *d, const struct xen_add_to_physmap *x)
     uint64_t ipa = x->gpfn << PAGE_SHIFT, old;
     enum p2m_type t;
     if (p2m_lookup(&d->p2m, ipa, &old, &t, NULL) == 0) {
-        if (t != P2M_HV)
-            return -EEXIST;   /* never let a guest drop its own RAM here */
+        if (t == P2M_FOREIGN)
+            return -EBUSY;    /* a grant mapping: unmap it with the grant op */
+        /*
+         * As in Xen, the page replaces whatever was there; a RAM page the
+         * guest gives up this way goes back to the pool.  (Linux puts its
+         * shared_info over a page of its own RAM.)
+         */
         p2m_unmap(&d->p2m, ipa, NULL, NULL);
         arch_domain_flush_tlb(d);
+        if (t == P2M_RAM) {
+            free_page(old & PAGE_MASK);
+            d->tot_pages--;
+        }
     }
     return p2m_map(&d->p2m, ipa, pa, P2M_HV, true);
 }

@@ -238,7 +238,7 @@ static xerr *query(xapid *app, const subs *s, int64_t since, bool legacy, xv **e
 				n++;
 			}
 		}
-		if (n > 1)
+		if (n > 1 && c.events->u.arr.n > 1)
 			qsort(c.events->u.arr.items, c.events->u.arr.n, sizeof(xv *), by_gen);
 	}
 	if (!e && counts) {

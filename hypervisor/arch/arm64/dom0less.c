@@ -15,11 +15,18 @@
  *       halyard,cap = <0>;                 // optional, percent
  *       halyard,affinity = <0x3>;          // optional pCPU mask
  *       module@44000000 { compatible = "multiboot,kernel", "multiboot,module";
- *                         reg = <0 0x44000000 0 0x10000>; };
+ *                         reg = <0 0x44000000 0 0x10000>; bootargs = "..."; };
+ *       module@46000000 { compatible = "multiboot,ramdisk", "multiboot,module";
+ *                         reg = <0 0x46000000 0 0x8000>; };   // optional
  *   };
  *
  * The image is copied to the start of guest RAM (GUEST_RAM0_BASE) and
- * vCPU 0 starts there, Linux-Image style, with x0 = 0 (no guest DTB yet).
+ * vCPU 0 starts there, Linux-Image style, with x0 = the guest-physical
+ * address of a generated device tree (guest_dt.c) placed 2 MiB below the
+ * end of its RAM (at the start of RAM's last page for domains under 4 MiB);
+ * the module node's "bootargs" become its /chosen/bootargs.  A ramdisk
+ * module is copied just below the DTB and named in /chosen as Linux's
+ * initrd.
  */
 #include <hv/arch.h>
 #include <hv/domain.h>
@@ -28,12 +35,28 @@
 #include <public/arch-arm.h>
 #include <asm/arm64.h>
 
-static int find_kernel(const struct fdt *f, int dom, uint64_t *addr, uint64_t *size)
+static int find_module(const struct fdt *f, int dom, const char *kind, uint64_t *addr, uint64_t *size)
 {
     for (int m = fdt_first_child(f, dom); m >= 0; m = fdt_next_sibling(f, m))
-        if (fdt_is_compatible(f, m, "multiboot,kernel"))
-            return fdt_get_reg(f, m, 0, addr, size);
+        if (fdt_is_compatible(f, m, kind))
+            return fdt_get_reg(f, m, 0, addr, size) ? -ENOENT : m;
     return -ENOENT;
+}
+
+static int find_kernel(const struct fdt *f, int dom, uint64_t *addr, uint64_t *size)
+{
+    return find_module(f, dom, "multiboot,kernel", addr, size);
+}
+
+static uint8_t dtb_buf[8192];
+
+/* Where the guest DTB goes: clear of the kernel image, inside RAM. */
+static uint64_t dtb_address(uint64_t ram_bytes, uint64_t kernel_bytes)
+{
+    uint64_t end = GUEST_RAM0_BASE + ram_bytes;
+    if (ram_bytes >= (4ULL << 20) && end - (2ULL << 20) >= GUEST_RAM0_BASE + kernel_bytes)
+        return end - (2ULL << 20);
+    return end - PAGE_SIZE;
 }
 
 /* Keeps the page pool away from the modules before anything is allocated. */
@@ -42,7 +65,11 @@ void dom0less_reserve(const struct fdt *f)
     int chosen = fdt_path_offset(f, "/chosen");
     for (int n = chosen >= 0 ? fdt_first_child(f, chosen) : -1; n >= 0; n = fdt_next_sibling(f, n)) {
         uint64_t a, s;
-        if (fdt_is_compatible(f, n, "xen,domain") && !find_kernel(f, n, &a, &s))
+        if (!fdt_is_compatible(f, n, "xen,domain"))
+            continue;
+        if (find_kernel(f, n, &a, &s) >= 0)
+            mm_reserve(&hv_pool, a, a + s);
+        if (find_module(f, n, "multiboot,ramdisk", &a, &s) >= 0)
             mm_reserve(&hv_pool, a, a + s);
     }
 }
@@ -56,7 +83,8 @@ void dom0less_build(const struct fdt *f)
             continue;
         const char *name = fdt_node_name(f, n);
         uint64_t addr, size;
-        if (find_kernel(f, n, &addr, &size)) {
+        int mod = find_kernel(f, n, &addr, &size);
+        if (mod < 0) {
             printk("%s: no multiboot,kernel module; skipped\n", name);
             continue;
         }
@@ -87,13 +115,32 @@ void dom0less_build(const struct fdt *f)
         int rc = domain_populate(d, GUEST_RAM0_BASE >> PAGE_SHIFT, pages);
         if (!rc)
             rc = domain_copy_to_gpa(d, GUEST_RAM0_BASE, pa_to_va(addr), size);
+        uint64_t dtb_ipa = dtb_address(pages * PAGE_SIZE, size);
+        if (!rc) {
+            uint32_t blen;
+            const char *args = fdt_getprop(f, mod, "bootargs", &blen);
+            if (args && (blen == 0 || args[blen - 1] != '\0'))
+                args = NULL;   /* not a terminated string: ignore it */
+            uint64_t rd = 0, rd_size = 0, rd_ipa = 0;
+            if (find_module(f, n, "multiboot,ramdisk", &rd, &rd_size) >= 0 && rd_size) {
+                rd_ipa = ALIGN_DOWN(dtb_ipa - rd_size, PAGE_SIZE);
+                if (rd_size >= dtb_ipa - GUEST_RAM0_BASE || rd_ipa < GUEST_RAM0_BASE + size)
+                    rc = -ENOSPC;   /* would overlap the kernel */
+                else
+                    rc = domain_copy_to_gpa(d, rd_ipa, pa_to_va(rd), rd_size);
+            }
+            int len = rc ? rc : guest_dt_build(d, args, rd_ipa, rd_size, dtb_buf, sizeof(dtb_buf));
+            rc = len < 0 ? len : dtb_ipa + (uint64_t)len > GUEST_RAM0_BASE + pages * PAGE_SIZE
+                                     ? -ENOSPC
+                                     : domain_copy_to_gpa(d, dtb_ipa, dtb_buf, (size_t)len);
+        }
         spin_unlock(&dom_lock);
         if (rc) {
             printk("%s: building d%u failed (%d)\n", name, d->domid, rc);
             domain_destroy(d);
             continue;
         }
-        arch_vcpu_set_entry(&d->vcpus[0], GUEST_RAM0_BASE, 0, 0);
+        arch_vcpu_set_entry(&d->vcpus[0], GUEST_RAM0_BASE, dtb_ipa, 0);
         sched_vcpu_start(&d->vcpus[0]);
         printk("%s: d%u%s, %lu KiB, %u vCPU(s), weight %u, cap %u, affinity %lx, kernel %lu bytes\n",
                name, d->domid, d->is_control ? " (control)" : "", mem_kb, vcpus, d->weight, d->cap,

@@ -174,6 +174,7 @@ static void schedule(struct pcpu *p, struct cpu_regs *frame)
     if (next != p->cur) {
         vcpu_restore(next, frame);
         p->cur = next;
+        runstate_update(next);
     }
     uint64_t tick = arch_now() + arch_ns_to_ticks(HV_TICK_US * 1000ULL);
     timer_program(MIN(tick, slice_end));

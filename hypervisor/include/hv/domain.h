@@ -58,6 +58,7 @@ struct vcpu {
     uint32_t virq_to_port[HV_NR_VIRQS];
     struct vcpu_info *vcpu_info;   /* NULL until registered (vCPUs > 0) */
     bool vcpu_info_registered;     /* moved by VCPUOP_register_vcpu_info */
+    uint64_t runstate_gva;         /* VCPUOP_register_runstate_memory_area, 0 = none */
     struct arch_vcpu arch;
 };
 
@@ -149,5 +150,6 @@ long do_hypercall(struct vcpu *v, uint64_t nr, uint64_t a0, uint64_t a1, uint64_
                   uint64_t a3, uint64_t a4);
 long do_domctl(struct vcpu *v, uint64_t arg);
 long do_memory_op(struct vcpu *v, unsigned int cmd, uint64_t arg);
+void runstate_update(struct vcpu *v);   /* v must be loaded on this pCPU */
 
 #endif

@@ -44,6 +44,33 @@ int fdt_get_reg(const struct fdt *f, int node, int idx, uint64_t *addr, uint64_t
 /* A u32 or u64 (1 or 2 cells) property, with a default when absent. */
 uint64_t fdt_get_u(const struct fdt *f, int node, const char *name, uint64_t dflt);
 
+/*
+ * A sequential FDT writer into a caller-supplied buffer (no allocation):
+ * nodes and properties in document order, then fdt_finish.  Any overflow
+ * is remembered and reported by fdt_finish as -ENOSPC.
+ */
+struct fdt_writer {
+    uint8_t *buf;
+    size_t size;
+    size_t struct_len;          /* bytes of structure block written */
+    uint8_t *strings;           /* string table, kept at the buffer's end */
+    size_t strings_len;
+    int depth;
+    int err;
+};
+
+void fdt_begin(struct fdt_writer *w, void *buf, size_t size);
+void fdt_begin_node(struct fdt_writer *w, const char *name);
+void fdt_end_node(struct fdt_writer *w);
+void fdt_prop(struct fdt_writer *w, const char *name, const void *val, uint32_t len);
+void fdt_prop_u32(struct fdt_writer *w, const char *name, uint32_t v);
+void fdt_prop_cells(struct fdt_writer *w, const char *name, const uint32_t *cells, unsigned n);
+void fdt_prop_str(struct fdt_writer *w, const char *name, const char *s);
+/* reg with 2 address and 2 size cells per (addr, size) pair. */
+void fdt_prop_reg64(struct fdt_writer *w, const uint64_t *pairs, unsigned npairs);
+/* Lays out the header and blocks; returns the blob size or -ENOSPC/-EINVAL. */
+int fdt_finish(struct fdt_writer *w);
+
 static inline uint32_t fdt32(const void *p)
 {
     const uint8_t *b = p;

@@ -45,6 +45,11 @@ typedef uint16_t domid_t;
 #define HV_VERSION_MINOR 17
 typedef char xen_extraversion_t[16];
 typedef char xen_capabilities_info_t[1024];
+/* XENVER_get_features submap 0 bits this hypervisor reports. */
+#define XENFEAT_writable_page_tables       0
+#define XENFEAT_writable_descriptor_tables 1
+#define XENFEAT_auto_translated_physmap    2
+#define XENFEAT_not_direct_mapped          17
 struct xen_feature_info {
     uint32_t submap_idx;
     uint32_t submap;
@@ -75,6 +80,7 @@ struct sched_poll {
 #define VCPUOP_down               2
 #define VCPUOP_is_up              3
 #define VCPUOP_get_runstate_info  4
+#define VCPUOP_register_runstate_memory_area 5
 #define VCPUOP_register_vcpu_info 10
 /* Moves a vCPU's vcpu_info into a guest page: gfn on Arm, offset in it. */
 struct vcpu_register_vcpu_info {
@@ -91,6 +97,11 @@ struct vcpu_runstate_info {
     int32_t pad;
     uint64_t state_entry_time;
     uint64_t time[4];   /* ns spent in each RUNSTATE_* */
+};
+
+/* Where a guest wants its runstate written (a guest virtual address). */
+struct vcpu_register_runstate_memory_area {
+    uint64_t addr;
 };
 
 /* VIRQs delivered through event channels. */

@@ -23,13 +23,16 @@ _start:
     .ascii  "ARM\x64"
     .long   0
 image_entry:
+    mov     x20, x0                     /* the boot DTB, if any */
     ldr     x1, =__bss_start
     ldr     x2, =__bss_end
 1:  cmp     x1, x2
     b.hs    2f
     stp     xzr, xzr, [x1], #16
     b       1b
-2:  mov     x0, #0
+2:  ldr     x1, =guest_boot_dtb
+    str     x20, [x1]
+    mov     x0, #0
     b       common_entry
 
     .global guest_secondary_entry

@@ -67,6 +67,7 @@ static inline long psci(unsigned long fn, unsigned long a1, unsigned long a2, un
 #define HYPERVISOR_domctl(a) hcall(__HYPERVISOR_domctl, (unsigned long)(a), 0, 0, 0, 0)
 
 /* lib.c */
+extern uint64_t guest_boot_dtb;   /* x0 at entry: the device tree we were given */
 void gprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void test_result(const char *name, bool ok);
 bool check(bool cond, const char *what);   /* prints "check: what: ok|FAILED" */
@@ -88,6 +89,7 @@ bool skip_faulting_access(struct gregs *r, uint64_t esr, uint64_t far);
 
 /* Events: map shared_info, enable the event PPI, dispatch pending ports. */
 extern struct shared_info *shinfo;
+extern struct vcpu_info *guest_vcpu_info[4];   /* per vCPU; [0] is in shared_info */
 void events_init(void (*handler)(evtchn_port_t port), bool use_irq);
 void evtchn_unmask(evtchn_port_t p);
 bool evtchn_test_and_clear(evtchn_port_t p);

@@ -80,9 +80,17 @@ void guest_main(void)
                 "map from domain 0x7fff");
     ok &= check(HYPERVISOR_grant_table_op(GNTTABOP_map_grant_ref, &m, 0xffffffffUL) == -XEN_EINVAL,
                 "grant batch of 2^32-1");
-    struct xen_add_to_physmap x = { DOMID_SELF, 0, XENMAPSPACE_shared_info, 0, GUEST_RAM0_BASE >> 12 };
-    ok &= check(HYPERVISOR_memory_op(XENMEM_add_to_physmap, &x) == -XEN_EEXIST,
-                "shared_info over our own RAM refused");
+    struct xen_add_to_physmap x = { DOMID_SELF, 0, XENMAPSPACE_shared_info, 0, 1UL << 27 };
+    ok &= check(HYPERVISOR_memory_op(XENMEM_add_to_physmap, &x) == -XEN_EINVAL,
+                "shared_info beyond the IPA space refused");
+    x.space = 77;
+    x.gpfn = 0x39000;
+    ok &= check(HYPERVISOR_memory_op(XENMEM_add_to_physmap, &x) == -XEN_ENOSYS, "unknown map space");
+    x.space = XENMAPSPACE_grant_table;
+    x.idx = 1000;
+    ok &= check(HYPERVISOR_memory_op(XENMEM_add_to_physmap, &x) == -XEN_EINVAL, "grant frame 1000 refused");
+    x.space = XENMAPSPACE_shared_info;
+    x.idx = 0;
     x.gpfn = ~0UL;
     ok &= check(HYPERVISOR_memory_op(XENMEM_add_to_physmap, &x) == -XEN_EINVAL, "gpfn 2^64-1 refused");
     x = (struct xen_add_to_physmap){ 0, 0, XENMAPSPACE_shared_info, 0, 0x39000 };

@@ -7,6 +7,8 @@ bool (*sync_hook)(struct gregs *r, uint64_t esr, uint64_t far) = skip_faulting_a
 void (*irq_hook)(unsigned intid);
 volatile unsigned sync_faults;
 struct shared_info *shinfo;
+uint64_t guest_boot_dtb;
+struct vcpu_info *guest_vcpu_info[4];
 static void (*evt_handler)(evtchn_port_t);
 
 void guest_cpu_main(uint64_t id);
@@ -96,8 +98,8 @@ void guest_exception(struct gregs *r, uint64_t kind)
         unsigned intid = (unsigned)(iar & 0xffffff);
         if (intid >= 1020)
             return;
-        if (intid == GUEST_EVTCHN_PPI && evt_handler && shinfo) {
-            struct vcpu_info *vi = &shinfo->vcpu_info[0];
+        struct vcpu_info *vi = guest_vcpu_info[vcpu_id() & 3];
+        if (intid == GUEST_EVTCHN_PPI && evt_handler && shinfo && vi) {
             WRITE_ONCE(vi->evtchn_upcall_pending, 0);
             uint64_t sel = __atomic_exchange_n(&vi->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
             while (sel) {
@@ -145,6 +147,7 @@ void events_init(void (*handler)(evtchn_port_t), bool use_irq)
         shutdown(SHUTDOWN_crash);
     }
     shinfo = (struct shared_info *)GUEST_MAGIC_BASE;
+    guest_vcpu_info[0] = &shinfo->vcpu_info[0];
     evt_handler = handler;
     if (use_irq) {
         gic_enable_ppi(GUEST_EVTCHN_PPI);

@@ -72,6 +72,18 @@ int main(void)
           "send/close on a closed port -> -EINVAL");
     CHECK(evtchn_bind_interdomain(b, 0, pa, &pb) == 0, "b re-binds");
 
+    /* Routing to another vCPU needs that vCPU to have a vcpu_info. */
+    struct domain *two = domain_create(3, 2, false);
+    evtchn_port_t tp;
+    CHECK(evtchn_alloc_unbound(two, 3, &tp) == 0 && evtchn_bind_vcpu(two, tp, 1) == -EINVAL,
+          "bind_vcpu to a vCPU without a vcpu_info -> -EINVAL");
+    two->vcpus[1].vcpu_info = &two->shared_info->vcpu_info[0] + 0;   /* stand-in for a registered one */
+    CHECK(evtchn_bind_vcpu(two, tp, 1) == 0 && two->evtchn[tp].notify_vcpu == 1, "bind_vcpu routes the port");
+    CHECK(evtchn_bind_vcpu(two, tp, 2) == -EINVAL && evtchn_bind_vcpu(two, 0, 1) == -EINVAL,
+          "bad vCPU or port -> -EINVAL");
+    two->vcpus[1].vcpu_info = NULL;
+    CHECK(domain_destroy(two) == 0, "destroy the two-vCPU domain");
+
     /* VIRQs. */
     CHECK(evtchn_bind_virq(a, VIRQ_DOM_EXC, 0, &p) == 0 && a->vcpus[0].virq_to_port[VIRQ_DOM_EXC] == p,
           "bind VIRQ_DOM_EXC");

@@ -89,6 +89,11 @@ void hyp_irq_handler(struct cpu_regs *r);
 void hyp_fault(struct cpu_regs *r, uint64_t kind);
 void exit_to_guest(struct cpu_regs *frame);
 
+/* guest_dt.c: returns the blob size or a negative errno. */
+struct domain;
+int guest_dt_build(const struct domain *d, const char *bootargs, uint64_t initrd, uint64_t initrd_size,
+                   void *buf, size_t size);
+
 /* dom0less.c */
 struct fdt;
 void dom0less_reserve(const struct fdt *f);
