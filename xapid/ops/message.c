@@ -278,3 +278,62 @@ xerr *op_message_get_by_uuid(call_ctx *ctx, const api_msg *m, xv *const *args, x
 	*result = xv_str_own(ref);
 	return NULL;
 }
+
+/*
+ * message.destroy_all(filters): destroys every message matching all the
+ * filters. Keys: "name", "priority", "cls", "obj_uuid" (equal to the
+ * field's text) and "before"/"after" (a datetime the message's timestamp
+ * is earlier/later than). No filters: every message. An unknown key or a
+ * bad datetime changes nothing and is an INVALID_VALUE.
+ */
+xerr *op_message_destroy_all(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
+{
+	static const char *const fields[] = { "name", "priority", "cls", "obj_uuid", NULL };
+	const xv *f = args[0];
+	int64_t before = INT64_MAX, after = INT64_MIN;
+	for (size_t i = 0; i < f->u.st.n; i++) {
+		const char *k = f->u.st.m[i].key, *v = xv_s(f->u.st.m[i].val);
+		bool known = false;
+		for (int j = 0; fields[j]; j++)
+			known |= !strcmp(k, fields[j]);
+		if (known)
+			continue;
+		int64_t ts;
+		bool is_b = !strcmp(k, "before"), is_a = !strcmp(k, "after");
+		if ((!is_b && !is_a) || xv_datetime_parse(v, &ts))
+			return xerr_new("INVALID_VALUE", k, v, NULL);
+		if (is_b)
+			before = ts;
+		else
+			after = ts;
+	}
+	xv *all = NULL;
+	xerr *e = select_messages(ctx, NULL, NULL, &all);
+	if (e)
+		return e;
+	txn *t;
+	if ((e = db_begin(ctx, true, &t))) {
+		xv_free(all);
+		return e;
+	}
+	for (size_t i = 0; i < all->u.st.n && !e; i++) {
+		const xv *rec = all->u.st.m[i].val;
+		bool match = ts_of(rec) < before && ts_of(rec) > after;
+		for (size_t j = 0; j < f->u.st.n && match; j++) {
+			const char *k = f->u.st.m[j].key;
+			if (!strcmp(k, "before") || !strcmp(k, "after"))
+				continue;
+			char *have = api_value_to_string(xv_struct_get(rec, k));
+			match = !strcmp(have, xv_s(f->u.st.m[j].val));
+			free(have);
+		}
+		if (match && store_exists(t, CLS_message, all->u.st.m[i].key))
+			e = store_destroy(t, CLS_message, all->u.st.m[i].key);
+	}
+	xv_free(all);
+	if (e) {
+		store_rollback(t);
+		return e;
+	}
+	return db_commit(t);
+}

@@ -89,6 +89,7 @@ OP(op_blob_destroy);
 OP(op_message_create);
 OP(op_message_destroy);
 OP(op_message_destroy_many);
+OP(op_message_destroy_all);
 OP(op_message_get);
 OP(op_message_get_all);
 OP(op_message_get_all_records);

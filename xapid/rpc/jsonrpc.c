@@ -88,8 +88,9 @@ static int hex4(const char *s, size_t n, size_t i)
 }
 
 /*
- * json-c quietly turns an unpaired surrogate escape ("\ud800") into
- * U+FFFD; XAPI refuses such strings. Find them in the raw text.
+ * Escapes json-c would get wrong, found in the raw text: an unpaired
+ * surrogate ("\\ud800", which json-c quietly turns into U+FFFD; XAPI refuses
+ * it) and \\u0000 (not legal in XML; json-c cuts object keys there).
  */
 static int check_surrogates(const char *s, size_t n, char **errmsg)
 {
@@ -106,6 +107,8 @@ static int check_surrogates(const char *s, size_t n, char **errmsg)
 			continue;
 		}
 		int u = hex4(s, n, i + 2);
+		if (u == 0) /* not legal in XML; json-c would also cut keys there */
+			return jfail(errmsg, "NUL character in a string");
 		if (u >= 0xdc00 && u <= 0xdfff)
 			return jfail(errmsg, "unpaired surrogate in a string");
 		if (u >= 0xd800 && u <= 0xdbff) {
@@ -222,7 +225,8 @@ static xv *from_json(json_object *o, int depth, char **errmsg)
 				return xv_free(st);
 			xv_struct_append(st, hx_strdup(key), item);
 		}
-		hx_struct_dedupe(st); /* json-c keeps keys unique; cheap insurance */
+		/* Keys are unique: json-c keeps the last of duplicates, and a key
+		 * can't be cut short at a NUL (\u0000 is refused up front). */
 		return st;
 	}
 	}

@@ -89,8 +89,8 @@ int guest_dt_build(const struct domain *d, const char *bootargs, uint64_t initrd
 
     const uint32_t evtchn_irq[] = { PPI(GUEST_EVTCHN_PPI) };
     uint64_t gnt[2] = { GUEST_GNTTAB_BASE, GUEST_GNTTAB_SIZE };
-    hv_snprintf(name, sizeof(name), "hypervisor@%lx", GUEST_GNTTAB_BASE);
-    fdt_begin_node(&w, name);
+    /* Linux looks for a top-level node called exactly "hypervisor". */
+    fdt_begin_node(&w, "hypervisor");
     fdt_prop(&w, "compatible", "xen,xen-4.17\0xen,xen", 21);
     fdt_prop_reg64(&w, gnt, 1);
     fdt_prop_cells(&w, "interrupts", evtchn_irq, 3);

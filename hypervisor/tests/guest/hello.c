@@ -4,6 +4,8 @@
  *   TEST hypercall: xen_version, memory_op, vcpu_op and an unknown
  *                   hypercall return what the ABI says.
  *   TEST console:   console_io accepts a write and rejects a bad buffer.
+ *   TEST physmap:   shared_info mapped over a page of our own RAM replaces
+ *                   it (Xen's semantics, which Linux relies on).
  * Also the control-domain test's child: it just reports and powers off.
  */
 #include "guest.h"
@@ -49,4 +51,21 @@ void guest_main(void)
     cok &= check(HYPERVISOR_console_io(CONSOLEIO_write, 1UL << 40, msg) == -XEN_EINVAL,
                  "console write of 1 TiB -> -EINVAL");
     test_result("console", cok);
+
+    static uint8_t victim_page[4096] __attribute__((aligned(4096)));
+    bool pok = true;
+    long before = HYPERVISOR_memory_op(XENMEM_current_reservation, &self);
+    victim_page[0] = 0x5a;
+    struct xen_add_to_physmap x = { DOMID_SELF, 0, XENMAPSPACE_shared_info, 0, (uint64_t)victim_page >> 12 };
+    pok &= check(HYPERVISOR_memory_op(XENMEM_add_to_physmap, &x) == 0, "shared_info over one of our RAM pages");
+    const volatile struct shared_info *si = (const volatile struct shared_info *)victim_page;
+    pok &= check(si->evtchn_mask[0] == ~0ULL, "the page now shows shared_info (all ports masked)");
+    pok &= check(HYPERVISOR_memory_op(XENMEM_current_reservation, &self) == before - 1,
+                 "the RAM page went back to the hypervisor");
+    struct xen_remove_from_physmap rm = { DOMID_SELF, { 0 }, (uint64_t)victim_page >> 12 };
+    pok &= check(HYPERVISOR_memory_op(XENMEM_remove_from_physmap, &rm) == 0, "remove_from_physmap");
+    unsigned faults = sync_faults;
+    (void)*(volatile uint8_t *)victim_page;
+    pok &= check(sync_faults == faults + 1, "the removed page is a hole now");
+    test_result("physmap", pok);
 }
