@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * JSON-RPC 1.0 and 2.0 codec (json-c), as XAPI serves it on /jsonrpc
- * (../../shared/xenapi/WIRE.md §3). int64 goes out as a JSON integer,
+ * JSON-RPC 1.0 and 2.0 codec, as XAPI serves it on /jsonrpc (WIRE.md §3),
+ * with a strict parser of our own (jsonparse.c). int64 goes out as a JSON integer,
  * datetimes as strings "%Y%m%dT%H:%M:%SZ", XV_NIL as null. Floats
  * always carry a '.' or an exponent (1.0) and use the shortest text that
  * reads back exactly; NaN/inf, which JSON lacks, go out as null. Invalid
