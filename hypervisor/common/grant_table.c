@@ -10,7 +10,7 @@
 #include <hv/arch.h>
 #include <hv/domain.h>
 #include <hv/mm.h>
-#include <public/arch-arm.h>
+#include <asm/guest_layout.h>
 
 #define GUEST_GNTTAB_BASE 0x38000000UL   /* where setup_table maps frames */
 #define MAX_BATCH 256                    /* bounds the time one call can take */

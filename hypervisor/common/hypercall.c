@@ -8,7 +8,7 @@
 #include <hv/arch.h>
 #include <hv/domain.h>
 #include <hv/mm.h>
-#include <public/arch-arm.h>
+#include <asm/guest_layout.h>
 #include <public/memory.h>
 
 #define CONSOLE_MAX 16384

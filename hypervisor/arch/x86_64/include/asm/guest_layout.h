@@ -1,0 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The guest memory map common code needs (GUEST_RAM0_BASE): PVH's. */
+#ifndef ASM_GUEST_LAYOUT_H
+#define ASM_GUEST_LAYOUT_H
+#include <public/arch-x86.h>
+#endif

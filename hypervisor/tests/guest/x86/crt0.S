@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * x86-64 micro-guest entry (PVH).  The hypervisor starts us in flat 32-bit
+ * protected mode, paging off, EBX = hvm_start_info.  We map the first
+ * 1 GiB 1:1 with 2 MiB pages, switch to long mode, install an IDT whose
+ * stubs call guest_exception(), and call guest_start(start_info).
+ */
+    .section .note.Xen, "a", @note
+    .align 4
+    .long 4, 4, 18                    /* namesz, descsz, XEN_ELFNOTE_PHYS32_ENTRY */
+    .asciz "Xen"
+    .long _start
+
+    .section .text.boot, "ax"
+    .code32
+    .globl _start
+_start:
+    cli
+    mov %ebx, %esi
+    mov $g_pml4, %edi
+    movl $(g_pdpt + 0x3), (%edi)
+    mov $g_pdpt, %edi
+    movl $(g_pd + 0x3), (%edi)
+    mov $g_pd, %edi
+    xor %ecx, %ecx
+1:  mov %ecx, %eax
+    shl $21, %eax
+    or $0x83, %eax
+    mov %eax, (%edi, %ecx, 8)
+    movl $0, 4(%edi, %ecx, 8)
+    inc %ecx
+    cmp $512, %ecx
+    jne 1b
+    mov %cr4, %eax
+    or $(1 << 5), %eax                /* PAE */
+    mov %eax, %cr4
+    mov $g_pml4, %eax
+    mov %eax, %cr3
+    mov $0xC0000080, %ecx             /* EFER.LME (the hypervisor emulates this MSR) */
+    rdmsr
+    or $(1 << 8), %eax
+    wrmsr
+    mov %cr0, %eax
+    or $0x80000001, %eax
+    mov %eax, %cr0
+    lgdt g_gdtr
+    ljmp $0x08, $2f
+    .code64
+2:  mov $0x10, %ax
+    mov %ax, %ds
+    mov %ax, %es
+    mov %ax, %ss
+    lea guest_stacks + 16384, %rsp
+    mov %rsi, %rdi
+    call guest_start
+3:  hlt
+    jmp 3b
+
+/* Exception stubs 0..31: push a dummy error code where the CPU pushes none. */
+.macro XSTUB vec
+    .align 16
+xstub_\vec:
+    .if (\vec == 8) || (\vec >= 10 && \vec <= 14) || (\vec == 17)
+    .else
+    pushq $0
+    .endif
+    pushq $\vec
+    jmp xcommon
+.endm
+.altmacro
+.macro XSTUBS from, to
+    XSTUB \from
+    .if \to - \from
+    XSTUBS %(\from + 1), \to
+    .endif
+.endm
+    XSTUBS 0, 47
+
+xcommon:
+    push %rax
+    push %rbx
+    push %rcx
+    push %rdx
+    push %rsi
+    push %rdi
+    push %rbp
+    push %r8
+    push %r9
+    push %r10
+    push %r11
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    mov %rsp, %rdi
+    call guest_exception
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %r11
+    pop %r10
+    pop %r9
+    pop %r8
+    pop %rbp
+    pop %rdi
+    pop %rsi
+    pop %rdx
+    pop %rcx
+    pop %rbx
+    pop %rax
+    add $16, %rsp
+    iretq
+
+    .section .rodata
+    .align 8
+    .globl guest_xstubs
+guest_xstubs:
+.macro XADDR vec
+    .quad xstub_\vec
+.endm
+.macro XADDRS from, to
+    XADDR \from
+    .if \to - \from
+    XADDRS %(\from + 1), \to
+    .endif
+.endm
+    XADDRS 0, 47
+
+    .align 16
+g_gdt:
+    .quad 0
+    .quad 0x00AF9A000000FFFF
+    .quad 0x00CF92000000FFFF
+g_gdt_end:
+g_gdtr:
+    .word g_gdt_end - g_gdt - 1
+    .quad g_gdt
+
+    .section .bss
+    .align 4096
+g_pml4: .skip 4096
+g_pdpt: .skip 4096
+g_pd:   .skip 4096

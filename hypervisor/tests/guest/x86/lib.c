@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* x86-64 micro-guest runtime (see xguest.h). */
+#include "xguest.h"
+
+uint8_t guest_stacks[1][16384] __attribute__((aligned(16)));
+const struct hvm_start_info_g *start_info;
+bool (*exception_hook)(struct xframe *f);
+void (*irq_hook)(unsigned vector);
+extern const uint64_t guest_xstubs[48];
+static uint64_t idt[48 * 2] __attribute__((aligned(16)));
+
+void guest_start(const struct hvm_start_info_g *si);
+void guest_exception(struct xframe *f);
+
+void gprintf(const char *fmt, ...)
+{
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = hv_vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    if (n > (int)sizeof(buf) - 1)
+        n = sizeof(buf) - 1;
+    HYPERVISOR_console_io(CONSOLEIO_write, n, buf);
+}
+
+void test_result(const char *name, bool ok)
+{
+    gprintf("TEST %s: %s\n", name, ok ? "PASS" : "FAIL");
+}
+
+bool check(bool cond, const char *what)
+{
+    gprintf("  check %s: %s\n", what, cond ? "ok" : "FAILED");
+    return cond;
+}
+
+void shutdown(unsigned reason)
+{
+    struct sched_shutdown s = { reason };
+    for (;;)
+        HYPERVISOR_sched_op(SCHEDOP_shutdown, &s);
+}
+
+void yield(void)
+{
+    HYPERVISOR_sched_op(SCHEDOP_yield, 0);
+}
+
+long domctl(struct hv_domctl *op, uint32_t cmd, domid_t dom)
+{
+    op->cmd = cmd;
+    op->interface_version = HV_DOMCTL_INTERFACE_VERSION;
+    op->domain = dom;
+    return HYPERVISOR_domctl(op);
+}
+
+void guest_exception(struct xframe *f)
+{
+    if (f->vector >= 32) {
+        if (irq_hook)
+            irq_hook((unsigned)f->vector);
+        return;
+    }
+    if (exception_hook && exception_hook(f))
+        return;
+    gprintf("guest exception %lu (error %lx) at rip %lx\n", f->vector, f->error, f->rip);
+    shutdown(SHUTDOWN_crash);
+}
+
+void guest_start(const struct hvm_start_info_g *si)
+{
+    start_info = si;
+    for (unsigned v = 0; v < 48; v++) {
+        uint64_t h = guest_xstubs[v];
+        idt[v * 2] = (h & 0xFFFF) | (0x08ULL << 16) | (0x8EULL << 40) | ((h >> 16) & 0xFFFF) << 48;
+        idt[v * 2 + 1] = h >> 32;
+    }
+    struct {
+        uint16_t limit;
+        uint64_t base;
+    } __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
+    __asm__ volatile("lidt %0" ::"m"(idtr));
+    guest_main();
+    shutdown(SHUTDOWN_poweroff);
+}
+
+volatile struct shared_info *shinfo;
+static uint8_t shinfo_page[4096] __attribute__((aligned(4096)));
+
+bool events_map(void)
+{
+    struct xen_add_to_physmap x = { DOMID_SELF, 0, XENMAPSPACE_shared_info, 0,
+                                    (uint64_t)shinfo_page >> 12 };
+    if (HYPERVISOR_memory_op(XENMEM_add_to_physmap, &x))
+        return false;
+    shinfo = (volatile struct shared_info *)shinfo_page;
+    return true;
+}
+
+bool evtchn_test_and_clear(evtchn_port_t p)
+{
+    uint64_t bit = 1ULL << (p % 64);
+    return __atomic_fetch_and(&shinfo->evtchn_pending[p / 64], ~bit, __ATOMIC_SEQ_CST) & bit;
+}
+
+bool dom_info(domid_t d, struct hv_domctl_getdomaininfo *gi)
+{
+    struct hv_domctl op;
+    if (domctl(&op, XEN_DOMCTL_getdomaininfo, d))
+        return false;
+    *gi = op.u.getdomaininfo;
+    return true;
+}
+
+bool wait_shutdown(domid_t d, struct hv_domctl_getdomaininfo *gi)
+{
+    for (int i = 0; i < 1000000; i++) {
+        if (!dom_info(d, gi))
+            return false;
+        if (gi->flags & HV_DOMINF_shutdown)
+            return true;
+        yield();
+    }
+    return false;
+}
+
+long set_callback_vector(unsigned vector)
+{
+    struct {
+        domid_t domid;
+        uint16_t pad;
+        uint32_t index;
+        uint64_t value;
+    } p = { DOMID_SELF, 0, 0 /* HVM_PARAM_CALLBACK_IRQ */, (2ULL << 56) | vector };
+    return hcall(34 /* hvm_op */, 0 /* HVMOP_set_param */, (unsigned long)&p, 0, 0, 0);
+}
+
+uint64_t sys_ns(void)
+{
+    struct vcpu_runstate_info ri;
+    if (HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, 0, &ri))
+        return 0;
+    return ri.state_entry_time;
+}
+
+uint64_t wait_ns(uint64_t ns)
+{
+    uint64_t t0 = sys_ns(), t;
+    while ((t = sys_ns()) - t0 < ns)
+        yield();
+    return t - t0;
+}
+
+uint64_t dom_cpu_ns(domid_t d)
+{
+    struct hv_domctl_getdomaininfo gi;
+    return dom_info(d, &gi) ? gi.cpu_time : 0;
+}
+
+bool destroy(domid_t d)
+{
+    struct hv_domctl op;
+    return domctl(&op, XEN_DOMCTL_destroydomain, d) == 0 &&
+           domctl(&op, XEN_DOMCTL_getdomaininfo, d) == -XEN_ESRCH;
+}
+
+uint64_t rdtsc_g(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+uint64_t tsc_khz(void)
+{
+    uint32_t r[4];
+    __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(0x40000003), "c"(0));
+    return r[2] ? r[2] : 1000000;
+}
