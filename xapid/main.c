@@ -26,6 +26,7 @@
 #include "timers.h"
 #include "util.h"
 #include "xapid.h"
+#include "xenops.h"
 
 #ifndef HALYARD_VERSION
 #define HALYARD_VERSION "0.0.0"
@@ -270,6 +271,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	/* Re-attach to running VMs, reconcile their records, watch them. */
+	xenops_init(&app);
+
 	char *root_pw = NULL;
 	r = accounts_ensure_root(&app, &root_pw);
 	if (r) {
@@ -348,6 +352,7 @@ int main(int argc, char **argv)
 	app.rpc_workers = workers_free(app.rpc_workers);
 	app.workers = workers_free(app.workers);
 	tasks_shutdown(&app);
+	xenops_shutdown(&app); /* VMs keep running */
 	app.timers = timers_free(app.timers);
 	app.sessions = sessions_free(app.sessions);
 	app.db = store_close(app.db);

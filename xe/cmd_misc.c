@@ -345,5 +345,5 @@ xe_cmd_fn xe_find_explicit(const char *cmd)
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
 		if (!strcmp(tab[i].name, cmd))
 			return tab[i].fn;
-	return NULL;
+	return xe_find_vm_cmd(cmd);
 }

@@ -67,6 +67,22 @@ OP(op_pool_create_new_blob);
 
 /* VM */
 OP(op_VM_create_new_blob);
+/* VM power operations (vm.c) */
+OP(op_VM_start);
+OP(op_VM_start_on);
+OP(op_VM_hard_shutdown);
+OP(op_VM_clean_shutdown);
+OP(op_VM_shutdown);
+OP(op_VM_hard_reboot);
+OP(op_VM_clean_reboot);
+OP(op_VM_pause);
+OP(op_VM_unpause);
+OP(op_VM_suspend);
+OP(op_VM_resume);
+OP(op_VM_resume_on);
+OP(op_VM_power_state_reset);
+OP(op_VM_destroy);
+OP(op_host_compute_free_memory);
 
 /* host */
 OP(op_host_call_plugin);

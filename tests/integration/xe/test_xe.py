@@ -212,7 +212,7 @@ def main():
           "a bad uuid reports UUID_INVALID", err)
     rc, _, err = xe("no-such-command")
     check(rc == 1 and "Unknown command: no-such-command" in err, "unknown command", err)
-    rc, _, err = xe("vm-start", "uuid=x")
+    rc, _, err = xe("vm-migrate", "uuid=x")
     check(rc == 1 and "not available yet" in err, "unimplemented commands say so", err)
 
     # the local unix socket: root without a password
