@@ -360,6 +360,36 @@ class Model:
                 % (m['wire_name'], kind, hits))
         return hits[0]
 
+    def custom_accessor(self, ci, m):
+        """(kind, field) for a custom message that is really an accessor.
+
+        The datamodel marks some accessors custom only so that XAPI can give
+        map keys their own roles (VM.add_to_other_config, VM.set_other_config
+        …). Unless a handler overrides them they behave as the implicit
+        accessor of the field their name gives; None for other messages.
+        """
+        if m['kind'] != 'custom':
+            return None
+        params = [p for p in m['params'] if p['name'] != 'session_id'] if m['session'] \
+            else m['params']
+        if not params or not params[0]['type'].endswith(' ref'):
+            return None
+        forms = (('get_', 'MK_FIELD_GETTER', None, 1), ('set_', 'MK_FIELD_SETTER', None, 2),
+                 ('add_to_', 'MK_FIELD_ADD', 'AT_MAP', 3),
+                 ('remove_from_', 'MK_FIELD_REMOVE', 'AT_MAP', 2),
+                 ('add_', 'MK_FIELD_ADD', 'AT_SET', 2), ('remove_', 'MK_FIELD_REMOVE', 'AT_SET', 2))
+        for prefix, kind, want, nparams in forms:
+            fname = m['name'][len(prefix):]
+            if not m['name'].startswith(prefix) or fname not in self.fidx[ci]:
+                continue
+            ftype = self.classes[ci]['fields'][self.fidx[ci][fname]]['type']
+            self.types.get(ftype)
+            if want and self.types.info[ftype][0] != want:
+                continue
+            if len(params) == nparams:
+                return kind, self.fidx[ci][fname]
+        return None
+
 
 # ---------------------------------------------------------------- emit C
 
@@ -512,15 +542,17 @@ def gen(dm, out_c, out_h, report=False):
         decl.append('extern struct xerr *%s(struct call_ctx *, const struct api_msg *, '
                     'struct xv *const *, struct xv **) __attribute__((weak));' % handler)
         lc = m.get('lifecycle')
+        acc = M.custom_accessor(ci, m)
         mrows.append(
             '\t{ .wire_name = %s, .name = %s, .cls = %d, .kind = %s, .field = %d,\n'
+            '\t  .implicit_kind = %s, .implicit_field = %d,\n'
             '\t  .params = %s, .nparams = %d, .nrequired = %d, .result = &%s,\n'
             '\t  .roles = 0x%xu, .min_role = %s, .async = %s, .session = %s,\n'
             '\t  .hidden = %s, .pool_internal = %s, .secret = %s, .has_effect = %s,\n'
             '\t  .removed = %s, .ctor_fields = %s, .nctor_fields = %d,\n'
             '\t  .map_keys_roles = %s, .errors = %s, .handler = %s },'
             % (c_str(m['wire_name']), c_str(m['name']), ci, KINDS[m['kind']],
-               M.msg_field(ci, m), 'M%d_p' % mi if prow else 'NULL', len(params), nreq,
+               M.msg_field(ci, m), acc[0] if acc else 'MK_CUSTOM', acc[1] if acc else -1, 'M%d_p' % mi if prow else 'NULL', len(params), nreq,
                T.get(m['result']), role_mask(m['roles']),
                ROLE_ENUM[ROLES.index(min_role)] if min_role else 'ROLE_POOL_ADMIN',
                bool_c(m['async']), bool_c(m['session']), bool_c(m['hidden']),

@@ -79,6 +79,17 @@ static void check_vm_start(void)
 
 	CHECK(m == &api_msgs[MSG_VM_start] && m->cls == CLS_VM, "VM.start is MSG_VM_start of CLS_VM");
 	CHECK(m->kind == MK_CUSTOM && m->field == -1, "VM.start is custom");
+	CHECK(m->implicit_kind == MK_CUSTOM, "VM.start is not an accessor in disguise");
+	{
+		const api_msg *a = msg("VM.add_to_other_config");
+		CHECK(a->kind == MK_CUSTOM && a->implicit_kind == MK_FIELD_ADD &&
+			      a->implicit_field == api_find_field(CLS_VM, "other_config"),
+		      "VM.add_to_other_config: custom, behaves as the map add of other_config");
+		a = msg("VM.set_other_config");
+		CHECK(a->implicit_kind == MK_FIELD_SETTER, "VM.set_other_config behaves as a setter");
+		a = msg("VM.get_record");
+		CHECK(a->implicit_kind == MK_CUSTOM, "implicit messages keep implicit_kind MK_CUSTOM");
+	}
 	CHECK(m->nparams == 3 && m->nrequired == 3 && !strcmp(m->params[0].name, "vm") &&
 		      m->params[0].type->kind == AT_REF && m->params[0].type->cls == CLS_VM &&
 		      !strcmp(m->params[1].name, "start_paused") &&

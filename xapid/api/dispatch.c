@@ -7,7 +7,6 @@
  *   or a task for Async.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,64 +151,6 @@ static xerr *check_arg_refs(xapid *app, const api_msg *m, xv *const *args)
 	return e;
 }
 
-/*
- * Some accessors are custom messages in the datamodel only so that XAPI can
- * attach per-key roles (VM.add_to_other_config, VM.set_other_config …).
- * Unless a handler overrides them, they behave as the implicit accessor of
- * the field their name gives: this table holds those synthesized messages.
- */
-static api_msg *aliases;
-static pthread_once_t aliases_once = PTHREAD_ONCE_INIT;
-
-static bool alias_for(const api_msg *m, api_msg *out)
-{
-	static const struct {
-		const char *prefix;
-		api_msg_kind kind;
-	} forms[] = {
-		{ "get_", MK_FIELD_GETTER }, { "set_", MK_FIELD_SETTER },
-		{ "add_to_", MK_FIELD_ADD }, { "remove_from_", MK_FIELD_REMOVE },
-		{ "add_", MK_FIELD_ADD },    { "remove_", MK_FIELD_REMOVE },
-	};
-	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
-		size_t n = strlen(forms[i].prefix);
-		if (strncmp(m->name, forms[i].prefix, n))
-			continue;
-		int f = api_find_field(m->cls, m->name + n);
-		if (f < 0)
-			continue;
-		const api_type *t = api_classes[m->cls].fields[f].type;
-		int want; /* parameters after self */
-		switch (forms[i].kind) {
-		case MK_FIELD_GETTER: want = 0; break;
-		case MK_FIELD_SETTER: want = 1; break;
-		case MK_FIELD_ADD: want = t->kind == AT_MAP ? 2 : 1; break;
-		default: want = 1; break;
-		}
-		if ((forms[i].kind == MK_FIELD_ADD || forms[i].kind == MK_FIELD_REMOVE) &&
-		    t->kind != AT_MAP && t->kind != AT_SET)
-			continue;
-		if ((forms[i].kind == MK_FIELD_ADD && (n == 7) != (t->kind == AT_MAP)) ||
-		    (forms[i].kind == MK_FIELD_REMOVE && (n == 12) != (t->kind == AT_MAP)))
-			continue;
-		if (m->nparams != want + 1 || m->params[0].type->kind != AT_REF)
-			continue;
-		*out = *m;
-		out->kind = forms[i].kind;
-		out->field = (int16_t)f;
-		return true;
-	}
-	return false;
-}
-
-static void aliases_init(void)
-{
-	aliases = hx_calloc((size_t)api_nmsgs, sizeof(*aliases));
-	for (int i = 0; i < api_nmsgs; i++)
-		if (api_msgs[i].kind == MK_CUSTOM && !api_msgs[i].handler)
-			alias_for(&api_msgs[i], &aliases[i]);
-}
-
 /* Runs the handler for m with typed args (session excluded). */
 xerr *dispatch_invoke(call_ctx *ctx, xv *const *args, xv **result)
 {
@@ -217,14 +158,15 @@ xerr *dispatch_invoke(call_ctx *ctx, xv *const *args, xv **result)
 	xerr *e;
 	*result = NULL;
 	if (m->kind == MK_CUSTOM && !m->handler) {
-		pthread_once(&aliases_once, aliases_init);
-		const api_msg *a = &aliases[m - api_msgs];
-		if (a->kind == MK_CUSTOM)
+		if (m->implicit_kind == MK_CUSTOM)
 			return xerr_new("NOT_IMPLEMENTED", m->wire_name, NULL);
-		const api_msg *saved = ctx->msg;
-		ctx->msg = a;
+		/* An accessor the datamodel calls custom (see meta.h). */
+		api_msg as_accessor = *m;
+		as_accessor.kind = m->implicit_kind;
+		as_accessor.field = m->implicit_field;
+		ctx->msg = &as_accessor;
 		e = implicit_call(ctx, args, result);
-		ctx->msg = saved;
+		ctx->msg = m;
 		if (!e && !*result)
 			*result = xv_str("");
 		return e;

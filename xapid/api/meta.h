@@ -156,6 +156,14 @@ typedef struct api_msg {
 	int16_t cls;
 	api_msg_kind kind;
 	int16_t field;          /* field accessors: field index, else -1 */
+	/*
+	 * MK_CUSTOM messages that the datamodel marks custom only to give map
+	 * keys their own roles (VM.add_to_other_config …): the accessor kind
+	 * they behave as when no handler overrides them, on implicit_field.
+	 * MK_CUSTOM (and -1) otherwise.
+	 */
+	api_msg_kind implicit_kind;
+	int16_t implicit_field;
 	const api_param *params; /* session param EXCLUDED */
 	int nparams;
 	int nrequired;          /* params without defaults */
