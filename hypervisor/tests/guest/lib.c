@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Micro-guest runtime (see guest.h). */
+/* Micro-guest runtime, arm64 half (see guest.h; the rest is common/lib.c). */
 #include "guest.h"
 
 uint8_t guest_stacks[4][16384] __attribute__((aligned(16)));
@@ -13,41 +13,6 @@ static void (*evt_handler)(evtchn_port_t);
 
 void guest_cpu_main(uint64_t id);
 void guest_exception(struct gregs *r, uint64_t kind);
-
-void gprintf(const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = hv_vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    if (n > (int)sizeof(buf) - 1)
-        n = sizeof(buf) - 1;
-    HYPERVISOR_console_io(CONSOLEIO_write, n, buf);
-}
-
-void test_result(const char *name, bool ok)
-{
-    gprintf("TEST %s: %s\n", name, ok ? "PASS" : "FAIL");
-}
-
-bool check(bool cond, const char *what)
-{
-    gprintf("  check %s: %s\n", what, cond ? "ok" : "FAILED");
-    return cond;
-}
-
-void shutdown(unsigned reason)
-{
-    struct sched_shutdown s = { reason };
-    for (;;)
-        HYPERVISOR_sched_op(SCHEDOP_shutdown, &s);
-}
-
-void yield(void)
-{
-    HYPERVISOR_sched_op(SCHEDOP_yield, 0);
-}
 
 uint64_t now_ticks(void)
 {
@@ -160,20 +125,6 @@ void evtchn_unmask(evtchn_port_t p)
     struct evtchn_unmask u = { p };
     __atomic_fetch_and(&shinfo->evtchn_mask[p / 64], ~(1ULL << (p % 64)), __ATOMIC_SEQ_CST);
     HYPERVISOR_event_channel_op(EVTCHNOP_unmask, &u);
-}
-
-bool evtchn_test_and_clear(evtchn_port_t p)
-{
-    uint64_t m = 1ULL << (p % 64);
-    return __atomic_fetch_and(&shinfo->evtchn_pending[p / 64], ~m, __ATOMIC_SEQ_CST) & m;
-}
-
-long domctl(struct hv_domctl *op, uint32_t cmd, domid_t dom)
-{
-    op->cmd = cmd;
-    op->interface_version = HV_DOMCTL_INTERFACE_VERSION;
-    op->domain = dom;
-    return HYPERVISOR_domctl(op);
 }
 
 void guest_cpu_main(uint64_t id)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* x86-64 micro-guest runtime (see xguest.h). */
+/* x86-64 micro-guest runtime, arch half (see xguest.h; the rest is common/lib.c). */
 #include "xguest.h"
 
 uint8_t guest_stacks[1][16384] __attribute__((aligned(16)));
@@ -11,49 +11,6 @@ static uint64_t idt[48 * 2] __attribute__((aligned(16)));
 
 void guest_start(const struct hvm_start_info_g *si);
 void guest_exception(struct xframe *f);
-
-void gprintf(const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = hv_vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    if (n > (int)sizeof(buf) - 1)
-        n = sizeof(buf) - 1;
-    HYPERVISOR_console_io(CONSOLEIO_write, n, buf);
-}
-
-void test_result(const char *name, bool ok)
-{
-    gprintf("TEST %s: %s\n", name, ok ? "PASS" : "FAIL");
-}
-
-bool check(bool cond, const char *what)
-{
-    gprintf("  check %s: %s\n", what, cond ? "ok" : "FAILED");
-    return cond;
-}
-
-void shutdown(unsigned reason)
-{
-    struct sched_shutdown s = { reason };
-    for (;;)
-        HYPERVISOR_sched_op(SCHEDOP_shutdown, &s);
-}
-
-void yield(void)
-{
-    HYPERVISOR_sched_op(SCHEDOP_yield, 0);
-}
-
-long domctl(struct hv_domctl *op, uint32_t cmd, domid_t dom)
-{
-    op->cmd = cmd;
-    op->interface_version = HV_DOMCTL_INTERFACE_VERSION;
-    op->domain = dom;
-    return HYPERVISOR_domctl(op);
-}
 
 void guest_exception(struct xframe *f)
 {
@@ -96,12 +53,6 @@ bool events_map(void)
         return false;
     shinfo = (volatile struct shared_info *)shinfo_page;
     return true;
-}
-
-bool evtchn_test_and_clear(evtchn_port_t p)
-{
-    uint64_t bit = 1ULL << (p % 64);
-    return __atomic_fetch_and(&shinfo->evtchn_pending[p / 64], ~bit, __ATOMIC_SEQ_CST) & bit;
 }
 
 bool dom_info(domid_t d, struct hv_domctl_getdomaininfo *gi)

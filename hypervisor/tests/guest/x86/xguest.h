@@ -7,18 +7,8 @@
 #ifndef XGUEST_H
 #define XGUEST_H
 
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <public/xen.h>
-#include <public/domctl.h>
-#include <public/event_channel.h>
-#include <public/grant_table.h>
-#include <public/memory.h>
+#include "../common/guest_common.h"
 
-#define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
-#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 #define barrier() __asm__ volatile("mfence" ::: "memory")
 
 /* Frame built by crt0.S's exception stubs. */
@@ -47,29 +37,8 @@ static inline void xcpuid(uint32_t leaf, uint32_t r[4])
     __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
 }
 
-#define HYPERVISOR_console_io(c, n, b) hcall(__HYPERVISOR_console_io, c, n, (unsigned long)(b), 0, 0)
-#define HYPERVISOR_xen_version(c, a) hcall(__HYPERVISOR_xen_version, c, (unsigned long)(a), 0, 0, 0)
-#define HYPERVISOR_sched_op(c, a) hcall(__HYPERVISOR_sched_op, c, (unsigned long)(a), 0, 0, 0)
-#define HYPERVISOR_vcpu_op(c, v, a) hcall(__HYPERVISOR_vcpu_op, c, v, (unsigned long)(a), 0, 0)
-#define HYPERVISOR_memory_op(c, a) hcall(__HYPERVISOR_memory_op, c, (unsigned long)(a), 0, 0, 0)
-#define HYPERVISOR_event_channel_op(c, a) \
-    hcall(__HYPERVISOR_event_channel_op, c, (unsigned long)(a), 0, 0, 0)
-#define HYPERVISOR_grant_table_op(c, a, n) \
-    hcall(__HYPERVISOR_grant_table_op, c, (unsigned long)(a), n, 0, 0)
-#define HYPERVISOR_domctl(a) hcall(__HYPERVISOR_domctl, (unsigned long)(a), 0, 0, 0, 0)
-
-/* lib.c */
+/* lib.c (the arch-neutral rest is in common/guest_common.h) */
 extern const struct hvm_start_info_g *start_info;
-void gprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void test_result(const char *name, bool ok);
-bool check(bool cond, const char *what);
-void shutdown(unsigned reason) __attribute__((noreturn));
-void yield(void);
-int hv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-void *memset(void *d, int c, size_t n);
-void *memcpy(void *d, const void *s, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-long domctl(struct hv_domctl *op, uint32_t cmd, domid_t dom);
 
 struct hvm_start_info_g {
     uint32_t magic, version, flags, nr_modules;
@@ -80,7 +49,6 @@ struct hvm_start_info_g {
 /* Events without upcalls: shared_info mapped over one of our pages, polled. */
 extern volatile struct shared_info *shinfo;
 bool events_map(void);
-bool evtchn_test_and_clear(evtchn_port_t p);
 bool dom_info(domid_t d, struct hv_domctl_getdomaininfo *gi);
 /* The TSC and its rate from Xen's time leaf (CPUID 0x40000003.0 ECX, kHz). */
 uint64_t rdtsc_g(void);
@@ -100,7 +68,5 @@ extern bool (*exception_hook)(struct xframe *f);
 extern void (*irq_hook)(unsigned vector);
 /* HVMOP_set_param(HVM_PARAM_CALLBACK_IRQ): events arrive as interrupts on vector. */
 long set_callback_vector(unsigned vector);
-
-void guest_main(void);
 
 #endif

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Micro-guest "grant_peer" (domain 1): maps and copies the pages domain 0
- * granted, and checks the refusals.
+ * Micro-guest "grant_peer" (domain 1), arm64 and x86-64: maps and copies
+ * the pages domain 0 granted, and checks the refusals.
  *   TEST grant-map-peer: map ref 1, read the owner's data, write back,
- *                        unmap, and the address faults afterwards.
+ *                        unmap; on arm64 the read-only mapping's write and
+ *                        the unmapped address fault (skipped aborts), on
+ *                        x86 (where a stray access is an NPT violation that
+ *                        crashes the domain) a second unmap is refused.
  *   TEST grant-copy:     GNTTABOP_copy from the read-only grant works, into
  *                        it is refused, bad offsets are refused.
+ * x86 reports both with an "x86-" prefix.
  */
-#include "guest.h"
+#include "guest_arch.h"
 
 #define MAP_AT 0x39100000UL
 #define MAP_AT2 0x39200000UL
@@ -62,21 +66,30 @@ void guest_main(void)
                 "writable map of a read-only grant refused");
     ok &= check(map(MAP_AT2, 2, GNTMAP_host_map | GNTMAP_readonly, &h2) == GNTST_okay,
                 "read-only map of the read-only grant");
+#if GUEST_SKIPS_DATA_ABORTS
     unsigned before = sync_faults;
     uint8_t first = *(volatile uint8_t *)MAP_AT2;
     *(volatile uint8_t *)MAP_AT2 = 0;
     ok &= check(first == 0xa5 && sync_faults == before + 1, "read-only mapping: read ok, write faults");
+#else
+    uint8_t first = *(volatile uint8_t *)MAP_AT2;
+    ok &= check(first == 0xa5, "read-only mapping reads the owner's data");
+#endif
     ok &= check(unmap(MAP_AT2, h2) == GNTST_okay, "unmap read-only mapping");
     ok &= check(unmap(MAP_AT2, 63) == GNTST_bad_handle, "unmap of a bad handle refused");
 
-    uint64_t start = now_ticks();
-    while (p[3000] != 'X' && now_ticks() - start < 30 * ticks_per_sec())
+    gwait_t wt = gwait_start();
+    while (p[3000] != 'X' && gwait_more(&wt))
         yield();
     ok &= check(unmap(MAP_AT, h) == GNTST_okay, "unmap ref 1");
+#if GUEST_SKIPS_DATA_ABORTS
     before = sync_faults;
     (void)*(volatile uint8_t *)MAP_AT;
     ok &= check(sync_faults == before + 1, "unmapped address faults");
-    test_result("grant-map-peer", ok);
+#else
+    ok &= check(unmap(MAP_AT, h) == GNTST_bad_handle, "second unmap of the same handle refused");
+#endif
+    test_result(TEST_NAME("grant-map-peer"), ok);
 
     bool cok = true;
     struct gnttab_copy c;
@@ -116,5 +129,5 @@ void guest_main(void)
                  "a batch of a million ops refused");
     cok &= check(HYPERVISOR_grant_table_op(GNTTABOP_copy, 0x7000000000UL, 1) == -XEN_EFAULT,
                  "ops from an unmapped address -> -EFAULT");
-    test_result("grant-copy", cok);
+    test_result(TEST_NAME("grant-copy"), cok);
 }
