@@ -72,16 +72,13 @@ static int authenticate(call_ctx *ctx, const char *user, const char *pw, int *ro
 	return r;
 }
 
-static xerr *login(call_ctx *ctx, const char *user, const char *pw, const char *originator,
-		   bool is_local, xv **result)
+/* Creates the session of an authenticated caller; *result is its ref. */
+static xerr *open_session(call_ctx *ctx, const char *user, enum api_role role, bool su,
+			  bool is_local, const char *originator, xv **result)
 {
-	int role = ROLE_READ_ONLY;
-	bool su = false;
-	if (authenticate(ctx, user, pw, &role, &su))
-		return auth_failed(ctx, user, "Authentication failure");
 	session_params p = {
-		.user = su && ctx->origin && ctx->origin->via_unix ? "root" : user,
-		.role = (enum api_role)role,
+		.user = user,
+		.role = role,
 		.local_superuser = su,
 		.is_local = is_local,
 		.originator = originator,
@@ -93,6 +90,17 @@ static xerr *login(call_ctx *ctx, const char *user, const char *pw, const char *
 		return e;
 	*result = xv_str_own(ref);
 	return NULL;
+}
+
+static xerr *login(call_ctx *ctx, const char *user, const char *pw, const char *originator,
+		   bool is_local, xv **result)
+{
+	int role = ROLE_READ_ONLY;
+	bool su = false;
+	if (authenticate(ctx, user, pw, &role, &su))
+		return auth_failed(ctx, user, "Authentication failure");
+	return open_session(ctx, su && ctx->origin && ctx->origin->via_unix ? "root" : user,
+			    (enum api_role)role, su, is_local, originator, result);
 }
 
 xerr *op_session_login_with_password(call_ctx *ctx, const api_msg *m, xv *const *args,
@@ -270,20 +278,7 @@ static xerr *secret_login(call_ctx *ctx, const char *psecret, bool is_local, xv 
 	free(secret);
 	if (!ok)
 		return auth_failed(ctx, "", "Pool secret mismatch");
-	session_params p = {
-		.user = "__pool__",
-		.role = ROLE_POOL_ADMIN,
-		.local_superuser = true,
-		.is_local = is_local,
-		.originator = "pool",
-		.peer_addr = ctx->origin ? ctx->origin->peer_addr : NULL,
-	};
-	char *ref = NULL;
-	xerr *e = sessions_create(ctx->app, &p, &ref);
-	if (e)
-		return e;
-	*result = xv_str_own(ref);
-	return NULL;
+	return open_session(ctx, "__pool__", ROLE_POOL_ADMIN, true, is_local, "pool", result);
 }
 
 xerr *op_session_slave_login(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
