@@ -261,7 +261,6 @@ int main(int argc, char **argv)
 	app.timers = timers_new();
 	app.workers = workers_new(c->task_workers);
 	app.rpc_workers = workers_new(c->threads * 2);
-	tasks_init(&app);
 
 	xerr *e = bootstrap_run(&app);
 	if (e) {

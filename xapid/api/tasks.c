@@ -101,11 +101,6 @@ struct workers *workers_free(struct workers *w)
 static pthread_mutex_t live_mu = PTHREAD_MUTEX_INITIALIZER;
 static strmap live; /* task ref -> (void *)1 running, (void *)2 cancel requested */
 
-void tasks_init(xapid *app)
-{
-	(void)app;
-}
-
 void tasks_shutdown(xapid *app)
 {
 	(void)app;

@@ -36,7 +36,6 @@ xerr *tasks_cancel(struct xapid *app, const char *task_ref);
 bool tasks_cancelled(struct xapid *app, const char *task_ref);
 /* Destroys finished tasks older than the TTLs (and pending ones past theirs). */
 void tasks_gc(struct xapid *app);
-void tasks_init(struct xapid *app);
 void tasks_shutdown(struct xapid *app);
 
 #endif
