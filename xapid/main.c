@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "console_ops.h"
 #include "dispatch.h"
 #include "http.h"
 #include "rpc_http.h"
@@ -311,6 +312,8 @@ int main(int argc, char **argv)
 		{ "PUT", "/pool/xmldbdump", (size_t)256 << 20, handler_dbdump_put },
 		{ "GET", "/blob", 0, handler_blob_get },
 		{ "PUT", "/blob", (size_t)64 << 20, handler_blob_put },
+		{ "CONNECT", "/console", 0, handler_console_connect },
+		{ "GET", "/console", 0, handler_console_get },
 		{ "*", "/", 0, rpc_http_not_found },
 	};
 	http_config hc = {

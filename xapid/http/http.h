@@ -133,4 +133,38 @@ void http_respond_stream(http_req *r, int status, const char *content_type, uint
 			 http_read_fn read, void (*free_fn)(void *cls), void *cls,
 			 const char *const *extra_headers);
 
+/*
+ * Taking a connection over (CONNECT /console, XAPI's raw tunnels). A
+ * handler on a plain (non-stream) route that calls http_hijack() instead
+ * of answering gets the connection itself once the handler returns: MHD
+ * sends nothing (the owner writes its own status line), the connection is
+ * suspended in MHD and fn(arg, s) is called once, on the listener's
+ * thread (fn must not block; s is NULL when the server is stopping and
+ * the connection was refused). The owner then reads and writes the socket
+ * through s (TLS handled) from any one thread at a time, and ends with
+ * http_stream_close(), exactly once, after which MHD closes the socket.
+ * http_stop shuts the socket down (reads see EOF) and waits up to its
+ * grace period for the owners to close.
+ */
+typedef struct http_stream http_stream;
+typedef void (*http_hijack_fn)(void *arg, http_stream *s);
+void http_hijack(http_req *r, http_hijack_fn fn, void *arg);
+/* The socket to poll (non-blocking). */
+int http_stream_fd(const http_stream *s);
+/* True when bytes already decrypted wait inside TLS (read without poll). */
+bool http_stream_pending(http_stream *s);
+/* > 0 bytes, 0 at EOF, HTTP_STREAM_AGAIN, or -1 on error. */
+#define HTTP_STREAM_AGAIN (-2)
+ssize_t http_stream_read(http_stream *s, void *buf, size_t n);
+/* > 0 bytes taken, HTTP_STREAM_AGAIN (poll for POLLOUT) or -1. With TLS
+ * a call that returned AGAIN must be repeated with the same bytes. */
+ssize_t http_stream_write(http_stream *s, const void *buf, size_t n);
+/* The request the stream came from (its query, headers, peer). */
+const http_req *http_stream_req(const http_stream *s);
+/* Ends the stream: closes the connection and frees s. */
+void http_stream_close(http_stream *s);
+
+/* Every value of a repeated query argument: fills up to max, returns the count. */
+size_t http_query_all(const http_req *r, const char *name, const char **out, size_t max);
+
 #endif

@@ -106,6 +106,11 @@ struct http_req {
 	/* The stored response (set by http_respond, queued by the MHD thread). */
 	struct MHD_Response *resp;
 	unsigned status;
+
+	/* http_hijack: the owner's callback; set once the stream exists. */
+	http_hijack_fn hijack_fn;
+	void *hijack_arg;
+	struct http_stream *stream;
 };
 
 /* request.c */
@@ -118,6 +123,13 @@ struct MHD_Response *hh_make_response(int status, const char *content_type, char
 void hh_stream_chunk(http_req *r, const char *data, size_t len);
 void hh_stream_end(http_req *r);
 struct MHD_Response *hh_text_response(int status, const char *text);
+
+/* hijack.c */
+/* Suspends r's connection and hands it to its owner (MHD thread, r->mu held
+ * by nobody). Returns MHD_YES. */
+enum MHD_Result hh_hijack_start(http_req *r);
+/* http_stop: makes a hijacked stream's socket read EOF. */
+void hh_hijack_shutdown(http_req *r);
 
 /* listen.c */
 int hh_unix_listen(const char *path, int *fd_out, char **errmsg);

@@ -151,14 +151,23 @@ static enum MHD_Result answer_or_suspend(http_server *s, http_req *r)
 		/* http_stop has swept the suspended list: answer now instead. */
 		pthread_mutex_unlock(&s->mu);
 		r->phase = HH_DONE;
+		http_hijack_fn fn = r->hijack_fn;
+		r->hijack_fn = NULL;
 		pthread_mutex_unlock(&r->mu);
+		if (fn) { /* the owner learns it gets nothing; its ref goes */
+			fn(r->hijack_arg, NULL);
+			hh_req_unref(r);
+		}
 		return queue_text(s, r->conn, 503, "Service Unavailable");
 	}
 	susp_link(s, r);
 	pthread_mutex_unlock(&s->mu);
 	MHD_suspend_connection(r->conn);
 	r->phase = HH_SUSPENDED;
+	bool hijack = r->hijack_fn != NULL;
 	pthread_mutex_unlock(&r->mu);
+	if (hijack) /* http_hijack: the owner takes the suspended connection */
+		return hh_hijack_start(r);
 	return MHD_YES;
 }
 
@@ -219,6 +228,12 @@ static enum MHD_Result resumed(http_server *s, http_req *r)
 
 	susp_unlink(r);
 	pthread_mutex_lock(&r->mu);
+	if (r->hijack_fn) {
+		/* A taken-over connection came back from its owner: close it. */
+		r->phase = HH_DONE;
+		pthread_mutex_unlock(&r->mu);
+		return MHD_NO;
+	}
 	resp = r->resp;
 	status = r->status;
 	r->resp = NULL;
@@ -560,6 +575,15 @@ http_server *http_stop(http_server *s)
 
 	for (size_t i = 0; i < n; i++) {
 		http_req *r = snap[i];
+		pthread_mutex_lock(&r->mu);
+		bool hijacked = r->hijack_fn != NULL;
+		pthread_mutex_unlock(&r->mu);
+		if (hijacked) {
+			/* Its owner sees EOF and closes it (within the grace). */
+			hh_hijack_shutdown(r);
+			hh_req_unref(r);
+			continue;
+		}
 		pthread_mutex_lock(&r->mu);
 		if (r->phase == HH_SUSPENDED) {
 			r->phase = HH_RESUMING;

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "api_ids.h"
+#include "console_ops.h"
 #include "dispatch.h"
 #include "ops.h"
 #include "store.h"
@@ -129,6 +130,8 @@ static xerr *set_power(txn *t, struct xapid *app, const char *vm, const char *st
 	    (e = obj_set(t, CLS_VM, vm, "domid", xv_int(live ? domid : -1))) ||
 	    (e = obj_set(t, CLS_VM, vm, "resident_on",
 			 xv_str(live ? app->host_ref : HX_NULL_REF))))
+		return e;
+	if ((e = console_records_sync(t, app, vm, live)))
 		return e;
 	char *m = obj_get_str(t, CLS_VM, vm, "metrics");
 	if (store_exists(t, CLS_VM_metrics, m)) {

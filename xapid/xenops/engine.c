@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "console_io.h"
 #include "util.h"
 #include "xapid.h"
 #include "xenops.h"
@@ -38,6 +39,7 @@ static pthread_cond_t monitor_cond = PTHREAD_COND_INITIALIZER;
 static struct entry *table;
 static pthread_t monitor_thread;
 static bool monitor_running, monitor_stop;
+static char *vms_dir; /* <state>/vms */
 
 const xo_backend *xenops_backend(void)
 {
@@ -114,6 +116,11 @@ void xenops_add(const char *uuid, xo_domain *d)
 	en->next = table;
 	table = en;
 	pthread_mutex_unlock(&table_lock);
+	if (vms_dir) { /* no-op when qemu_create already attached it */
+		char *dir = hx_asprintf("%s/%s", vms_dir, uuid);
+		conio_serial_attach(uuid, dir);
+		free(dir);
+	}
 }
 
 xerr *xenops_with(const char *uuid, xerr *(*fn)(xo_domain *d, void *arg), void *arg)
@@ -131,6 +138,7 @@ xerr *xenops_with(const char *uuid, xerr *(*fn)(xo_domain *d, void *arg), void *
 
 static void drop(const char *uuid, bool destroy)
 {
+	conio_serial_detach(uuid);
 	struct entry *en = entry_get(uuid);
 	if (!en)
 		return;
@@ -249,6 +257,8 @@ void xenops_init(struct xapid *app)
 {
 	char *vms = hx_asprintf("%s/vms", app->cfg.state_dir);
 	mkdir(vms, 0700);
+	free(vms_dir);
+	vms_dir = hx_strdup(vms);
 	/* Re-attach to the domains an earlier xapid left running. */
 	DIR *dir = opendir(vms);
 	struct dirent *de;
@@ -282,6 +292,7 @@ void xenops_shutdown(struct xapid *app)
 	if (monitor_running)
 		pthread_join(monitor_thread, NULL);
 	monitor_running = false;
+	conio_stop();
 	/* Domains keep running; only the handles go. */
 	pthread_mutex_lock(&table_lock);
 	while (table) {

