@@ -314,6 +314,11 @@ int main(int argc, char **argv)
 		{ "PUT", "/blob", (size_t)64 << 20, handler_blob_put },
 		{ "CONNECT", "/console", 0, handler_console_connect },
 		{ "GET", "/console", 0, handler_console_get },
+		{ "GET", "/rrd_updates", 0, handler_rrd_updates },
+		{ "GET", "/vm_rrd", 0, handler_vm_rrd },
+		{ "GET", "/vm_rrds", 0, handler_vm_rrd },
+		{ "GET", "/host_rrd", 0, handler_host_rrd },
+		{ "GET", "/host_rrds", 0, handler_host_rrd },
 		{ "*", "/", 0, rpc_http_not_found },
 	};
 	http_config hc = {

@@ -228,8 +228,134 @@ def body(t, x, kernel, initrd):
     api.VM.destroy(vm)
 
 
+def fnum(s):
+    """A value as xcp-rrd prints it (NaN allowed); raises on anything else."""
+    return float(s)
+
+
 def metrics_checks(t, x, api, vm, uuid, host, sid, started):
-    pass
+    huuid = api.host.get_uuid(host)
+    q = "session_id=%s" % sid
+
+    def updates(extra=""):
+        return x.http("GET", "/rrd_updates?%s&start=%d%s" % (q, int(time.time()) - 600, extra))
+
+    def vm_cpu_rows():
+        r = updates("&cf=AVERAGE&host=true")
+        if r.status != 200:
+            return None
+        root = ET.fromstring(r.body)
+        legend = [e.text for e in root.find("meta/legend")]
+        key = "AVERAGE:vm:%s:cpu0" % uuid
+        if key not in legend:
+            return None
+        i = legend.index(key)
+        rows = [[v.text for v in row.findall("v")] for row in root.find("data")]
+        good = [row for row in rows if row[i] != "NaN"]
+        return (r, root, legend, good) if good else None
+
+    with t.section("metrics"):
+        got = wait_until(vm_cpu_rows, 120, step=1)
+        t.ok(got, "after two 5 s samples /rrd_updates has a numeric cpu0 row for the VM")
+        if not got:
+            return
+        r, root, legend, good = got
+        t.eq(r.headers.get("content-type"), "text/xml", "rrd_updates is text/xml")
+        t.eq([c.tag for c in root], ["meta", "data"], "<xport> holds <meta> then <data>")
+        meta = root.find("meta")
+        t.eq([c.tag for c in meta], ["start", "step", "end", "rows", "columns", "legend"],
+             "<meta>: start, step, end, rows, columns, legend")
+        t.eq(meta.find("step").text, "5", "the finest archive: step 5")
+        rows = root.find("data").findall("row")
+        t.eq(int(meta.find("rows").text), len(rows), "<rows> counts the rows")
+        t.eq(int(meta.find("columns").text), len(legend), "<columns> counts the legend")
+        for name in ("AVERAGE:vm:%s:cpu0" % uuid, "AVERAGE:vm:%s:memory" % uuid,
+                     "AVERAGE:host:%s:cpu_avg" % huuid,
+                     "AVERAGE:host:%s:memory_total_kib" % huuid,
+                     "AVERAGE:host:%s:memory_free_kib" % huuid):
+            t.ok(name in legend, "legend has %s" % name.split(":", 3)[-1] + " (" +
+                 name.split(":")[1] + ")")
+        ok = True
+        try:
+            for row in rows:
+                ts = int(row.find("t").text)
+                vals = [fnum(v.text) for v in row.findall("v")]
+                ok = ok and len(vals) == len(legend) and ts > 0
+        except (TypeError, ValueError) as e:
+            ok = False
+            t.note("bad value: %s" % e)
+        t.ok(ok, "every row has a timestamp and one number per legend entry")
+        times = [int(row.find("t").text) for row in rows]
+        t.ok(times == sorted(times, reverse=True) and all(a - b == 5 for a, b in
+                                                            zip(times, times[1:])),
+             "rows newest first, 5 s apart", times[:5])
+        i = legend.index("AVERAGE:vm:%s:memory" % uuid)
+        mems = [fnum(row[i]) for row in good if row[i] != "NaN"]
+        t.ok(mems and mems[0] == 160 * MiB, "the VM's memory data source is its RAM", mems[:3])
+        i = legend.index("AVERAGE:vm:%s:cpu0" % uuid)
+        t.ok(all(0.0 <= fnum(row[i]) <= 1.0 for row in good), "cpu0 is a fraction in [0, 1]")
+
+        r = updates("&cf=AVERAGE&host=true&json=true")
+        try:
+            j = json.loads(r.body)
+            t.eq(j["meta"]["legend"][:len(legend)], legend, "json=true: the same legend")
+            t.ok(all(len(d["values"]) == len(j["meta"]["legend"]) for d in j["data"]),
+                 "json=true: one value per legend entry in each row")
+        except (ValueError, KeyError) as e:
+            t.ok(False, "json=true parses as JSON (%s)" % e, r.body[:300])
+
+        r = updates("&vm_uuid=%s" % uuid)
+        leg = [e.text for e in ET.fromstring(r.body).find("meta/legend")]
+        t.ok(leg and all((":vm:%s:" % uuid) in e for e in leg),
+             "vm_uuid= limits the export to that VM (every CF: %s)" %
+             sorted({e.split(":")[0] for e in leg}))
+        r = x.http("GET", "/rrd_updates?%s&start=%d&interval=60&cf=AVERAGE&host=true" %
+                   (q, int(time.time()) - 3600))
+        t.eq(ET.fromstring(r.body).find("meta/step").text, "60", "interval=60 picks the 1 min archive")
+
+        r = x.http("GET", "/vm_rrd?%s&uuid=%s" % (q, uuid))
+        t.eq(r.status, 200, "/vm_rrd answers 200")
+        rr = ET.fromstring(r.body)
+        t.eq((rr.tag, rr.find("version").text, rr.find("step").text), ("rrd", "0003", "5"),
+             "/vm_rrd: <rrd> version 0003, step 5")
+        names = [d.find("name").text for d in rr.findall("ds")]
+        t.ok("cpu0" in names and "memory" in names, "/vm_rrd data sources", names)
+        rras = rr.findall("rra")
+        t.eq([(a.find("cf").text, a.find("pdp_per_row").text, len(a.find("database")))
+              for a in rras][:4],
+             [("AVERAGE", "1", 120), ("AVERAGE", "12", 120), ("MIN", "12", 120), ("MAX", "12", 120)],
+             "/vm_rrd archives: 5 s x 120, then 1 min x 120 (AVERAGE, MIN, MAX) …")
+        t.eq(len(rras), 10, "ten archives (up to 1 day x 366)")
+        r = x.http("GET", "/vm_rrd?%s&uuid=%s&json=true" % (q, uuid))
+        try:
+            t.eq(json.loads(r.body)["step"], "5", "/vm_rrd json=true parses")
+        except ValueError as e:
+            t.ok(False, "/vm_rrd json=true parses (%s)" % e)
+        r = x.http("GET", "/host_rrd?%s" % q)
+        hr = ET.fromstring(r.body)
+        t.ok(hr.tag == "rrd" and "cpu_avg" in [d.find("name").text for d in hr.findall("ds")],
+             "/host_rrd: <rrd> with cpu_avg")
+
+    with t.section("metrics refused"):
+        t.eq(x.http("GET", "/rrd_updates?start=0").status, 401, "/rrd_updates without a session: 401")
+        t.eq(x.http("GET", "/vm_rrd?uuid=%s" % uuid).status, 401, "/vm_rrd without a session: 401")
+        t.eq(x.http("GET", "/host_rrd").status, 401, "/host_rrd without a session: 401")
+        t.eq(x.http("GET", "/rrd_updates?%s" % q).status, 400, "/rrd_updates without start: 400")
+        t.eq(updates("&cf=BOGUS").status, 400, "/rrd_updates with cf=BOGUS: 400")
+        t.eq(updates("&vm_uuid=not-a-uuid").status, 400, "/rrd_updates with a bad vm_uuid: 400")
+        t.eq(x.http("GET", "/vm_rrd?%s&uuid=nope" % q).status, 404, "/vm_rrd with a bad uuid: 404")
+        t.eq(x.http("GET", "/vm_rrd?%s&uuid=%s" % (q, "0" * 8 + "-0000-4000-8000-" + "0" * 12)).status,
+             404, "/vm_rrd for an unknown VM: 404")
+
+    with t.section("VM_metrics and host_metrics are live"):
+        m = api.VM_metrics.get_record(api.VM.get_metrics(vm))
+        t.ok("0" in m["VCPUs_utilisation"] and 0.0 <= float(m["VCPUs_utilisation"]["0"]) <= 1.0,
+             "VM_metrics.VCPUs_utilisation has vCPU 0", m["VCPUs_utilisation"])
+        t.eq(int(m["memory_actual"]), 160 * MiB, "VM_metrics.memory_actual")
+        t.eq(m["state"], ["running"], "VM_metrics.state")
+        hm = api.host_metrics.get_record(api.host.get_metrics(host))
+        t.ok(0 < int(hm["memory_free"]) <= int(hm["memory_total"]),
+             "host_metrics.memory_free is within memory_total")
 
 
 if __name__ == "__main__":

@@ -20,4 +20,9 @@ xerr *console_records_sync(txn *t, struct xapid *app, const char *vm, bool live)
 void handler_console_connect(void *app, http_req *r);
 void handler_console_get(void *app, http_req *r);
 
+/* rrd_http.c */
+void handler_rrd_updates(void *app, http_req *r);
+void handler_vm_rrd(void *app, http_req *r);
+void handler_host_rrd(void *app, http_req *r);
+
 #endif

@@ -159,6 +159,20 @@ static void drop(const char *uuid, bool destroy)
 	pthread_mutex_unlock(&table_lock);
 }
 
+static xerr *stats_fn(xo_domain *d, void *arg)
+{
+	const xo_backend *b = xenops_backend();
+	if (!b->stats)
+		return xerr_new("NOT_IMPLEMENTED", "stats", NULL);
+	return b->stats(d, arg);
+}
+
+xerr *xenops_stats(const char *uuid, xo_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	return xenops_with(uuid, stats_fn, out);
+}
+
 void xenops_destroy(const char *uuid)
 {
 	drop(uuid, true);
@@ -280,11 +294,13 @@ void xenops_init(struct xapid *app)
 	monitor_stop = false;
 	if (!pthread_create(&monitor_thread, NULL, monitor_main, app))
 		monitor_running = true;
+	sampler_start(app);
 }
 
 void xenops_shutdown(struct xapid *app)
 {
 	(void)app;
+	sampler_stop();
 	pthread_mutex_lock(&table_lock);
 	monitor_stop = true;
 	pthread_cond_broadcast(&monitor_cond);

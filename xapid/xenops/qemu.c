@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "console_io.h"
+#include "qemu_stats.h"
 #include "util.h"
 #include "xenops.h"
 
@@ -902,6 +903,12 @@ fail_fd:
 	return e;
 }
 
+/* For qemu_stats.c: one QMP command (args not taken). */
+xerr *xo_qemu_qmp(xo_domain *d, const char *cmd, json_object *args, json_object **ret)
+{
+	return qmp_once(d, cmd, args, ret);
+}
+
 const xo_backend xo_qemu_backend = {
 	.name = "qemu",
 	.create = qemu_create,
@@ -916,4 +923,5 @@ const xo_backend xo_qemu_backend = {
 	.release = qemu_release,
 	.pid = qemu_pid,
 	.reap = qemu_reap,
+	.stats = xo_qemu_stats,
 };

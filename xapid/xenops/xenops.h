@@ -48,6 +48,23 @@ typedef enum {
 
 typedef struct xo_domain xo_domain;
 
+/* Counters of a running domain (backend stats, read by sampler.c). */
+#define XO_MAX_VCPUS 64
+#define XO_MAX_DEVS 16
+typedef struct xo_dev_stats {
+	char name[32];   /* disk: the device ("xvda"…); nic: the VIF number */
+	uint64_t a, b;   /* disk: bytes read, written; nic: bytes the guest
+			    received, sent */
+} xo_dev_stats;
+typedef struct xo_stats {
+	size_t nvcpus;
+	double vcpu_secs[XO_MAX_VCPUS]; /* CPU time each vCPU has used */
+	int64_t memory_bytes;            /* the guest's RAM */
+	size_t ndisks, nnics;
+	xo_dev_stats disks[XO_MAX_DEVS];
+	xo_dev_stats nics[XO_MAX_DEVS];
+} xo_stats;
+
 /* The backend interface. */
 typedef struct xo_backend {
 	const char *name;
@@ -70,6 +87,8 @@ typedef struct xo_backend {
 	pid_t (*pid)(xo_domain *d);
 	/* Reaps the process if it is ours and exited; true when it is gone. */
 	bool (*reap)(xo_domain *d);
+	/* Reads the domain's counters. */
+	xerr *(*stats)(xo_domain *d, xo_stats *out);
 } xo_backend;
 
 extern const xo_backend xo_qemu_backend;
@@ -103,6 +122,14 @@ xo_state xenops_state(const char *uuid);
 /* Waits up to timeout_ms for the VM's domain to reach XO_SHUTDOWN,
  * XO_REBOOTED or XO_GONE; true when it did. */
 bool xenops_wait_off(const char *uuid, int64_t timeout_ms);
+
+/* The counters of VM uuid's domain. */
+xerr *xenops_stats(const char *uuid, xo_stats *out);
+
+/* sampler.c: samples host and domains every RRD_STEP seconds into RRDs
+ * and VM_metrics / host_metrics; rrd_http.c reads them. */
+void sampler_start(struct xapid *app);
+void sampler_stop(void);
 
 /* The uuids of the VMs with a domain (heap array of heap strings). */
 char **xenops_uuids(size_t *n);

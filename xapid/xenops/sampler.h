@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The metrics sampler (sampler.c): every RRD_STEP seconds it reads the
+ * host (/proc/stat, /proc/meminfo, /proc/loadavg, physical NICs) and
+ * every running domain (backend stats), records rates into one RRD per
+ * owner, and keeps VM_metrics (VCPUs_utilisation, memory_actual, state)
+ * and host_metrics (memory_free) live. RRDs live in memory only: a VM's
+ * goes when it stops, all go when xapid stops.
+ *
+ * Exports for the HTTP handlers (false: nothing to export, e.g. no such
+ * VM or no sample yet). The output buffer is the caller's (free out->s).
+ */
+#ifndef HALYARD_SAMPLER_H
+#define HALYARD_SAMPLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rrd.h"
+
+bool sampler_vm_rrd(const char *uuid, bool json, rrd_buf *out);
+bool sampler_host_rrd(bool json, rrd_buf *out);
+/* host: include the host's RRD; vm_uuids (n > 0): only those VMs, else
+ * every VM with an RRD; cf < 0: every CF. */
+bool sampler_updates(bool host, const char *const *vm_uuids, size_t n, int64_t start,
+		     int64_t interval, int cf, bool json, rrd_buf *out);
+/* True while VM uuid has an RRD. */
+bool sampler_has_vm(const char *uuid);
+
+#endif
