@@ -201,6 +201,11 @@ static int vm_install(xe_ctx *x, const char *cmd, const xe_cmd_def *def)
 	return xe_finish(e);
 }
 
+xerr *xe_select_vm(xe_ctx *x, char **ref)
+{
+	return select_vm(x, false, ref);
+}
+
 xe_cmd_fn xe_find_vm_cmd(const char *cmd)
 {
 	static const struct {
@@ -217,6 +222,7 @@ xe_cmd_fn xe_find_vm_cmd(const char *cmd)
 		{ "vm-reset-powerstate", vm_reset_powerstate },
 		{ "vm-destroy", vm_destroy },
 		{ "vm-install", vm_install },
+		{ "console", xe_cmd_console },
 	};
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
 		if (!strcmp(tab[i].name, cmd))

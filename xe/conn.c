@@ -3,11 +3,14 @@
  * Transport: JSON-RPC 2.0 over HTTP(S) POST /jsonrpc with libcurl, either
  * to https://server:port (certificate verified unless told otherwise) or
  * over the local unix socket (CURLOPT_UNIX_SOCKET_PATH), plus plain HTTP
- * GET/PUT of files for the HTTP handlers (/pool/xmldbdump …).
+ * GET/PUT of files for the HTTP handlers (/pool/xmldbdump …), and raw
+ * CONNECT tunnels (/console).
  */
 #include <curl/curl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jsonrpc.h"
 #include "strbuf.h"
@@ -170,4 +173,92 @@ xerr *xe_conn_http_put(xe_conn *c, const char *path_and_query, FILE *in, long lo
 	curl_easy_setopt(c->h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)size);
 	curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, discard);
 	return perform(c, "HTTP PUT");
+}
+
+/* ---- raw tunnels (CONNECT) ---------------------------------------------- */
+
+/* Sends all of buf on the connected handle (waiting while it would block). */
+static CURLcode send_all(CURL *h, curl_socket_t fd, const char *buf, size_t len)
+{
+	while (len) {
+		size_t n = 0;
+		CURLcode rc = curl_easy_send(h, buf, len, &n);
+		if (rc == CURLE_AGAIN) {
+			struct pollfd p = { fd, POLLOUT, 0 };
+			poll(&p, 1, 1000);
+			continue;
+		}
+		if (rc != CURLE_OK)
+			return rc;
+		buf += n;
+		len -= n;
+	}
+	return CURLE_OK;
+}
+
+xerr *xe_conn_connect_stream(xe_conn *c, const char *path_and_query, FILE *out, int in_fd)
+{
+	setup(c, "/");
+	curl_easy_setopt(c->h, CURLOPT_CONNECT_ONLY, 1L);
+	CURLcode rc = curl_easy_perform(c->h);
+	if (rc != CURLE_OK)
+		return xerr_newf(XE_TRANSPORT_ERROR, "CONNECT: %s (%s)", curl_easy_strerror(rc),
+				 c->unix_path ? c->unix_path : c->base);
+	curl_socket_t fd = CURL_SOCKET_BAD;
+	curl_easy_getinfo(c->h, CURLINFO_ACTIVESOCKET, &fd);
+	char *req = hx_asprintf("CONNECT %s HTTP/1.0\r\n\r\n", path_and_query);
+	rc = send_all(c->h, fd, req, strlen(req));
+	free(req);
+	if (rc != CURLE_OK)
+		return xerr_newf(XE_TRANSPORT_ERROR, "CONNECT: %s", curl_easy_strerror(rc));
+	char buf[16384];
+	size_t have = 0;
+	bool in_body = false;
+	xerr *e = NULL;
+	for (;;) {
+		struct pollfd p[2] = { { fd, POLLIN, 0 }, { in_fd, POLLIN, 0 } };
+		size_t np = in_body && in_fd >= 0 ? 2 : 1;
+		size_t n = 0;
+		rc = curl_easy_recv(c->h, buf + have, sizeof(buf) - have, &n);
+		if (rc == CURLE_AGAIN) {
+			if (poll(p, np, -1) < 0)
+				break;
+			if (np == 2 && (p[1].revents & (POLLIN | POLLHUP))) {
+				char ib[1024];
+				ssize_t k = read(in_fd, ib, sizeof(ib));
+				if (k <= 0)
+					in_fd = -1; /* end of input: keep reading */
+				else if (send_all(c->h, fd, ib, (size_t)k) != CURLE_OK)
+					break;
+			}
+			continue;
+		}
+		if (rc != CURLE_OK || n == 0)
+			break; /* the other side closed */
+		if (in_body) {
+			fwrite(buf, 1, n, out);
+			fflush(out);
+			continue;
+		}
+		have += n;
+		char *end = memmem(buf, have, "\r\n\r\n", 4);
+		if (!end) {
+			if (have == sizeof(buf)) {
+				e = xerr_newf(XE_TRANSPORT_ERROR, "CONNECT: reply header too long");
+				break;
+			}
+			continue;
+		}
+		if (strncmp(buf, "HTTP/1.", 7) || have < 12 || strncmp(buf + 9, "200", 3)) {
+			e = xerr_newf(XE_TRANSPORT_ERROR, "CONNECT: %.*s", (int)strcspn(buf, "\r\n"),
+				      buf);
+			break;
+		}
+		in_body = true;
+		size_t rest = have - (size_t)(end + 4 - buf);
+		fwrite(end + 4, 1, rest, out);
+		fflush(out);
+		have = 0;
+	}
+	return e;
 }

@@ -85,6 +85,9 @@ xerr *xe_conn_call(xe_conn *c, const char *method, const xv *params, xv **result
 /* HTTP GET path?query to a file (fd) / PUT a file to it. */
 xerr *xe_conn_http_get(xe_conn *c, const char *path_and_query, FILE *out);
 xerr *xe_conn_http_put(xe_conn *c, const char *path_and_query, FILE *in, long long size);
+/* CONNECT path?query: on "200" copies the stream to out (and in_fd, if
+ * >= 0, to the server) until the server closes; an error otherwise. */
+xerr *xe_conn_connect_stream(xe_conn *c, const char *path_and_query, FILE *out, int in_fd);
 
 /* ---- Session and call helpers (session.c) ----------------------------- */
 
@@ -178,6 +181,10 @@ int xe_cmd_class(xe_ctx *x, const char *cmd, const xe_cmd_def *def);
 xe_cmd_fn xe_find_explicit(const char *cmd);
 /* VM power commands (cmd_vm.c): NULL when cmd is not one. */
 xe_cmd_fn xe_find_vm_cmd(const char *cmd);
+/* cmd_vm.c: the one non-template VM that vm=/uuid=/name-label= select. */
+xerr *xe_select_vm(xe_ctx *x, char **ref);
+/* console (cmd_console.c) */
+int xe_cmd_console(xe_ctx *x, const char *cmd, const xe_cmd_def *def);
 /* help (help.c) */
 int xe_cmd_help(FILE *out, const xe_params *ps, const char *topic);
 

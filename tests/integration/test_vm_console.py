@@ -25,6 +25,7 @@ Skips (77) only when qemu-system-x86_64 is missing or the guest cannot be
 built (no Debian mirror).
 """
 import os
+import select
 import shutil
 import socket
 import ssl
@@ -34,7 +35,7 @@ import xml.etree.ElementTree as ET
 import json
 
 import harness
-from test_vm_lifecycle import guest_files, kill_qemus, wait_until, MARKER
+from test_vm_lifecycle import find_xe, guest_files, kill_qemus, wait_until, MARKER
 
 MiB = 1 << 20
 BOOT_TIMEOUT = 180
@@ -188,6 +189,7 @@ def body(t, x, kernel, initrd):
         t.ok(b"tick " in got, "the serial stream carries the guest's output (%r)" % got[-40:])
         s.close()
 
+    xe_console_checks(t, x)
     metrics_checks(t, x, api, vm, uuid, host, sid, started)
 
     with t.section("consoles across a xapid restart"):
@@ -224,8 +226,59 @@ def body(t, x, kernel, initrd):
         s, status, _ = connect_console(x, "ref=%s&session_id=%s" % (rfb, sid))
         t.ok(" 404 " in status + " ", "CONNECT on the old console: 404 (%s)" % status)
         s.close()
+        xe, env = xe_env(x)
+        if xe:
+            p = subprocess.run([xe, "console", "vm=it-console"], env=env, capture_output=True,
+                               text=True, timeout=60)
+            t.ok(p.returncode != 0 and "no text console" in p.stderr,
+                 "xe console on a halted VM fails (%s)" % p.stderr.strip())
         t.ok(x.alive(), "xapid is still running")
     api.VM.destroy(vm)
+
+
+def xe_env(x):
+    xe = find_xe()
+    return xe, dict(os.environ, XE_SOCKET=x.socket_path)
+
+
+def ticks(text):
+    return [int(l.split()[1]) for l in text.splitlines()
+            if l.startswith("tick ") and l.split()[1].isdigit()]
+
+
+def xe_console_checks(t, x):
+    xe, env = xe_env(x)
+    if not xe:
+        t.skip("xe console", "no xe binary next to xapid (set XE=)")
+        return
+    with t.section("xe console"):
+        p = subprocess.run([xe, "console", "vm=it-console"], env=env, capture_output=True,
+                           text=True, timeout=60)
+        t.eq(p.returncode, 0, "xe console vm=it-console", p.stderr)
+        t.ok(MARKER in p.stdout, "xe console prints the serial log (with %s)" % MARKER)
+        last = max(ticks(p.stdout) or [0])
+        f = subprocess.Popen([xe, "console", "vm=it-console", "follow=true"], env=env,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        seen = []
+        try:
+            end = time.monotonic() + 60
+            while time.monotonic() < end:
+                r, _, _ = select.select([f.stdout], [], [], 1.0)
+                if not r:
+                    continue
+                line = f.stdout.readline()
+                if not line:
+                    break
+                seen += ticks(line)
+                if seen and max(seen) > last:
+                    break
+        finally:
+            f.kill()
+            f.wait()
+        t.ok(seen and max(seen) > last,
+             "xe console follow=true streams output newer than the log (tick %d > %d)" %
+             (max(seen or [0]), last))
 
 
 def fnum(s):
