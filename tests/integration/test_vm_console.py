@@ -291,7 +291,7 @@ def metrics_checks(t, x, api, vm, uuid, host, sid, started):
     q = "session_id=%s" % sid
 
     def updates(extra=""):
-        return x.http("GET", "/rrd_updates?%s&start=%d%s" % (q, int(time.time()) - 600, extra))
+        return x.http("GET", "/rrd_updates?%s&start=%d%s" % (q, int(time.time()) - 300, extra))
 
     def vm_cpu_rows():
         r = updates("&cf=AVERAGE&host=true")

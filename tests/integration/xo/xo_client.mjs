@@ -199,6 +199,28 @@ async function main() {
     31e3, 'del event')
   check(gone, "callAsync('VM.destroy') and the del event removes the VM from the cache")
 
+  // Stats the way xo-server's xapi-stats fetches them (its host= would aim
+  // at host.address, which is not this test's xapid). Values are xcp-rrd's
+  // numbers, NaN included: xo-server falls back to JSON5 for that; here
+  // NaN is read as null before JSON.parse.
+  const res = await within(xapi.getResource('/rrd_updates', {
+    task: false,
+    query: { cf: 'AVERAGE', host: 'true', interval: 5, json: 'true', start: Math.floor(Date.now() / 1000) - 300 },
+  }), 30e3, 'getResource /rrd_updates')
+  const text = await res.body.text()
+  let stats
+  try {
+    stats = JSON.parse(text.replace(/\bNaN\b/g, 'null'))
+  } catch (e) {
+    stats = undefined
+  }
+  check(stats !== undefined && stats.meta.step === 5 &&
+    stats.meta.legend.some(e => /^AVERAGE:host:[0-9a-f-]{36}:cpu_avg$/.test(e)) &&
+    stats.meta.legend.some(e => /^AVERAGE:host:[0-9a-f-]{36}:memory_free_kib$/.test(e)) &&
+    stats.data.length >= 1 && stats.data.every(r => r.values.length === stats.meta.legend.length),
+  "getResource('/rrd_updates', cf=AVERAGE host=true interval=5 json=true) as xo-server's stats",
+  text.slice(0, 300))
+
   check(eventErrors.length === 0 && xapi.watchEventsError === undefined, 'no event fetching error during the run',
     eventErrors.map(String).join('; '))
   await within(xapi.disconnect(), 30e3, 'disconnect')
