@@ -8,7 +8,9 @@ location (https://<address>:<port>/console?ref=…) and the VM.consoles
 relation; CONNECT /console answers "HTTP/1.1 200 OK" then the raw RFB
 stream of QEMU's VNC server ("RFB 003.00x", and the security types after
 our version reply), over HTTPS (session in the query, or in a cookie,
-console named by ref or uuid) and over the unix socket; the vt100
+console named by ref or uuid) and over the unix socket; the same as a
+websocket (GET /console with Upgrade: websocket: 101, binary frames,
+ping/pong, close); the vt100
 console streams the guest's serial output; GET /console returns the
 serial ring log; no session → 401, a read-only user → 403, a bad ref →
 404; console objects survive a xapid restart and go when the VM stops,
@@ -94,6 +96,97 @@ def rfb_handshake(t, s, rest, what):
          (what, n[0] if n else 0))
 
 
+WS_KEY = "dGhlIHNhbXBsZSBub25jZQ=="  # RFC 6455's example: its accept is known
+WS_ACCEPT = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+
+
+def ws_open(x, query, extra=""):
+    raw = socket.create_connection(("127.0.0.1", x.port), timeout=60)
+    s = harness.tls_context().wrap_socket(raw, server_hostname="127.0.0.1")
+    s.sendall(("GET /console?%s HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+               "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n%s\r\n" %
+               (query, WS_KEY, extra)).encode())
+    data = recv_until(s, b"\r\n\r\n")
+    head, _, rest = data.partition(b"\r\n\r\n")
+    return s, head.decode(errors="replace"), rest
+
+
+def ws_send(s, opcode, payload):
+    mask = os.urandom(4)
+    n = len(payload)
+    h = bytes([0x80 | opcode])
+    h += bytes([0x80 | n]) if n < 126 else bytes([0x80 | 126]) + n.to_bytes(2, "big")
+    s.sendall(h + mask + bytes(b ^ mask[i & 3] for i, b in enumerate(payload)))
+
+
+def ws_recv(s, buf):
+    """One frame from buf + the socket: (opcode, payload, rest)."""
+    def need(n):
+        nonlocal buf
+        while len(buf) < n:
+            c = s.recv(65536)
+            if not c:
+                raise EOFError
+            buf += c
+    need(2)
+    op, n, at = buf[0] & 0x0F, buf[1] & 0x7F, 2
+    if n == 126:
+        need(4)
+        n, at = int.from_bytes(buf[2:4], "big"), 4
+    elif n == 127:
+        need(10)
+        n, at = int.from_bytes(buf[2:10], "big"), 10
+    need(at + n)
+    return op, buf[at:at + n], buf[at + n:]
+
+
+def websocket_checks(t, x, rfb, sid):
+    s, head, rest = ws_open(x, "ref=%s&session_id=%s" % (rfb, sid),
+                            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: binary, base64\r\n")
+    lines = head.split("\r\n")
+    hdrs = {l.split(":", 1)[0].lower(): l.split(":", 1)[1].strip() for l in lines[1:] if ":" in l}
+    t.eq(lines[0], "HTTP/1.1 101 Switching Protocols", "the websocket upgrade answers 101")
+    t.eq(hdrs.get("sec-websocket-accept"), WS_ACCEPT, "Sec-WebSocket-Accept")
+    t.eq(hdrs.get("sec-websocket-protocol"), "binary", "the binary subprotocol is chosen")
+    data, ops = b"", set()
+    try:
+        while len(data) < 12:
+            op, payload, rest = ws_recv(s, rest)
+            ops.add(op)
+            data += payload
+        t.eq(ops, {2}, "RFB arrives in binary frames")
+        t.ok(data[:10] == b"RFB 003.00", "the RFB banner arrives over the websocket (%r)" % data[:12])
+        ws_send(s, 2, b"RFB 003.008\n")
+        op, payload, rest = ws_recv(s, rest)
+        t.ok(op == 2 and len(payload) >= 1 and payload[0] >= 1,
+             "our version goes through; the server lists its security types")
+        ws_send(s, 9, b"png")
+        op, payload, rest = ws_recv(s, rest)
+        t.eq((op, payload), (10, b"png"), "a ping is answered with a pong")
+        ws_send(s, 8, (1000).to_bytes(2, "big"))
+        op, payload, rest = ws_recv(s, rest)
+        t.eq((op, payload), (8, (1000).to_bytes(2, "big")), "a close is answered with a close")
+        ended = False
+        try:
+            ws_recv(s, rest)
+        except (EOFError, OSError):
+            ended = True
+        t.ok(ended, "then the server closes the connection")
+    except (EOFError, OSError) as e:
+        t.ok(False, "websocket exchange (%s)" % e)
+    s.close()
+    s, head, _ = ws_open(x, "ref=%s&session_id=%s" % (rfb, sid), "Sec-WebSocket-Version: 8\r\n")
+    t.ok(head.startswith("HTTP/1.1 400"), "websocket version 8: 400 (%s)" % head.split("\r\n")[0])
+    s.close()
+    s, head, _ = ws_open(x, "ref=%s&session_id=%s" % (rfb, sid),
+                         "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: base64\r\n")
+    t.ok(head.startswith("HTTP/1.1 400"), "only base64 offered: 400 (%s)" % head.split("\r\n")[0])
+    s.close()
+    s, head, _ = ws_open(x, "ref=%s" % rfb, "Sec-WebSocket-Version: 13\r\n")
+    t.ok(head.startswith("HTTP/1.1 401"), "websocket without a session: 401")
+    s.close()
+
+
 def main(t, x):
     if not shutil.which("qemu-system-x86_64"):
         harness.skip("qemu-system-x86_64 is not installed (Debian: qemu-system-x86)")
@@ -151,6 +244,9 @@ def body(t, x, kernel, initrd):
         # A client that goes away mid-stream must not disturb the next one.
         s, status, rest = connect_console(x, "ref=%s&session_id=%s" % (rfb, sid))
         s.close()
+
+    with t.section("websocket GET /console (RFB)"):
+        websocket_checks(t, x, rfb, sid)
 
     with t.section("CONNECT /console refused"):
         s, status, _ = connect_console(x, "ref=%s" % rfb)

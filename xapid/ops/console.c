@@ -14,9 +14,9 @@
  * CONNECT /console?ref=…|uuid=… (vm-operator or better, XAPI's
  * connect_console roles): "HTTP/1.1 200 OK" then the raw RFB or vt100
  * byte stream, proxied by console_io.c on a connection taken over from
- * the HTTP server. GET /console without a websocket upgrade returns the
- * text console's log (text/plain); a websocket upgrade is not
- * implemented (501).
+ * the HTTP server. GET /console with a websocket upgrade is the same
+ * stream in binary WebSocket frames (101, RFC 6455); without one it
+ * returns the text console's log (text/plain).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -35,6 +35,7 @@
 #include "ops.h"
 #include "store.h"
 #include "util.h"
+#include "ws.h"
 #include "xapid.h"
 #include "xenops.h"
 
@@ -151,15 +152,18 @@ static bool console_auth(struct xapid *app, http_req *r)
 struct target {
 	int fd;           /* RFB backend, or -1 for the serial console */
 	char uuid[40];
+	char *first;      /* the status line and headers we send (heap) */
+	bool ws;
 };
 
 static void take_over(void *arg, http_stream *s)
 {
 	struct target *tg = arg;
 	if (s)
-		conio_proxy(s, tg->fd, tg->fd < 0 ? tg->uuid : NULL, "HTTP/1.1 200 OK\r\n\r\n");
+		conio_proxy(s, tg->fd, tg->fd < 0 ? tg->uuid : NULL, tg->first, tg->ws);
 	else if (tg->fd >= 0)
 		close(tg->fd);
+	free(tg->first);
 	free(tg);
 }
 
@@ -182,13 +186,13 @@ static int vnc_connect(struct xapid *app, const char *uuid)
 	return fd;
 }
 
-void handler_console_connect(void *appv, http_req *r)
+/* Takes r over towards the console the query names (first: what to send
+ * before the stream, taken), or answers 404. */
+static void connect_console(struct xapid *app, http_req *r, char *first, bool ws)
 {
-	struct xapid *app = appv;
-	if (!console_auth(app, r))
-		return;
 	char *proto = NULL, *uuid = NULL, *power = NULL;
 	if (!find_console(app, r, &proto, &uuid, &power)) {
+		free(first);
 		respond_text(r, 404, "Not Found");
 		return;
 	}
@@ -198,18 +202,70 @@ void handler_console_connect(void *appv, http_req *r)
 		tg = hx_calloc(1, sizeof(*tg));
 		snprintf(tg->uuid, sizeof(tg->uuid), "%s", uuid);
 		tg->fd = -1;
+		tg->ws = ws;
 		if (!strcmp(proto, "rfb") && (tg->fd = vnc_connect(app, uuid)) < 0) {
 			free(tg);
 			tg = NULL;
 		}
 	}
-	if (tg)
+	if (tg) {
+		tg->first = first;
 		http_hijack(r, take_over, tg);
-	else
+	} else {
+		free(first);
 		respond_text(r, 404, "Not Found"); /* the VM has no running console */
+	}
 	free(proto);
 	free(uuid);
 	free(power);
+}
+
+void handler_console_connect(void *appv, http_req *r)
+{
+	struct xapid *app = appv;
+	if (console_auth(app, r))
+		connect_console(app, r, hx_strdup("HTTP/1.1 200 OK\r\n\r\n"), false);
+}
+
+/* True when the comma-separated header value list holds token (any case). */
+static bool has_token(const char *list, const char *token)
+{
+	size_t tl = strlen(token);
+	for (const char *p = list; p && *p;) {
+		p += strspn(p, " \t,");
+		size_t n = strcspn(p, ",");
+		size_t m = n;
+		while (m && (p[m - 1] == ' ' || p[m - 1] == '\t'))
+			m--;
+		if (m == tl && !strncasecmp(p, token, tl))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* GET /console with Upgrade: websocket (RFC 6455, version 13, binary
+ * frames; the "binary" subprotocol is echoed when offered, a list of
+ * subprotocols without it is refused). */
+static void console_websocket(struct xapid *app, http_req *r)
+{
+	const char *key = http_header(r, "Sec-WebSocket-Key");
+	const char *ver = http_header(r, "Sec-WebSocket-Version");
+	const char *protos = http_header(r, "Sec-WebSocket-Protocol");
+	char accept[29];
+	if (!key || !ver || strcmp(ver, "13") || !ws_accept_key(key, accept)) {
+		respond_text(r, 400, "Bad Request: a version 13 websocket handshake is expected");
+		return;
+	}
+	bool binary = protos && has_token(protos, "binary");
+	if (protos && *protos && !binary) {
+		respond_text(r, 400, "Bad Request: only the binary subprotocol is offered");
+		return;
+	}
+	char *first = hx_asprintf("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+				  "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s\r\n",
+				  accept, binary ? "Sec-WebSocket-Protocol: binary\r\n" : "");
+	connect_console(app, r, first, true);
 }
 
 void handler_console_get(void *appv, http_req *r)
@@ -218,8 +274,8 @@ void handler_console_get(void *appv, http_req *r)
 	if (!console_auth(app, r))
 		return;
 	const char *up = http_header(r, "Upgrade");
-	if (up && !strcasecmp(up, "websocket")) {
-		respond_text(r, 501, "Not Implemented");
+	if (up && has_token(up, "websocket")) {
+		console_websocket(app, r);
 		return;
 	}
 	char *proto = NULL, *uuid = NULL, *power = NULL;

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "console_io.h"
+#include "ws.h"
 #include "util.h"
 #include "value.h"
 
@@ -44,6 +45,11 @@ struct proxy {
 	char b2c[BUF_SZ];      /* backend -> client */
 	size_t b2c_off, b2c_len;
 	size_t pend;           /* TLS: a write that must be repeated as is */
+	bool ws;               /* WebSocket framing towards the client */
+	ws_dec dec;
+	uint8_t win[16384];    /* client bytes not decoded yet (ws) */
+	size_t win_len;
+	bool closing;          /* ws: a close frame is queued; end once sent */
 	bool dead;
 	struct proxy *next;
 };
@@ -209,12 +215,14 @@ void conio_serial_detach(const char *uuid)
 	wake();
 }
 
-bool conio_proxy(http_stream *s, int backend_fd, const char *uuid, const char *first)
+bool conio_proxy(http_stream *s, int backend_fd, const char *uuid, const char *first, bool ws)
 {
 	conio_start();
 	struct proxy *p = hx_calloc(1, sizeof(*p));
 	p->cs = s;
 	p->bfd = backend_fd;
+	p->ws = ws;
+	ws_dec_init(&p->dec);
 	if (backend_fd >= 0)
 		fcntl(backend_fd, F_SETFL, fcntl(backend_fd, F_GETFL) | O_NONBLOCK);
 	if (first) {
@@ -301,18 +309,67 @@ static size_t b2c_room(struct proxy *p)
 	return sizeof(p->b2c) - p->b2c_len;
 }
 
+/* Queues bytes for the client (as one binary frame on a websocket);
+ * returns how many fitted. */
+static size_t b2c_put(struct proxy *p, int opcode, const void *buf, size_t n)
+{
+	size_t room = b2c_room(p);
+	if (!p->ws) {
+		size_t k = n < room ? n : room;
+		memcpy(p->b2c + p->b2c_len, buf, k);
+		p->b2c_len += k;
+		return k;
+	}
+	if (room <= 10)
+		return 0;
+	size_t k = n < room - 10 ? n : room - 10;
+	p->b2c_len += ws_header((uint8_t *)p->b2c + p->b2c_len, opcode, k);
+	memcpy(p->b2c + p->b2c_len, buf, k);
+	p->b2c_len += k;
+	return k;
+}
+
 static void hub_output(struct hub *h, const char *buf, size_t n)
 {
 	log_write(h, buf, n);
 	for (struct proxy *p = proxies; p; p = p->next) {
-		if (p->dead || p->hub != h)
+		if (p->dead || p->closing || p->hub != h)
 			continue;
-		size_t room = b2c_room(p);
-		size_t k = n < room ? n : room; /* a slow client loses output */
-		memcpy(p->b2c + p->b2c_len, buf, k);
-		p->b2c_len += k;
+		b2c_put(p, WS_OP_BINARY, buf, n); /* a slow client loses output */
 		if (!flush_client(p))
 			p->dead = true;
+	}
+}
+
+/* ws: decodes what the client sent into c2b and answers control frames. */
+static void ws_input(struct proxy *p)
+{
+	while (!p->closing) {
+		if (p->c2b_off) {
+			memmove(p->c2b, p->c2b + p->c2b_off, p->c2b_len - p->c2b_off);
+			p->c2b_len -= p->c2b_off;
+			p->c2b_off = 0;
+		}
+		size_t produced = 0;
+		ws_event ev;
+		size_t used = ws_decode(&p->dec, p->win, p->win_len, (uint8_t *)p->c2b + p->c2b_len,
+					sizeof(p->c2b) - p->c2b_len, &produced, &ev);
+		p->c2b_len += produced;
+		memmove(p->win, p->win + used, p->win_len - used);
+		p->win_len -= used;
+		if (ev == WS_EV_PING) {
+			b2c_put(p, WS_OP_PONG, p->dec.ctl, p->dec.ctl_len);
+		} else if (ev == WS_EV_CLOSE) {
+			/* Echo the status code (the first two bytes), then end. */
+			b2c_put(p, WS_OP_CLOSE, p->dec.ctl, p->dec.ctl_len >= 2 ? 2 : 0);
+			p->closing = true;
+		} else if (ev == WS_EV_ERROR) {
+			static const uint8_t proto_err[2] = { 0x03, 0xEA }; /* 1002 */
+			b2c_put(p, WS_OP_CLOSE, proto_err, 2);
+			p->closing = true;
+		}
+		if (!used && ev == WS_EV_NONE)
+			break;
 	}
 }
 
@@ -339,6 +396,29 @@ static void hub_read(struct hub *h)
 static void proxy_client_read(struct proxy *p)
 {
 	int bfd = p->bfd >= 0 ? p->bfd : (p->hub ? p->hub->fd : -1);
+	if (p->ws) {
+		if (p->closing) {
+			char junk[4096]; /* whatever follows the close frame */
+			if (http_stream_read(p->cs, junk, sizeof(junk)) == 0)
+				p->dead = true;
+			return;
+		}
+		for (int i = 0; i < 16 && p->win_len < sizeof(p->win); i++) {
+			ssize_t k = http_stream_read(p->cs, p->win + p->win_len,
+						     sizeof(p->win) - p->win_len);
+			if (k == HTTP_STREAM_AGAIN)
+				break;
+			if (k <= 0) {
+				p->dead = true;
+				return;
+			}
+			p->win_len += (size_t)k;
+			ws_input(p);
+		}
+		if (bfd < 0 || !flush_backend(p, bfd) || !flush_client(p))
+			p->dead = true;
+		return;
+	}
 	for (int i = 0; i < 16 && p->c2b_len < sizeof(p->c2b); i++) {
 		if (p->c2b_off) {
 			memmove(p->c2b, p->c2b + p->c2b_off, p->c2b_len - p->c2b_off);
@@ -361,8 +441,25 @@ static void proxy_client_read(struct proxy *p)
 
 static void proxy_backend_read(struct proxy *p)
 {
-	for (int i = 0; i < 16; i++) {
+	for (int i = 0; i < 16 && !p->closing; i++) {
 		size_t room = b2c_room(p);
+		if (p->ws) {
+			char tmp[16384];
+			if (room <= 10)
+				break;
+			size_t want = room - 10 < sizeof(tmp) ? room - 10 : sizeof(tmp);
+			ssize_t k = recv(p->bfd, tmp, want, 0);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				break;
+			if (k <= 0) {
+				p->dead = true;
+				return;
+			}
+			b2c_put(p, WS_OP_BINARY, tmp, (size_t)k);
+			continue;
+		}
 		if (!room)
 			break;
 		ssize_t k = recv(p->bfd, p->b2c + p->b2c_len, room, 0);
@@ -398,11 +495,12 @@ static void hub_free(struct hub *h)
 	free(h);
 }
 
-/* Frees what is dead (mu held); proxies of a dead hub die with it. */
+/* Frees what is dead (mu held); proxies of a dead hub die with it, and a
+ * websocket whose close frame went out. */
 static void reap(bool all)
 {
 	for (struct proxy *p = proxies; p; p = p->next)
-		if (p->hub && p->hub->dead)
+		if ((p->hub && p->hub->dead) || (p->closing && p->b2c_len == p->b2c_off))
 			p->dead = true;
 	for (struct proxy **pp = &proxies; *pp;) {
 		struct proxy *p = *pp;
@@ -458,7 +556,7 @@ static void *loop_main(void *arg)
 		}
 		for (struct proxy *p = proxies; p; p = p->next) {
 			short ev = 0;
-			if (p->c2b_len < sizeof(p->c2b))
+			if (p->ws ? p->win_len < sizeof(p->win) : p->c2b_len < sizeof(p->c2b))
 				ev |= POLLIN;
 			if (p->b2c_len > p->b2c_off)
 				ev |= POLLOUT;

@@ -38,10 +38,11 @@ void conio_serial_detach(const char *uuid);
  * Starts proxying s (taken) to the connected socket backend_fd (taken,
  * RFB), or, when backend_fd is -1, to the serial capture of VM uuid.
  * first (may be NULL) is sent to the client before anything else (the
- * "HTTP/1.1 200 OK" line). Returns false when the serial capture of uuid
+ * "HTTP/1.1 200 OK" line, or a websocket's 101 answer). ws: the client
+ * side speaks WebSocket (binary frames each way; ping and close answered). Returns false when the serial capture of uuid
  * does not exist; s and backend_fd are then closed.
  */
-bool conio_proxy(http_stream *s, int backend_fd, const char *uuid, const char *first);
+bool conio_proxy(http_stream *s, int backend_fd, const char *uuid, const char *first, bool ws);
 
 /* The console log of the VM in dir: console.log.1 then console.log (heap,
  * NUL-terminated; "" when there is none). */
