@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "console_io.h"
 #include "console_ops.h"
 #include "dispatch.h"
 #include "http.h"
@@ -355,6 +356,7 @@ int main(int argc, char **argv)
 	printf("xapid: stopping (signal %d)\n", (int)got_signal);
 	fflush(stdout);
 	app.stopping = 1;
+	conio_stop(); /* console proxies hand their connections back first */
 	app.http = http_stop(app.http);
 	app.rpc_workers = workers_free(app.rpc_workers);
 	app.workers = workers_free(app.workers);

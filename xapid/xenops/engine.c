@@ -170,7 +170,20 @@ static xerr *stats_fn(xo_domain *d, void *arg)
 xerr *xenops_stats(const char *uuid, xo_stats *out)
 {
 	memset(out, 0, sizeof(*out));
-	return xenops_with(uuid, stats_fn, out);
+	/* Never wait behind a long operation (a suspend holds the lock for
+	 * minutes): the sampler just misses this VM's sample. */
+	struct entry *en = entry_get(uuid);
+	if (!en)
+		return xerr_new("INTERNAL_ERROR", "the VM has no running domain", NULL);
+	if (pthread_mutex_trylock(&en->lock)) {
+		entry_put(en);
+		return xerr_new("INTERNAL_ERROR", "the VM's domain is busy", NULL);
+	}
+	xerr *e = en->d ? stats_fn(en->d, out) :
+			  xerr_new("INTERNAL_ERROR", "the VM has no running domain", NULL);
+	pthread_mutex_unlock(&en->lock);
+	entry_put(en);
+	return e;
 }
 
 void xenops_destroy(const char *uuid)

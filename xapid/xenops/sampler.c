@@ -370,14 +370,18 @@ static void pass(struct xapid *app)
 	for (size_t i = 0; i < n && !stop; i++) {
 		xo_stats st;
 		xerr *e = xenops_stats(uuids[i], &st);
-		if (e) {
-			xerr_free(e);
-			continue;
-		}
 		pthread_mutex_lock(&mu);
 		struct vm_rrd *v = vms;
 		while (v && strcmp(v->uuid, uuids[i]))
 			v = v->next;
+		if (e) {
+			/* Busy or going: keep its RRD, skip this sample. */
+			xerr_free(e);
+			if (v)
+				v->seen = true;
+			pthread_mutex_unlock(&mu);
+			continue;
+		}
 		if (!v) {
 			v = hx_calloc(1, sizeof(*v));
 			snprintf(v->uuid, sizeof(v->uuid), "%s", uuids[i]);
