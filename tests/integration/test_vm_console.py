@@ -309,6 +309,8 @@ def body(t, x, kernel, initrd):
         t.eq(api.VM.get_consoles(vm), [], "VM.consoles is empty after hard_shutdown")
         t.fails(lambda: api.console.get_record(rfb), "HANDLE_INVALID",
                 "the rfb console object is gone")
+        t.fails(lambda: api.VM.query_data_source(vm, "memory"), "VM_BAD_POWER_STATE",
+                "VM.query_data_source on a halted VM", [vm, "running", "halted"])
         s.settimeout(30)
         try:
             tail = rest + recv_until(s, b"\0" * 64, 1 << 20)
@@ -484,6 +486,23 @@ def metrics_checks(t, x, api, vm, uuid, host, sid, started):
         hr = ET.fromstring(r.body)
         t.ok(hr.tag == "rrd" and "cpu_avg" in [d.find("name").text for d in hr.findall("ds")],
              "/host_rrd: <rrd> with cpu_avg")
+
+    with t.section("data sources"):
+        dss = api.VM.get_data_sources(vm)
+        by = {d["name_label"]: d for d in dss}
+        t.ok("cpu0" in by and "memory" in by, "VM.get_data_sources lists cpu0 and memory",
+             sorted(by))
+        t.eq((by.get("memory", {}).get("units"), by.get("cpu0", {}).get("units")),
+             ("B", "(fraction)"), "units")
+        t.eq(api.VM.query_data_source(vm, "memory"), float(160 * MiB),
+             "VM.query_data_source memory")
+        t.ok(0.0 <= api.VM.query_data_source(vm, "cpu0") <= 1.0, "VM.query_data_source cpu0")
+        t.fails(lambda: api.VM.query_data_source(vm, "no_such_ds"), "INTERNAL_ERROR",
+                "an unknown data source → INTERNAL_ERROR")
+        t.ok(api.host.query_data_source(host, "memory_total_kib") > 0,
+             "host.query_data_source memory_total_kib")
+        t.ok("cpu_avg" in [d["name_label"] for d in api.host.get_data_sources(host)],
+             "host.get_data_sources lists cpu_avg")
 
     with t.section("metrics refused"):
         t.eq(x.http("GET", "/rrd_updates?start=0").status, 401, "/rrd_updates without a session: 401")

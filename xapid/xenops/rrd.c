@@ -189,6 +189,19 @@ void rrd_update(rrd *r, int64_t t, const rrd_sample *s, size_t n)
 	r->last_updated = t;
 }
 
+size_t rrd_ds_count(const rrd *r)
+{
+	return r->nds;
+}
+
+const char *rrd_ds_info(const rrd *r, size_t i, double *min, double *max, double *last)
+{
+	*min = r->ds[i].min;
+	*max = r->ds[i].max;
+	*last = r->ds[i].last;
+	return r->ds[i].name;
+}
+
 double rrd_last(const rrd *r, const char *name)
 {
 	size_t d = ds_index(r, name);

@@ -43,6 +43,11 @@ typedef struct rrd_sample {
 } rrd_sample;
 void rrd_update(rrd *r, int64_t t, const rrd_sample *s, size_t n);
 
+/* The data sources, in the order they appeared. */
+size_t rrd_ds_count(const rrd *r);
+/* Name, range and last value of data source i (< rrd_ds_count). */
+const char *rrd_ds_info(const rrd *r, size_t i, double *min, double *max, double *last);
+
 /* The last value recorded for a data source (NaN when unknown). */
 double rrd_last(const rrd *r, const char *name);
 int64_t rrd_last_updated(const rrd *r);

@@ -546,3 +546,33 @@ bool sampler_updates(bool host, const char *const *vm_uuids, size_t n, int64_t s
 	free(rrds);
 	return ok;
 }
+
+sampler_ds *sampler_sources(const char *uuid, size_t *n)
+{
+	*n = 0;
+	pthread_mutex_lock(&mu);
+	const rrd *r = NULL;
+	if (!uuid)
+		r = host_rrd && rrd_last_updated(host_rrd) > 0 ? host_rrd : NULL;
+	else {
+		struct vm_rrd *v = find_vm(uuid);
+		r = v ? v->r : NULL;
+	}
+	sampler_ds *out = NULL;
+	if (r) {
+		*n = rrd_ds_count(r);
+		out = hx_calloc(*n ? *n : 1, sizeof(*out));
+		for (size_t i = 0; i < *n; i++)
+			out[i].name = hx_strdup(rrd_ds_info(r, i, &out[i].min, &out[i].max,
+							    &out[i].last));
+	}
+	pthread_mutex_unlock(&mu);
+	return out;
+}
+
+void sampler_sources_free(sampler_ds *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i].name);
+	free(v);
+}

@@ -25,6 +25,15 @@ bool sampler_host_rrd(bool json, rrd_buf *out);
  * every VM with an RRD; cf < 0: every CF. */
 bool sampler_updates(bool host, const char *const *vm_uuids, size_t n, int64_t start,
 		     int64_t interval, int cf, bool json, rrd_buf *out);
+/* The data sources of VM uuid (NULL: the host): a heap array of *n
+ * entries (free each name, then the array); NULL when there is no RRD. */
+typedef struct sampler_ds {
+	char *name;
+	double min, max, last; /* last: the newest 5 s value, NaN if unknown */
+} sampler_ds;
+sampler_ds *sampler_sources(const char *uuid, size_t *n);
+void sampler_sources_free(sampler_ds *v, size_t n);
+
 /* True while VM uuid has an RRD. */
 bool sampler_has_vm(const char *uuid);
 
