@@ -43,15 +43,23 @@ MiB = 1 << 20
 BOOT_TIMEOUT = 180
 
 
-def recv_until(sock, token, limit=65536):
-    """Reads until token is in the data (or EOF); returns the bytes."""
+def recv_until(sock, token, limit=65536, within=60):
+    """Reads until token is in the data, EOF, limit bytes or `within`
+    seconds (a bound against hanging, not a performance check)."""
     data = b""
-    while token not in data and len(data) < limit:
+    end = time.monotonic() + within
+    while token not in data and len(data) < limit and time.monotonic() < end:
         chunk = sock.recv(4096)
         if not chunk:
             break
         data += chunk
     return data
+
+
+def in_order(needle, hay):
+    """True when the bytes of needle occur in hay in order."""
+    it = iter(hay)
+    return all(b in it for b in needle)
 
 
 def recv_n(sock, n):
@@ -283,6 +291,19 @@ def body(t, x, kernel, initrd):
         t.eq(status, "HTTP/1.1 200 OK", "CONNECT on the vt100 console: 200 OK")
         got = recv_until(s, b"tick ", 1 << 20) if b"tick " not in rest else rest
         t.ok(b"tick " in got, "the serial stream carries the guest's output (%r)" % got[-40:])
+        # Input reaches the guest: its tty echoes what it receives (the
+        # echo may interleave with the guest's own output, so the typed
+        # bytes are looked for in order, not side by side).
+        typed = b"hx-typed-123"
+        s.sendall(typed + b"\r")
+        got, end = b"", time.monotonic() + 60
+        while not in_order(typed, got) and time.monotonic() < end:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            got += chunk
+        t.ok(in_order(typed, got), "what the client types reaches the guest (echoed back)",
+             got[-300:])
         s.close()
 
     xe_console_checks(t, x)
