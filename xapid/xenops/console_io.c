@@ -551,7 +551,11 @@ static void *loop_main(void *arg)
 		slots[0] = (struct slot){ K_WAKE, NULL };
 		bool pending = false;
 		for (struct hub *h = hubs; h; h = h->next) {
-			pfd[n] = (struct pollfd){ .fd = h->fd, .events = POLLIN };
+			short ev = POLLIN;
+			for (struct proxy *p = proxies; p; p = p->next)
+				if (p->hub == h && p->c2b_len > p->c2b_off)
+					ev |= POLLOUT; /* typed input waits for the guest */
+			pfd[n] = (struct pollfd){ .fd = h->fd, .events = ev };
 			slots[n++] = (struct slot){ K_HUB, h };
 		}
 		for (struct proxy *p = proxies; p; p = p->next) {
@@ -572,8 +576,6 @@ static void *loop_main(void *arg)
 					ev |= POLLOUT;
 				pfd[n] = (struct pollfd){ .fd = p->bfd, .events = ev };
 				slots[n++] = (struct slot){ K_BACKEND, p };
-			} else if (p->hub && p->c2b_len > p->c2b_off && !flush_backend(p, p->hub->fd)) {
-				p->dead = true;
 			}
 		}
 		pthread_mutex_unlock(&mu);
@@ -593,7 +595,11 @@ static void *loop_main(void *arg)
 				break;
 			case K_HUB: {
 				struct hub *h = slots[i].obj;
-				if (re && !h->dead)
+				if ((re & POLLOUT) && !h->dead)
+					for (struct proxy *p = proxies; p; p = p->next)
+						if (p->hub == h && !p->dead && !flush_backend(p, h->fd))
+							p->dead = true;
+				if ((re & ~POLLOUT) && !h->dead)
 					hub_read(h);
 				break;
 			}
