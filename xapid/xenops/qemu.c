@@ -38,6 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "qemu_int.h"
 #include "util.h"
 #include "xenops.h"
 
@@ -208,8 +209,8 @@ static xerr *qmp_open(const char *path, int64_t timeout_ms, qmp *q)
 	return e;
 }
 
-/* One command on a fresh connection. */
-static xerr *qmp_once(xo_domain *d, const char *cmd, json_object *args, json_object **ret)
+/* One command on a fresh connection (qemu_int.h). */
+xerr *qmp_once(xo_domain *d, const char *cmd, json_object *args, json_object **ret)
 {
 	qmp q;
 	xerr *e = qmp_open(d->qmp_path, QMP_CONNECT_MS, &q);
@@ -434,7 +435,8 @@ static void build_argv(const xo_spec *s, char *binary /* taken */, struct argv *
 	arg_add(a, hx_strdup("-m"));
 	arg_add(a, hx_asprintf("%lldM", (long long)((s->memory_bytes + (1 << 20) - 1) >> 20)));
 	arg_add(a, hx_strdup("-smp"));
-	arg_add(a, hx_asprintf("%lld", (long long)s->vcpus));
+	arg_add(a, hx_asprintf("cpus=%lld,maxcpus=%lld", (long long)s->vcpus,
+			       (long long)(s->vcpus_max > s->vcpus ? s->vcpus_max : s->vcpus)));
 	char *dir = opt_escape(s->dir);
 	arg_add(a, hx_strdup("-qmp"));
 	arg_add(a, hx_asprintf("unix:%s/qmp.sock,server=on,wait=off", dir));
@@ -449,6 +451,8 @@ static void build_argv(const xo_spec *s, char *binary /* taken */, struct argv *
 	arg_add(a, hx_strdup("chardev:ser0"));
 	arg_add(a, hx_strdup("-device"));
 	arg_add(a, hx_strdup("pvpanic"));
+	arg_add(a, hx_strdup("-device"));
+	arg_add(a, hx_strdup("virtio-balloon-pci,id=balloon0"));
 	if (!strcmp(s->domain_type, "pvh")) {
 		arg_add(a, hx_strdup("-kernel"));
 		arg_add(a, hx_strdup(s->kernel));
@@ -622,6 +626,8 @@ static xerr *qemu_create(const xo_spec *s, xo_domain **out)
 			usleep(50 * 1000);
 		}
 	}
+	if (!e && !s->incoming && s->memory_target > 0 && s->memory_target < s->memory_bytes)
+		e = qemu_set_memory_target(d, s->memory_target);
 	if (!e && !s->paused)
 		e = qmp_once(d, "cont", NULL, NULL);
 	if (e) {
@@ -903,4 +909,7 @@ const xo_backend xo_qemu_backend = {
 	.release = qemu_release,
 	.pid = qemu_pid,
 	.reap = qemu_reap,
+	.set_vcpus = qemu_set_vcpus,
+	.set_memory_target = qemu_set_memory_target,
+	.stats = qemu_stats,
 };
