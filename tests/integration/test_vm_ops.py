@@ -28,7 +28,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
-from test_vm_lifecycle import (BOOT_TIMEOUT, MARKER, Guest, guest_files,  # noqa: E402
+import subprocess  # noqa: E402
+from test_vm_lifecycle import (BOOT_TIMEOUT, Guest, find_xe, guest_files,  # noqa: E402
                                kill_qemus, qemus_of, wait_until)
 
 MiB = 1 << 20
@@ -180,6 +181,8 @@ def body(t, x, kernel, initrd):
              "nothing prevents evacuating a host without running VMs")
         t.eq(api.host.evacuate(host), "", "host.evacuate with nothing to move")
 
+    xe_section(t, x, api, make_vm)
+
     g = Guest(x, api.VM.get_uuid(vm))
     with t.section("live vCPU and memory changes"):
         free0 = int(api.host.compute_free_memory(host))
@@ -195,7 +198,8 @@ def body(t, x, kernel, initrd):
         t.fails(lambda: api.VM.set_VCPUs_number_live(vm, "3"), "INVALID_VALUE",
                 "more vCPUs than VCPUs_max",
                 ["VCPU values must satisfy: 0 < VCPUs ≤ VCPUs_max", "3"])
-        api.VM.set_VCPUs_number_live(vm, "2")
+        rc, out, err = xe_run(x, "vm-vcpu-hotplug", "vm=ops-vm", "new-vcpus=2")
+        t.eq(rc, 0, "xe vm-vcpu-hotplug vm=ops-vm new-vcpus=2", err)
         t.ok(wait_until(lambda: "HALYARD-CPUS 2" in g.console(), 60),
              "the guest brought the hot-plugged vCPU online", g.console()[-800:])
         m = api.VM.get_metrics(vm)
@@ -203,7 +207,9 @@ def body(t, x, kernel, initrd):
         t.eq(api.VM.get_VCPUs_at_startup(vm), "2", "VCPUs_at_startup follows")
         t.eq(int(api.host.compute_free_memory(host)), free0 - 256 * MiB,
              "compute_free_memory counts the running VM")
-        api.VM.set_memory_dynamic_range(vm, str(128 * MiB), str(160 * MiB))
+        rc, out, err = xe_run(x, "vm-memory-dynamic-range-set", "uuid=" + api.VM.get_uuid(vm),
+                              "min=128MiB", "max=160MiB")
+        t.eq(rc, 0, "xe vm-memory-dynamic-range-set min=128MiB max=160MiB", err)
         r = api.VM.get_record(vm)
         t.eq([r["memory_dynamic_min"], r["memory_dynamic_max"]], [str(128 * MiB), str(160 * MiB)],
              "the dynamic range is recorded")
@@ -241,6 +247,77 @@ def body(t, x, kernel, initrd):
         t.eq(int(api.host.compute_free_memory(host)), free0, "the memory is free again")
         api.VM.destroy(vm)
         t.eq(qemus_of(x.state_dir), [], "no QEMU left")
+
+
+def xe_run(x, *args, stdin=None):
+    xe = find_xe()
+    if not xe:
+        return 127, "", "no xe binary"
+    p = subprocess.run([xe] + list(args), env=dict(os.environ, XE_SOCKET=x.socket_path),
+                       capture_output=True, text=True, timeout=120, input=stdin)
+    return p.returncode, p.stdout.strip(), p.stderr.strip()
+
+
+def xe_section(t, x, api, make_vm):
+    if not find_xe():
+        t.skip("xe vm-memory-*, vm-uninstall, selectors", "no xe binary (set XE=)")
+        return
+    with t.section("xe: selectors, memory commands, vm-uninstall, host-compute-free-memory"):
+        a = make_vm("xe-a")
+        ua = api.VM.get_uuid(a)
+        twins = [make_vm("xe-twin"), make_vm("xe-twin")]
+        rc, out, err = xe_run(x, "vm-memory-set", "vm=xe-twin", "memory=200MiB")
+        t.ok(rc != 0 and "Multiple matches VMs found. --multiple required to complete the "
+             "operation" in err, "two matches without --multiple: XAPI's error", err)
+        rc, out, err = xe_run(x, "vm-memory-set", "vm=xe-twin", "memory=200MiB", "--multiple")
+        t.eq(rc, 0, "xe vm-memory-set --multiple", err)
+        t.eq([api.VM.get_memory_static_max(v) for v in twins], [str(200 * MiB)] * 2,
+             "…set on both VMs")
+        rc, out, err = xe_run(x, "vm-memory-set", "vm=no-such-vm", "memory=200MiB")
+        t.ok(rc != 0 and "No matching VMs found" in err, "no match: XAPI's error", err)
+        rc, out, err = xe_run(x, "vm-memory-set", "name-label=xe-a", "power-state=running",
+                              "memory=200MiB")
+        t.ok(rc != 0 and "No matching VMs found" in err, "power-state=running filters out "
+             "a halted VM", err)
+        rc, out, err = xe_run(x, "vm-memory-set", "name-label=xe-a", "power-state=halted",
+                              "memory=192MiB")
+        t.eq(rc, 0, "name-label= and power-state=halted select the VM", err)
+        t.eq(api.VM.get_memory_dynamic_max(a), str(192 * MiB), "…memory set")
+        rc, out, err = xe_run(x, "vm-memory-set", "vm=xe-a", "bogus=1", "memory=192MiB")
+        t.ok(rc != 0 and "Parameter 'bogus' is not a field of the VM class" in err,
+             "a parameter that is no VM field", err)
+        rc, out, err = xe_run(x, "vm-memory-limits-set", "uuid=" + ua, "static-min=64MiB",
+                              "static-max=256MiB", "dynamic-min=128MiB", "dynamic-max=256MiB")
+        t.eq(rc, 0, "xe vm-memory-limits-set", err)
+        rc, out, err = xe_run(x, "vm-memory-dynamic-range-set", "vm=" + ua, "min=300MiB",
+                              "max=300MiB")
+        t.ok(rc != 0 and "MEMORY_CONSTRAINT_VIOLATION_ORDER" in err,
+             "xe vm-memory-dynamic-range-set beyond static-max", err)
+        rc, out, err = xe_run(x, "vm-memory-static-range-set", "vm=xe-a", "min=32MiB",
+                              "max=320MiB")
+        t.eq(rc, 0, "xe vm-memory-static-range-set", err)
+        rc, out, err = xe_run(x, "vm-memory-target-set", "vm=xe-a", "target=160MiB")
+        t.eq(rc, 0, "xe vm-memory-target-set", err)
+        r = api.VM.get_record(a)
+        t.eq([r["memory_static_min"], r["memory_dynamic_min"], r["memory_dynamic_max"],
+              r["memory_static_max"]], [str(v * MiB) for v in (32, 160, 160, 320)],
+             "limits, static range and target as set by xe")
+        rc, out, err = xe_run(x, "vm-memory-set", "vm=xe-a", "memory=lots")
+        t.ok(rc != 0 and "memory" in err, "a size xe cannot parse", err)
+        host = api.host.get_all()[0]
+        rc, out, err = xe_run(x, "host-compute-free-memory")
+        t.eq(out, api.host.compute_free_memory(host), "xe host-compute-free-memory", err)
+        rc, out, err = xe_run(x, "vm-vcpu-hotplug", "vm=xe-a", "new-vcpus=2")
+        t.ok(rc != 0 and "VM_BAD_POWER_STATE" in err, "xe vm-vcpu-hotplug on a halted VM", err)
+        rc, out, err = xe_run(x, "vm-uninstall", "vm=xe-a", stdin="no\n")
+        t.ok(rc != 0 and a in api.VM.get_all(), "vm-uninstall without 'yes' destroys nothing",
+             out + err)
+        rc, out, err = xe_run(x, "vm-uninstall", "vm=xe-a", "force=true")
+        t.ok(rc == 0 and "All objects destroyed" in out and a not in api.VM.get_all(),
+             "xe vm-uninstall force=true", out + err)
+        rc, out, err = xe_run(x, "vm-uninstall", "vm=xe-twin", "--multiple", "force=true")
+        t.ok(rc == 0 and not any(v in api.VM.get_all() for v in twins),
+             "xe vm-uninstall --multiple", out + err)
 
 
 if __name__ == "__main__":
