@@ -13,6 +13,10 @@ VM operations beyond the power cycle (issue 3), with one real guest boot:
 - assert_can_boot_here, get_boot_record, get_allowed_VBD/VIF_devices,
   host.get_vms_which_prevent_evacuation / assert_can_evacuate / evacuate
   on a one-host pool (NO_HOSTS_AVAILABLE, CANNOT_EVACUATE_HOST);
+- VM.clean_shutdown's timeout (xapid --clean-shutdown-timeout-s) ->
+  VM_SHUTDOWN_TIMEOUT, VM.shutdown's fallback to hard_shutdown;
+  actions_after_shutdown=restart on a guest poweroff, then destroy;
+  two Async starts racing for memory only one of them fits in;
 - live, on a running guest: set_VCPUs_number_live plugs a vCPU the guest
   brings online (HALYARD-CPUS 2 on its console), set_memory_dynamic_range
   deflates the virtio balloon (VM_metrics.memory_actual follows), growth
@@ -30,9 +34,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import subprocess  # noqa: E402
 from test_vm_lifecycle import (BOOT_TIMEOUT, Guest, find_xe, guest_files,  # noqa: E402
-                               kill_qemus, qemus_of, wait_until)
+                               kill_qemus, pid_alive, qemus_of, wait_until)
 
 MiB = 1 << 20
+SHUTDOWN_TIMEOUT = 4  # xapid --clean-shutdown-timeout-s
 
 
 def main(t, x):
@@ -60,7 +65,8 @@ def body(t, x, kernel, initrd):
         fields.update(extra)
         return api.VM.create(harness.vm_record(name, **fields))
 
-    vm = make_vm("ops-vm")
+    # A guest that ignores the power button: VM.shutdown's fallback.
+    vm = make_vm("ops-vm", PV_args="console=ttyS0 quiet halyard.ignore_powerbutton=1")
 
     with t.section("allowed_operations from VM.create on"):
         ops = api.VM.get_allowed_operations(vm)
@@ -242,10 +248,58 @@ def body(t, x, kernel, initrd):
         t.fails(lambda: api.host.assert_can_evacuate(host), "CANNOT_EVACUATE_HOST",
                 "host.assert_can_evacuate", ["NO_HOSTS_AVAILABLE," + vm])
         t.fails(lambda: api.host.evacuate(host), "NO_HOSTS_AVAILABLE", "host.evacuate", [vm])
-        api.VM.hard_shutdown(vm)
-        t.eq(api.VM.get_power_state(vm), "Halted", "hard_shutdown")
+
+    with t.section("clean_shutdown timeout and VM.shutdown's fallback"):
+        t.fails(lambda: api.VM.clean_shutdown(vm), "VM_SHUTDOWN_TIMEOUT",
+                "clean_shutdown of a guest that ignores the power button",
+                [vm, str(SHUTDOWN_TIMEOUT)])
+        t.eq(api.VM.get_power_state(vm), "Running", "still Running after the timeout")
+        t.eq(api.VM.get_current_operations(vm), {}, "no operation left behind")
+        api.VM.shutdown(vm)
+        t.eq(api.VM.get_power_state(vm), "Halted", "VM.shutdown forced it off after the timeout")
         t.eq(int(api.host.compute_free_memory(host)), free0, "the memory is free again")
+
+    with t.section("guest poweroff with actions_after_shutdown restart, then destroy"):
+        api.VM.set_PV_args(vm, "console=ttyS0 quiet halyard.poweroff_after=1")
+        api.VM.set_actions_after_shutdown(vm, "restart")
+        n = g.markers()
+        api.VM.start(vm, False, False)
+        t.ok(wait_until(lambda: g.markers() >= n + 2, BOOT_TIMEOUT),
+             "the guest powered off and was restarted (marker twice)", g.console()[-600:])
+        t.eq(api.VM.get_power_state(vm), "Running", "Running after the restart")
+        # on_normal_exit has destroy and restart only (no preserve).
+        t.fails(lambda: api.VM.set_actions_after_shutdown(vm, "preserve"), "INVALID_VALUE",
+                "actions_after_shutdown=preserve is no on_normal_exit value")
+        api.VM.set_actions_after_shutdown(vm, "destroy")
+        t.ok(wait_until(lambda: api.VM.get_power_state(vm) == "Halted", BOOT_TIMEOUT),
+             "with destroy, the next guest poweroff halts the VM")
+        t.ok(wait_until(lambda: not qemus_of(x.state_dir), 30), "its QEMU is gone")
         api.VM.destroy(vm)
+
+    with t.section("concurrent starts racing for the last memory"):
+        free = int(api.host.compute_free_memory(host))
+        size = (free * 3 // 5) // MiB * MiB
+        racers = [make_vm("race-%d" % i, mem=size, vcpus_max=1) for i in range(2)]
+        for r in racers:
+            api.VM.set_memory_static_min(r, str(64 * MiB))
+        tasks = [api.Async.VM.start(r, True, False) for r in racers]
+        t.ok(wait_until(lambda: all(api.task.get_status(k) != "pending" for k in tasks),
+                        BOOT_TIMEOUT), "both starts finish")
+        st = sorted(api.task.get_status(k) for k in tasks)
+        t.eq(st, ["failure", "success"], "exactly one start wins")
+        for k in tasks:
+            if api.task.get_status(k) == "failure":
+                t.eq(api.task.get_error_info(k)[0], "HOST_NOT_ENOUGH_FREE_MEMORY",
+                     "the other gets HOST_NOT_ENOUGH_FREE_MEMORY")
+        t.eq(sorted(api.VM.get_power_state(r) for r in racers), ["Halted", "Paused"],
+             "one VM Paused, the other Halted")
+        for r in racers:
+            if api.VM.get_power_state(r) != "Halted":
+                api.VM.hard_shutdown(r)
+            api.VM.destroy(r)
+        for k in tasks:
+            api.task.destroy(k)
+        t.eq(int(api.host.compute_free_memory(host)), free, "all the memory is free again")
         t.eq(qemus_of(x.state_dir), [], "no QEMU left")
 
 
@@ -321,4 +375,4 @@ def xe_section(t, x, api, make_vm):
 
 
 if __name__ == "__main__":
-    harness.run(main)
+    harness.run(main, extra_args=["--clean-shutdown-timeout-s", str(SHUTDOWN_TIMEOUT)])

@@ -35,7 +35,6 @@
 #include "xapid.h"
 #include "xenops.h"
 
-#define CLEAN_SHUTDOWN_MS (120 * 1000)
 #define DOM0_RESERVE_DEFAULT ((int64_t)1 << 30)
 
 /* ---- records and states ------------------------------------------------------ */
@@ -514,17 +513,18 @@ static xerr *cb_powerdown(xo_domain *d, void *arg)
 }
 
 /* Waits for the guest to power off after the power button:
- * VM_SHUTDOWN_TIMEOUT after CLEAN_SHUTDOWN_MS, TASK_CANCELLED when the
- * Async task is cancelled meanwhile. */
+ * VM_SHUTDOWN_TIMEOUT after --clean-shutdown-timeout-s (default 120 s),
+ * TASK_CANCELLED when the Async task is cancelled meanwhile. */
 static xerr *wait_off(call_ctx *ctx, struct vmop *o)
 {
-	int64_t deadline = hx_mono_ms() + CLEAN_SHUTDOWN_MS;
+	int64_t secs = ctx->app->cfg.clean_shutdown_timeout_s;
+	int64_t deadline = hx_mono_ms() + secs * 1000;
 	while (!xenops_wait_off(o->uuid, 500)) {
 		if (ctx->task_ref && tasks_cancelled(ctx->app, ctx->task_ref))
 			return xerr_new("TASK_CANCELLED", ctx->task_ref, NULL);
 		if (hx_mono_ms() > deadline) {
 			char to[32];
-			snprintf(to, sizeof(to), "%d", CLEAN_SHUTDOWN_MS / 1000);
+			snprintf(to, sizeof(to), "%lld", (long long)secs);
 			return xerr_new("VM_SHUTDOWN_TIMEOUT", o->vm, to, NULL);
 		}
 	}
@@ -596,9 +596,15 @@ xerr *op_VM_hard_reboot(call_ctx *ctx, const api_msg *m, xv *const *args, xv **r
 			   &o);
 	if (e)
 		return e;
-	if ((e = xenops_with(o.uuid, cb_reset, NULL)))
-		return op_fail(&o, e);
-	return op_done(&o, "Running", cur_domid(&o), true);
+	/* As XAPI: the old domain goes, a new one (new QEMU, new domid) is
+	 * built from the record as it is now. */
+	xenops_destroy(o.uuid);
+	if ((e = boot(&o, false, NULL))) {
+		xerr_free(op_end(&o, "Halted", -1, false));
+		vmop_free(&o);
+		return e;
+	}
+	return op_done(&o, "Running", 0, true);
 }
 
 /* Clean reboot: power button, wait for the guest to go off, boot again. */
