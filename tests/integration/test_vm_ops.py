@@ -188,6 +188,7 @@ def body(t, x, kernel, initrd):
         t.eq(api.host.evacuate(host), "", "host.evacuate with nothing to move")
 
     xe_section(t, x, api, make_vm)
+    accel_section(t, x, api, kernel, initrd)
 
     g = Guest(x, api.VM.get_uuid(vm))
     with t.section("live vCPU and memory changes"):
@@ -301,6 +302,67 @@ def body(t, x, kernel, initrd):
             api.task.destroy(k)
         t.eq(int(api.host.compute_free_memory(host)), free, "all the memory is free again")
         t.eq(qemus_of(x.state_dir), [], "no QEMU left")
+
+
+def accel_section(t, x, api, kernel, initrd):
+    """The KVM probe: a second xapid with a probe guest and a private cache."""
+    host = api.host.get_all()[0]
+    forced = os.environ.get("HALYARD_ACCEL")
+    with t.section("accelerator: recorded, probed once per machine boot"):
+        oc = api.host.get_other_config(host)
+        t.eq(oc.get("accelerator"), forced if forced in ("kvm", "tcg") else "tcg",
+             "without a probe guest xapid records tcg (or HALYARD_ACCEL)")
+        if forced:
+            t.skip("the KVM probe", "HALYARD_ACCEL is set")
+            return
+        cache = os.path.join(x.tmp, "kvm-probe")
+        env_keep = {k: os.environ.get(k) for k in ("HALYARD_KVM_PROBE_CACHE",
+                                                   "HALYARD_KVM_PROBE_TIMEOUT_S")}
+        os.environ["HALYARD_KVM_PROBE_CACHE"] = cache
+        os.environ["HALYARD_KVM_PROBE_TIMEOUT_S"] = "20"
+        y = harness.Xapid(x.binary, extra_args=["--kvm-probe-kernel", kernel,
+                                                "--kvm-probe-initrd", initrd])
+        try:
+            y.start()
+            b = y.login()
+            h = b.host.get_all()[0]
+            t.eq(b.host.get_other_config(h).get("accelerator"), "tcg",
+                 "TCG while the probe runs (xapid is ready at once)")
+            t.ok(wait_until(lambda: any("xapid: accelerator" in l for l in y.output), 90),
+                 "the probe decides", y.output[-5:])
+            with open("/proc/sys/kernel/random/boot_id") as f:
+                boot = f.read().strip()
+            with open(cache) as f:
+                got = f.read().split()
+            t.ok(len(got) == 2 and got[0] == boot and got[1] in ("kvm", "tcg"),
+                 "the result is cached for this machine boot (%s)" % got)
+            acc = got[1] if len(got) == 2 else "?"
+            t.note("probe result on this machine: %s (%s)" % (acc, [l for l in y.output
+                                                                  if "accelerator" in l]))
+            t.ok(not os.access("/dev/kvm", os.R_OK | os.W_OK) or acc == "kvm" or
+                 any("did not boot under KVM" in l for l in y.output),
+                 "tcg only without usable /dev/kvm or when the guest did not boot under KVM")
+            t.eq(b.host.get_other_config(h).get("accelerator"), acc,
+                 "host.other_config:accelerator")
+            caps = b.host.get_capabilities(h)
+            t.ok("qemu-%s-x86_64" % acc in caps and
+                 not any(c.startswith("qemu-") and c != "qemu-%s-x86_64" % acc for c in caps),
+                 "host.capabilities names it", caps)
+            y.stop()
+            n = len(y.output)
+            y.start()
+            t.ok(any("probed earlier this boot" in l for l in y.output[n:]),
+                 "a restart reuses the cached result (no second probe)", y.output[n:])
+            b = y.login()
+            t.eq(b.host.get_other_config(h).get("accelerator"), acc, "still recorded")
+        finally:
+            y.stop()
+            y.cleanup()
+            for k, v in env_keep.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
 
 
 def xe_run(x, *args, stdin=None):

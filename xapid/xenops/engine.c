@@ -247,6 +247,7 @@ static void *monitor_main(void *arg)
 
 void xenops_init(struct xapid *app)
 {
+	accel_init(app);
 	char *vms = hx_asprintf("%s/vms", app->cfg.state_dir);
 	mkdir(vms, 0700);
 	/* Re-attach to the domains an earlier xapid left running. */
@@ -275,6 +276,7 @@ void xenops_init(struct xapid *app)
 void xenops_shutdown(struct xapid *app)
 {
 	(void)app;
+	accel_shutdown();
 	pthread_mutex_lock(&table_lock);
 	monitor_stop = true;
 	pthread_cond_broadcast(&monitor_cond);

@@ -341,22 +341,10 @@ static char *log_tail(const char *dir)
 	return hx_strdup(buf);
 }
 
-/*
- * TCG unless HALYARD_ACCEL=kvm. A boot-sector probe is not enough: on the
- * project's machines KVM runs a real-mode boot sector (slowly) while a
- * Linux guest spins without output (MACHINE-NOTES), so an automatic
- * probe must boot Linux; until it exists KVM is opt-in.
- */
-const char *xo_qemu_accel(void)
-{
-	const char *a = getenv("HALYARD_ACCEL");
-	return a && !strcmp(a, "kvm") ? "kvm" : "tcg";
-}
-
 /* The QEMU executable as an absolute path (heap), searched in PATH here
  * so that the forked child only calls execv (execvp is not
  * async-signal-safe); NULL when there is none. */
-static char *qemu_binary(void)
+char *qemu_binary(void)
 {
 	const char *b = getenv("HALYARD_QEMU");
 	if (!b || !*b)

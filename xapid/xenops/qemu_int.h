@@ -15,6 +15,10 @@
  * args may be NULL; *ret (may be NULL) receives the return value. */
 xerr *qmp_once(xo_domain *d, const char *cmd, json_object *args, json_object **ret);
 
+/* qemu.c: the QEMU executable as an absolute path (heap; $HALYARD_QEMU or
+ * qemu-system-x86_64 on PATH), NULL when there is none. */
+char *qemu_binary(void);
+
 /* qemu_live.c: the backend's live operations (see xo_backend). */
 xerr *qemu_set_vcpus(xo_domain *d, int64_t n);
 xerr *qemu_set_memory_target(xo_domain *d, int64_t bytes);

@@ -83,8 +83,14 @@ typedef struct xo_backend {
 
 extern const xo_backend xo_qemu_backend;
 
-/* qemu.c: the accelerator used ("kvm" or "tcg"), probed once. */
+/* accel.c: the accelerator QEMU uses now ("kvm" or "tcg"). */
 const char *xo_qemu_accel(void);
+/* accel.c: decides the accelerator (HALYARD_ACCEL, a probe cached per
+ * machine boot, or a probe in the background: TCG until it says KVM
+ * works) and records it in host.other_config/capabilities when it
+ * changes. accel_shutdown stops a probe still running. */
+void accel_init(struct xapid *app);
+void accel_shutdown(void);
 
 /* ---- the engine (engine.c) ------------------------------------------- */
 
