@@ -24,8 +24,7 @@
 #include "vm_select.h"
 #include "xe.h"
 
-/* "512MiB" -> bytes; false on bad input. */
-static bool parse_bytes(const char *s, int64_t *out)
+bool xe_parse_bytes(const char *s, int64_t *out)
 {
 	errno = 0;
 	char *end;
@@ -56,7 +55,7 @@ static xerr *bytes_params(xe_ctx *x, const char *const *names, int64_t *v)
 		const char *s = xe_param_get(x->params, names[i]);
 		if (!s)
 			return xe_usage_error("Required parameter not found", names[i]);
-		if (!parse_bytes(s, &v[i]))
+		if (!xe_parse_bytes(s, &v[i]))
 			return xe_fail("Failed to parse parameter '%s': expecting a size in bytes "
 				       "(a number with an optional unit: KiB, MiB, GiB, TiB)", names[i]);
 	}
