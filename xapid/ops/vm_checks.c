@@ -389,7 +389,10 @@ xerr *vm_op_claim(call_ctx *ctx, const char *vm, const char *op, xv **rec, char 
 	if ((e = obj_set(t, CLS_VM, vm, "current_operations", ops)) ||
 	    (e = vm_update_allowed(t, vm)))
 		goto fail;
-	return store_commit(t);
+	e = store_commit(t);
+	t = NULL;
+	if (!e)
+		return NULL;
 fail:
 	store_rollback(t);
 	xv_free(*rec);

@@ -172,11 +172,12 @@ static xerr *apply_dynamic(call_ctx *ctx, const char *vm, int64_t min, int64_t m
 			goto out;
 		}
 	}
-	if ((e = write_mem(t, vm, &m)) || (e = db_commit(t))) {
-		t = NULL;
+	if ((e = write_mem(t, vm, &m)))
 		goto out;
-	}
+	e = db_commit(t);
 	t = NULL;
+	if (e)
+		goto out;
 	if (running) {
 		int64_t target = max;
 		e = xenops_with(uuid, cb_balloon, &target);
