@@ -1035,6 +1035,11 @@ int64_t store_generation(store *s)
 	return s ? atomic_load(&s->gen) : 0;
 }
 
+bool store_txn_wrote(txn *t)
+{
+	return t && t->write && t->gen;
+}
+
 int64_t store_txn_generation(txn *t)
 {
 	if (!t)

@@ -129,6 +129,8 @@ int64_t store_generation(store *s);
  * store_generation(), which may already be ahead of the snapshot.
  */
 int64_t store_txn_generation(txn *t);
+/* True when t is a write txn that has written something. */
+bool store_txn_wrote(txn *t);
 typedef enum { STORE_ADD, STORE_MOD, STORE_DEL } store_op;
 /*
  * Calls fn for every object of class cls (all classes when cls < 0) changed

@@ -50,6 +50,11 @@ static void usage(FILE *f)
 		"  --pam                  also check system users through PAM\n"
 		"  --threads N            HTTP worker threads (default 4)\n"
 		"  --login-fail-delay-ms N  delay before answering bad credentials (default 5000)\n"
+		"  --clean-shutdown-timeout-s N  how long VM.clean_shutdown waits for the guest\n"
+		"                         (default 120; VM.shutdown then forces it off)\n"
+		"  --kvm-probe-kernel FILE --kvm-probe-initrd FILE  a Linux guest that prints\n"
+		"                         HALYARD-GUEST-UP: booted once per machine boot under KVM\n"
+		"                         to decide kvm or tcg (HALYARD_ACCEL=kvm|tcg overrides)\n"
 		"  --version\n");
 }
 
@@ -116,6 +121,7 @@ static void config_defaults(xapid_config *c)
 	c->task_done_ttl_s = 65 * 60;
 	c->task_pending_ttl_s = 24 * 3600;
 	c->login_fail_delay_ms = 5000;
+	c->clean_shutdown_timeout_s = 120;
 }
 
 static void config_free(xapid_config *c)
@@ -127,6 +133,8 @@ static void config_free(xapid_config *c)
 	free(c->unix_path);
 	free(c->plugin_dir);
 	free(c->accounts_file);
+	free(c->kvm_probe_kernel);
+	free(c->kvm_probe_initrd);
 }
 
 static int user_add(int argc, char **argv)
@@ -165,7 +173,7 @@ static int user_add(int argc, char **argv)
 static int parse_args(int argc, char **argv, xapid_config *c)
 {
 	enum { O_STATE = 256, O_LISTEN, O_PORT, O_NOTLS, O_CERT, O_KEY, O_UNIX, O_PLUGINS, O_PAM,
-	       O_THREADS, O_DELAY, O_VERSION, O_HELP };
+	       O_THREADS, O_DELAY, O_VERSION, O_HELP, O_SHUTDOWN_TO, O_PROBE_K, O_PROBE_I };
 	static const struct option opts[] = {
 		{ "state-dir", required_argument, NULL, O_STATE },
 		{ "listen", required_argument, NULL, O_LISTEN },
@@ -178,6 +186,9 @@ static int parse_args(int argc, char **argv, xapid_config *c)
 		{ "pam", no_argument, NULL, O_PAM },
 		{ "threads", required_argument, NULL, O_THREADS },
 		{ "login-fail-delay-ms", required_argument, NULL, O_DELAY },
+		{ "clean-shutdown-timeout-s", required_argument, NULL, O_SHUTDOWN_TO },
+		{ "kvm-probe-kernel", required_argument, NULL, O_PROBE_K },
+		{ "kvm-probe-initrd", required_argument, NULL, O_PROBE_I },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ "help", no_argument, NULL, O_HELP },
 		{ 0 },
@@ -196,12 +207,16 @@ static int parse_args(int argc, char **argv, xapid_config *c)
 		case O_PAM: c->use_pam = true; break;
 		case O_THREADS: c->threads = (unsigned)atoi(optarg); break;
 		case O_DELAY: c->login_fail_delay_ms = atoll(optarg); break;
+		case O_SHUTDOWN_TO: c->clean_shutdown_timeout_s = atoll(optarg); break;
+		case O_PROBE_K: free(c->kvm_probe_kernel); c->kvm_probe_kernel = hx_strdup(optarg); break;
+		case O_PROBE_I: free(c->kvm_probe_initrd); c->kvm_probe_initrd = hx_strdup(optarg); break;
 		case O_VERSION: printf("xapid %s\n", HALYARD_VERSION); exit(0);
 		case O_HELP: usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
 	}
-	if (optind != argc || c->port < 0 || c->port > 65535 || c->threads == 0) {
+	if (optind != argc || c->port < 0 || c->port > 65535 || c->threads == 0 ||
+	    c->clean_shutdown_timeout_s < 1) {
 		usage(stderr);
 		return -1;
 	}

@@ -37,6 +37,8 @@ typedef struct xapid_config {
 	int64_t task_done_ttl_s;    /* finished tasks live that long */
 	int64_t task_pending_ttl_s;
 	int64_t login_fail_delay_ms; /* deliberate delay on bad credentials */
+	int64_t clean_shutdown_timeout_s; /* VM.clean_shutdown/shutdown wait */
+	char *kvm_probe_kernel, *kvm_probe_initrd; /* guest booted by the KVM probe */
 } xapid_config;
 
 typedef struct xapid {

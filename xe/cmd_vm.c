@@ -4,100 +4,51 @@
  * [force=true], vm-suspend, vm-resume, vm-pause, vm-unpause, vm-reset-powerstate,
  * vm-destroy, and vm-install template=<name|uuid> new-name-label=<name>.
  *
- * The VM is chosen as xe does: vm=<name-label or uuid>, uuid=<uuid> or
- * name-label=<name>; more than one match needs --multiple (not supported
- * here yet: an error says so).
+ * The VMs are chosen by XAPI's selector rules (vm_select.c): vm=<name or
+ * uuid> and field filters (uuid=, name-label=, power-state= …); several
+ * matches need --multiple. More vm-* commands: cmd_vm_ops.c.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
+#include "vm_select.h"
 #include "xe.h"
 
-/* The refs of VMs whose field equals val (heap XV_ARRAY). */
-static xerr *vms_where(xe_ctx *x, const char *field, const char *val, xv **out)
-{
-	if (!strcmp(field, "uuid")) {
-		char *ref = NULL;
-		xerr *e = xe_ref_of_uuid(x, "VM", val, &ref);
-		if (e)
-			return e;
-		*out = xv_array();
-		xv_array_push(*out, xv_str_own(ref));
-		return NULL;
-	}
-	return xe_callv(x, "VM.get_by_name_label", out, xv_str(val), NULL);
-}
+struct simple {
+	const char *msg;
+	bool with_flags;
+};
 
-/* The one VM the parameters select (heap ref), templates excluded
- * unless allow_template. */
-static xerr *select_vm(xe_ctx *x, bool allow_template, char **ref)
+/* VM.<msg>(ref[, paused, force]) on one selected VM. */
+static xerr *simple_op(xe_ctx *x, const char *ref, void *arg)
 {
-	const char *v;
-	xv *refs = NULL;
-	xerr *e = NULL;
-	if ((v = xe_param_get(x->params, "uuid")))
-		e = vms_where(x, "uuid", v, &refs);
-	else if ((v = xe_param_get(x->params, "name-label")))
-		e = vms_where(x, "name_label", v, &refs);
-	else if ((v = xe_param_get(x->params, "vm"))) {
-		e = hx_is_uuid(v) ? vms_where(x, "uuid", v, &refs) : NULL;
-		if (e || !refs || !xv_len(refs)) {
-			xerr_free(e);
-			xv_free(refs);
-			refs = NULL;
-			e = vms_where(x, "name_label", v, &refs);
-		}
-	} else
-		return xe_usage_error("No matching VMs found",
-				      "give vm=<name or uuid>, uuid= or name-label=");
-	if (e)
-		return e;
-	xv *keep = xv_array();
-	for (size_t i = 0; i < xv_len(refs); i++) {
-		const char *r = xv_s(xv_array_get(refs, i));
-		xv *t = NULL;
-		if (!allow_template && !xe_callv(x, "VM.get_is_a_template", &t, xv_str(r), NULL) &&
-		    t && t->kind == XV_BOOL && t->u.b) {
-			xv_free(t);
-			continue;
-		}
-		xv_free(t);
-		xv_array_push(keep, xv_str(r));
-	}
-	xv_free(refs);
-	if (xv_len(keep) != 1) {
-		e = xv_len(keep) ? xe_fail("Multiple VMs match (%zu); use uuid=", xv_len(keep)) :
-				   xe_fail("No matching VMs found");
-		xv_free(keep);
-		return e;
-	}
-	*ref = hx_strdup(xv_s(xv_array_get(keep, 0)));
-	xv_free(keep);
-	return NULL;
-}
-
-/* Runs VM.<msg>(ref, extra…) on the selected VM. */
-static int vm_simple(xe_ctx *x, const char *msg, bool with_flags)
-{
-	char *ref = NULL;
-	xerr *e = select_vm(x, false, &ref);
-	if (e)
-		return xe_finish(e);
-	char *m = hx_asprintf("VM.%s", msg);
-	if (with_flags)
+	const struct simple *s = arg;
+	char *m = hx_asprintf("VM.%s", s->msg);
+	xerr *e;
+	if (s->with_flags)
 		e = xe_callv(x, m, NULL, xv_str(ref),
 			     xv_bool(xe_param_bool(x->params, "paused", false)),
 			     xv_bool(xe_param_bool(x->params, "force", false)), NULL);
 	else
 		e = xe_callv(x, m, NULL, xv_str(ref), NULL);
 	free(m);
-	free(ref);
-	return xe_finish(e);
+	return e;
+}
+
+/* Runs VM.<msg> on the VMs the parameters select (vm_select.c). */
+static int vm_simple(xe_ctx *x, const char *msg, bool with_flags)
+{
+	static const char *const own[] = { "on", "paused", NULL };
+	struct simple s = { msg, with_flags };
+	return xe_do_vm_op(x, own, false, true, simple_op, &s);
 }
 
 static int vm_start(xe_ctx *x, const char *cmd, const xe_cmd_def *def)
 {
+	if (xe_param_get(x->params, "on"))
+		return xe_finish(xe_fail("vm-start on=<host>: only this host can run VMs "
+					 "(leave out on=)"));
 	return vm_simple(x, "start", true);
 }
 
@@ -203,7 +154,18 @@ static int vm_install(xe_ctx *x, const char *cmd, const xe_cmd_def *def)
 
 xerr *xe_select_vm(xe_ctx *x, char **ref)
 {
-	return select_vm(x, false, ref);
+	static const char *const own[] = { "follow", NULL };
+	xv *refs = NULL;
+	xerr *e = xe_select_vms(x, own, false, &refs);
+	if (!e && xv_len(refs) == 0)
+		e = xe_fail("No matching VMs found");
+	else if (!e && xv_len(refs) > 1)
+		e = xe_fail("Multiple matches VMs found. Operation can only be "
+			    "performed on one VM at a time");
+	if (!e)
+		*ref = hx_strdup(xv_s(xv_array_get(refs, 0)));
+	xv_free(refs);
+	return e;
 }
 
 xe_cmd_fn xe_find_vm_cmd(const char *cmd)
@@ -227,5 +189,5 @@ xe_cmd_fn xe_find_vm_cmd(const char *cmd)
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
 		if (!strcmp(tab[i].name, cmd))
 			return tab[i].fn;
-	return NULL;
+	return xe_find_vm_ops_cmd(cmd);
 }

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "schema.h"
@@ -185,6 +186,13 @@ xe_cmd_fn xe_find_vm_cmd(const char *cmd);
 xerr *xe_select_vm(xe_ctx *x, char **ref);
 /* console (cmd_console.c) */
 int xe_cmd_console(xe_ctx *x, const char *cmd, const xe_cmd_def *def);
+/* vm-vcpu-hotplug, vm-memory-*-set, vm-uninstall, host-compute-free-memory
+ * (cmd_vm_ops.c): NULL when cmd is not one. */
+xe_cmd_fn xe_find_vm_ops_cmd(const char *cmd);
+/* cmd_vm_ops.c: a memory size as xe takes it ("536870912", "512MiB",
+ * "512 MiB", "2G" …: units B, K/KiB, M/MiB, G/GiB, T/TiB, any case) in
+ * bytes; false on bad input or overflow. */
+bool xe_parse_bytes(const char *s, int64_t *out);
 /* help (help.c) */
 int xe_cmd_help(FILE *out, const xe_params *ps, const char *topic);
 

@@ -208,8 +208,13 @@ def body(t, x, kernel, initrd):
         t.ok(wait_until(lambda: g.last_tick() > a, 60), "the counter goes on after unpause")
 
     with t.section("hard_reboot"):
+        domid, pid = api.VM.get_domid(vm), g.pid()
         api.VM.hard_reboot(vm)
         t.eq(power(api, vm), "Running", "Running after hard_reboot")
+        t.ok(api.VM.get_domid(vm) != domid, "a new domain: new domid (%s -> %s)" %
+             (domid, api.VM.get_domid(vm)))
+        t.ok(g.pid() != pid and not pid_alive(pid) and pid_alive(g.pid()),
+             "a new QEMU process, the old one gone")
         t.ok(wait_until(lambda: g.markers() >= 2, BOOT_TIMEOUT), "the marker twice")
 
     with t.section("clean_reboot"):

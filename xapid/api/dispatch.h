@@ -95,9 +95,13 @@ bool rbac_allowed(enum api_role r, const api_msg *m, const char *key);
 /* The RBAC_PERMISSION_DENIED error for m (and key). */
 xerr *rbac_denied(const api_msg *m, const char *key);
 
-/* Writes: helpers for handlers. */
+/* Writes: helpers for handlers. db_commit first runs ops_precommit. */
 xerr *db_begin(call_ctx *ctx, bool write, struct txn **t);
 xerr *db_commit(struct txn *t);
+/* Defined by xapid/ops (vm_checks.c), optional: keeps derived fields
+ * (a VM's allowed_operations) right inside every write txn committed
+ * through db_commit; an error rolls the txn back. */
+xerr *ops_precommit(struct txn *t);
 
 /* HANDLE_INVALID unless ref names a row of class cls. */
 xerr *check_ref(struct txn *t, int cls, const char *ref);

@@ -15,7 +15,8 @@
  * Memory accounting: the host offers memory_total (host_metrics) minus a
  * control-domain reserve (host.other_config:dom0-memory-reserve bytes,
  * default 1 GiB, at most half the host) to guests; a VM counts with its
- * memory_static_max while it is Running or Paused or being started.
+ * memory_dynamic_max (its balloon target; vm_memory_footprint) while it is
+ * Running or Paused or being started.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,10 +32,10 @@
 #include "store.h"
 #include "tasks.h"
 #include "util.h"
+#include "vm_ops.h"
 #include "xapid.h"
 #include "xenops.h"
 
-#define CLEAN_SHUTDOWN_MS (120 * 1000)
 #define DOM0_RESERVE_DEFAULT ((int64_t)1 << 30)
 
 /* ---- records and states ------------------------------------------------------ */
@@ -75,49 +76,11 @@ static const char *rec_str(const xv *rec, const char *f)
 	return s ? s : "";
 }
 
-/* allowed_operations for a VM in that state with no operation running. */
-static xv *allowed_for(const char *power, bool is_template, bool is_snapshot)
-{
-	static const char *const halted[] = { "start", "start_on", "clone", "copy", "snapshot",
-					      "export", "destroy", "make_into_template", NULL };
-	static const char *const tmpl[] = { "clone", "copy", "export", "destroy", NULL };
-	static const char *const running[] = { "clean_shutdown", "hard_shutdown", "shutdown",
-					       "clean_reboot", "hard_reboot", "pause",
-					       "suspend", "snapshot", "clone", NULL };
-	static const char *const paused[] = { "unpause", "hard_shutdown", "shutdown",
-					      "hard_reboot", "power_state_reset", NULL };
-	static const char *const suspended[] = { "resume", "resume_on", "hard_shutdown",
-						 "shutdown", "destroy", "power_state_reset",
-						 NULL };
-	const char *const *l = halted;
-	if (is_template || is_snapshot)
-		l = tmpl;
-	else if (!strcmp(power, "Running"))
-		l = running;
-	else if (!strcmp(power, "Paused"))
-		l = paused;
-	else if (!strcmp(power, "Suspended"))
-		l = suspended;
-	xv *a = xv_array();
-	for (int i = 0; l[i]; i++)
-		xv_array_push(a, xv_str(l[i]));
-	return a;
-}
-
-/* Recomputes allowed_operations from the stored record (inside t). */
+/* Recomputes allowed_operations from the stored record (inside t):
+ * XAPI's rules, vm_checks.c. */
 static xerr *update_allowed(txn *t, const char *vm)
 {
-	xv *rec = NULL;
-	xerr *e = store_get_record(t, CLS_VM, vm, &rec);
-	if (e)
-		return e;
-	xv *cur = xv_struct_get(rec, "current_operations");
-	xv *a = cur && xv_len(cur) ? xv_array() :
-				     allowed_for(rec_str(rec, "power_state"),
-						 rec_bool(rec, "is_a_template"),
-						 rec_bool(rec, "is_a_snapshot"));
-	xv_free(rec);
-	return obj_set(t, CLS_VM, vm, "allowed_operations", a);
+	return vm_update_allowed(t, vm);
 }
 
 /* Records power state and the runtime fields that go with it. */
@@ -162,7 +125,7 @@ static xerr *metrics_started(txn *t, const char *vm, const xv *rec)
 	    !(e = obj_set(t, CLS_VM_metrics, m, "VCPUs_number",
 			  xv_int(rec_int(rec, "VCPUs_at_startup")))) &&
 	    !(e = obj_set(t, CLS_VM_metrics, m, "memory_actual",
-			  xv_int(rec_int(rec, "memory_static_max")))))
+			  xv_int(vm_memory_footprint(rec)))))
 		e = obj_set(t, CLS_VM_metrics, m, "last_updated", xv_datetime(hx_now()));
 	free(m);
 	return e;
@@ -187,8 +150,14 @@ static bool counts_memory(const xv *rec)
 	return false;
 }
 
+int64_t vm_memory_footprint(const xv *rec)
+{
+	int64_t smax = rec_int(rec, "memory_static_max"), dmax = rec_int(rec, "memory_dynamic_max");
+	return dmax > 0 && dmax < smax ? dmax : smax;
+}
+
 /* The memory (bytes) the host can still give guests, per the file comment. */
-static int64_t free_memory(txn *t, struct xapid *app)
+int64_t vm_free_memory(txn *t, struct xapid *app)
 {
 	char *hm = obj_get_str(t, CLS_host, app->host_ref, "metrics");
 	xv *tot = obj_get(t, CLS_host_metrics, hm, "memory_total");
@@ -213,7 +182,7 @@ static int64_t free_memory(txn *t, struct xapid *app)
 	for (size_t i = 0; !e && i < xv_len(all); i++) {
 		xv *rec = all->u.st.m[i].val;
 		if (counts_memory(rec))
-			used += rec_int(rec, "memory_static_max");
+			used += vm_memory_footprint(rec);
 	}
 	xerr_free(e);
 	xv_free(all);
@@ -295,6 +264,8 @@ static xerr *op_begin(call_ctx *ctx, const char *vm, const char *op, int allowed
 	if ((e = check_ref(t, CLS_VM, vm)) || (e = store_get_record(t, CLS_VM, vm, &o->rec)))
 		goto fail;
 	const char *power = rec_str(o->rec, "power_state");
+	if ((e = vm_check_blocked(vm, o->rec, op)))
+		goto fail;
 	if (rec_bool(o->rec, "is_control_domain")) {
 		e = xerr_new("OPERATION_NOT_ALLOWED", "the control domain cannot be power-cycled",
 			     NULL);
@@ -320,8 +291,8 @@ static xerr *op_begin(call_ctx *ctx, const char *vm, const char *op, int allowed
 	}
 	if (!strcmp(op, "start") || !strcmp(op, "start_on") || !strcmp(op, "resume") ||
 	    !strcmp(op, "resume_on")) {
-		int64_t need = rec_int(o->rec, "memory_static_max");
-		int64_t avail = free_memory(t, ctx->app);
+		int64_t need = vm_memory_footprint(o->rec);
+		int64_t avail = vm_free_memory(t, ctx->app);
 		if (need > avail) {
 			char n[32], a[32];
 			snprintf(n, sizeof(n), "%lld", (long long)need);
@@ -449,8 +420,9 @@ static xerr *boot(struct vmop *o, bool paused, const char *incoming)
 	}
 	int64_t vcpus = rec_int(r, "VCPUs_at_startup");
 	int64_t mem = rec_int(r, "memory_static_max");
-	if (vcpus < 1 || vcpus > 64)
-		return xerr_new("OPERATION_NOT_ALLOWED", "VCPUs_at_startup must be 1..64", NULL);
+	if (vcpus < 1 || vcpus > 64 || rec_int(r, "VCPUs_max") > 64)
+		return xerr_new("OPERATION_NOT_ALLOWED",
+				"VCPUs_at_startup and VCPUs_max must be 1..64", NULL);
 	if (mem < (16 << 20))
 		return xerr_new("OPERATION_NOT_ALLOWED", "memory_static_max is below 16 MiB", NULL);
 	xv *hbp = xv_struct_get(r, "HVM_boot_params");
@@ -462,6 +434,8 @@ static xerr *boot(struct vmop *o, bool paused, const char *incoming)
 		.domain_type = dt,
 		.memory_bytes = mem,
 		.vcpus = vcpus,
+		.vcpus_max = rec_int(r, "VCPUs_max") > vcpus ? rec_int(r, "VCPUs_max") : vcpus,
+		.memory_target = vm_memory_footprint(r),
 		.kernel = kernel,
 		.ramdisk = ramdisk,
 		.cmdline = rec_str(r, "PV_args"),
@@ -542,17 +516,18 @@ static xerr *cb_powerdown(xo_domain *d, void *arg)
 }
 
 /* Waits for the guest to power off after the power button:
- * VM_SHUTDOWN_TIMEOUT after CLEAN_SHUTDOWN_MS, TASK_CANCELLED when the
- * Async task is cancelled meanwhile. */
+ * VM_SHUTDOWN_TIMEOUT after --clean-shutdown-timeout-s (default 120 s),
+ * TASK_CANCELLED when the Async task is cancelled meanwhile. */
 static xerr *wait_off(call_ctx *ctx, struct vmop *o)
 {
-	int64_t deadline = hx_mono_ms() + CLEAN_SHUTDOWN_MS;
+	int64_t secs = ctx->app->cfg.clean_shutdown_timeout_s;
+	int64_t deadline = hx_mono_ms() + secs * 1000;
 	while (!xenops_wait_off(o->uuid, 500)) {
 		if (ctx->task_ref && tasks_cancelled(ctx->app, ctx->task_ref))
 			return xerr_new("TASK_CANCELLED", ctx->task_ref, NULL);
 		if (hx_mono_ms() > deadline) {
 			char to[32];
-			snprintf(to, sizeof(to), "%d", CLEAN_SHUTDOWN_MS / 1000);
+			snprintf(to, sizeof(to), "%lld", (long long)secs);
 			return xerr_new("VM_SHUTDOWN_TIMEOUT", o->vm, to, NULL);
 		}
 	}
@@ -624,9 +599,15 @@ xerr *op_VM_hard_reboot(call_ctx *ctx, const api_msg *m, xv *const *args, xv **r
 			   &o);
 	if (e)
 		return e;
-	if ((e = xenops_with(o.uuid, cb_reset, NULL)))
-		return op_fail(&o, e);
-	return op_done(&o, "Running", cur_domid(&o), true);
+	/* As XAPI: the old domain goes, a new one (new QEMU, new domid) is
+	 * built from the record as it is now. */
+	xenops_destroy(o.uuid);
+	if ((e = boot(&o, false, NULL))) {
+		xerr_free(op_end(&o, "Halted", -1, false));
+		vmop_free(&o);
+		return e;
+	}
+	return op_done(&o, "Running", 0, true);
 }
 
 /* Clean reboot: power button, wait for the guest to go off, boot again. */
@@ -839,7 +820,7 @@ xerr *op_host_compute_free_memory(call_ctx *ctx, const api_msg *m, xv *const *ar
 	if (e)
 		return e;
 	if (!(e = check_ref(t, CLS_host, xv_s(args[0]))))
-		*result = xv_int(free_memory(t, ctx->app));
+		*result = xv_int(vm_free_memory(t, ctx->app));
 	store_rollback(t);
 	return e;
 }
@@ -1032,4 +1013,5 @@ void vm_reconcile(struct xapid *app)
 	}
 	free(uuids);
 	store_rollback(t);
+	vm_allowed_reconcile(app);
 }

@@ -282,6 +282,7 @@ static void *monitor_main(void *arg)
 
 void xenops_init(struct xapid *app)
 {
+	accel_init(app);
 	char *vms = hx_asprintf("%s/vms", app->cfg.state_dir);
 	mkdir(vms, 0700);
 	free(vms_dir);
@@ -314,6 +315,7 @@ void xenops_shutdown(struct xapid *app)
 {
 	(void)app;
 	sampler_stop();
+	accel_shutdown();
 	pthread_mutex_lock(&table_lock);
 	monitor_stop = true;
 	pthread_cond_broadcast(&monitor_cond);

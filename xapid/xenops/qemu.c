@@ -42,6 +42,7 @@
 
 #include "console_io.h"
 #include "qemu_stats.h"
+#include "qemu_int.h"
 #include "util.h"
 #include "xenops.h"
 
@@ -212,8 +213,8 @@ static xerr *qmp_open(const char *path, int64_t timeout_ms, qmp *q)
 	return e;
 }
 
-/* One command on a fresh connection. */
-static xerr *qmp_once(xo_domain *d, const char *cmd, json_object *args, json_object **ret)
+/* One command on a fresh connection (qemu_int.h). */
+xerr *qmp_once(xo_domain *d, const char *cmd, json_object *args, json_object **ret)
 {
 	qmp q;
 	xerr *e = qmp_open(d->qmp_path, QMP_CONNECT_MS, &q);
@@ -350,22 +351,10 @@ static char *log_tail(const char *dir)
 	return hx_strdup(buf);
 }
 
-/*
- * TCG unless HALYARD_ACCEL=kvm. A boot-sector probe is not enough: on the
- * project's machines KVM runs a real-mode boot sector (slowly) while a
- * Linux guest spins without output (MACHINE-NOTES), so an automatic
- * probe must boot Linux; until it exists KVM is opt-in.
- */
-const char *xo_qemu_accel(void)
-{
-	const char *a = getenv("HALYARD_ACCEL");
-	return a && !strcmp(a, "kvm") ? "kvm" : "tcg";
-}
-
 /* The QEMU executable as an absolute path (heap), searched in PATH here
  * so that the forked child only calls execv (execvp is not
  * async-signal-safe); NULL when there is none. */
-static char *qemu_binary(void)
+char *qemu_binary(void)
 {
 	const char *b = getenv("HALYARD_QEMU");
 	if (!b || !*b)
@@ -444,7 +433,8 @@ static void build_argv(const xo_spec *s, char *binary /* taken */, struct argv *
 	arg_add(a, hx_strdup("-m"));
 	arg_add(a, hx_asprintf("%lldM", (long long)((s->memory_bytes + (1 << 20) - 1) >> 20)));
 	arg_add(a, hx_strdup("-smp"));
-	arg_add(a, hx_asprintf("%lld", (long long)s->vcpus));
+	arg_add(a, hx_asprintf("cpus=%lld,maxcpus=%lld", (long long)s->vcpus,
+			       (long long)(s->vcpus_max > s->vcpus ? s->vcpus_max : s->vcpus)));
 	char *dir = opt_escape(s->dir);
 	arg_add(a, hx_strdup("-qmp"));
 	arg_add(a, hx_asprintf("unix:%s/qmp.sock,server=on,wait=off", dir));
@@ -461,6 +451,8 @@ static void build_argv(const xo_spec *s, char *binary /* taken */, struct argv *
 	arg_add(a, hx_strdup("chardev:ser0"));
 	arg_add(a, hx_strdup("-device"));
 	arg_add(a, hx_strdup("pvpanic"));
+	arg_add(a, hx_strdup("-device"));
+	arg_add(a, hx_strdup("virtio-balloon-pci,id=balloon0"));
 	if (!strcmp(s->domain_type, "pvh")) {
 		arg_add(a, hx_strdup("-kernel"));
 		arg_add(a, hx_strdup(s->kernel));
@@ -636,6 +628,8 @@ static xerr *qemu_create(const xo_spec *s, xo_domain **out)
 			usleep(50 * 1000);
 		}
 	}
+	if (!e && !s->incoming && s->memory_target > 0 && s->memory_target < s->memory_bytes)
+		e = qemu_set_memory_target(d, s->memory_target);
 	if (!e && !s->paused)
 		e = qmp_once(d, "cont", NULL, NULL);
 	if (e) {
@@ -924,4 +918,7 @@ const xo_backend xo_qemu_backend = {
 	.pid = qemu_pid,
 	.reap = qemu_reap,
 	.stats = xo_qemu_stats,
+	.set_vcpus = qemu_set_vcpus,
+	.set_memory_target = qemu_set_memory_target,
+	.live_state = qemu_live_state,
 };

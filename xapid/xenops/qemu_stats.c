@@ -3,7 +3,7 @@
  * Counters of a QEMU domain:
  *  - vCPUs: query-cpus-fast gives each vCPU's thread; its utime + stime
  *    come from /proc/<pid>/task/<tid>/stat;
- *  - memory: query-memory-size-summary (base-memory);
+ *  - memory: query-balloon (actual), else query-memory-size-summary (base-memory);
  *  - disks: query-blockstats (rd_bytes, wr_bytes), when there are any;
  *  - NICs: the tap devices named in "info network" (type=tap,ifname=…),
  *    their /sys/class/net/<if>/statistics; what the tap sends the guest
@@ -97,7 +97,17 @@ static void vcpus(xo_domain *d, pid_t pid, xo_stats *out)
 static void memory(xo_domain *d, xo_stats *out)
 {
 	json_object *ret = NULL, *v;
-	xerr *e = xo_qemu_qmp(d, "query-memory-size-summary", NULL, &ret);
+	/* With a balloon the guest has what the balloon reports, else its RAM. */
+	xerr *e = xo_qemu_qmp(d, "query-balloon", NULL, &ret);
+	if (!e && json_object_object_get_ex(ret, "actual", &v) && json_object_get_int64(v) > 0) {
+		out->memory_bytes = json_object_get_int64(v);
+		json_object_put(ret);
+		return;
+	}
+	xerr_free(e);
+	json_object_put(ret);
+	ret = NULL;
+	e = xo_qemu_qmp(d, "query-memory-size-summary", NULL, &ret);
 	if (e) {
 		xerr_free(e);
 		return;

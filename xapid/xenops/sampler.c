@@ -7,7 +7,7 @@
  *         memory_total_kib, memory_free_kib (MemTotal, MemAvailable),
  *         loadavg, pif_<dev>_rx/_tx (bytes/s of physical NICs);
  *   VM:   cpu<N> (fraction of a host CPU used by vCPU N), memory and
- *         memory_target (bytes; no balloon, so both are the guest RAM),
+ *         memory_target (bytes: the balloon's actual size, or the guest RAM),
  *         vbd_<dev>_read/_write (bytes/s) for each disk, vif_<n>_rx/_tx
  *         (bytes/s, as the guest sees them) for each NIC.
  * Rates need two samples: the first sample of a counter is unknown.

@@ -28,7 +28,9 @@ typedef struct xo_spec {
 	const char *dir;          /* <state>/vms/<uuid>: pid, sockets, logs */
 	const char *domain_type;  /* "pvh" or "hvm" */
 	int64_t memory_bytes;
-	int64_t vcpus;
+	int64_t vcpus;            /* VCPUs_at_startup */
+	int64_t vcpus_max;        /* VCPUs_max: hot-plug slots (>= vcpus) */
+	int64_t memory_target;    /* balloon target (dynamic_max); 0: none */
 	const char *kernel, *ramdisk, *cmdline; /* pvh direct kernel boot */
 	const char *boot_order;   /* hvm: HVM_boot_params order ("dc"…) */
 	bool paused;              /* leave the vCPUs stopped */
@@ -89,12 +91,25 @@ typedef struct xo_backend {
 	bool (*reap)(xo_domain *d);
 	/* Reads the domain's counters. */
 	xerr *(*stats)(xo_domain *d, xo_stats *out);
+	/* Live changes (qemu_live.c): the number of vCPUs (hot-plug up to
+	 * the spec's vcpus_max; unplug asks the guest), the balloon target
+	 * in bytes, and what the domain has now (vCPUs, memory in bytes;
+	 * -1 when unknown). */
+	xerr *(*set_vcpus)(xo_domain *d, int64_t n);
+	xerr *(*set_memory_target)(xo_domain *d, int64_t bytes);
+	xerr *(*live_state)(xo_domain *d, int64_t *vcpus, int64_t *memory_actual);
 } xo_backend;
 
 extern const xo_backend xo_qemu_backend;
 
-/* qemu.c: the accelerator used ("kvm" or "tcg"), probed once. */
+/* accel.c: the accelerator QEMU uses now ("kvm" or "tcg"). */
 const char *xo_qemu_accel(void);
+/* accel.c: decides the accelerator (HALYARD_ACCEL, a probe cached per
+ * machine boot, or a probe in the background: TCG until it says KVM
+ * works) and records it in host.other_config/capabilities when it
+ * changes. accel_shutdown stops a probe still running. */
+void accel_init(struct xapid *app);
+void accel_shutdown(void);
 
 /* ---- the engine (engine.c) ------------------------------------------- */
 
