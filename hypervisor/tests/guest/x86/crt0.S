@@ -56,6 +56,46 @@ _start:
 3:  hlt
     jmp 3b
 
+/*
+ * Secondary vCPUs (VCPUOP_initialise, see lib.c): guest_ap32 is entered in
+ * flat 32-bit protected mode with paging off and switches to long mode on
+ * the boot vCPU's tables; guest_ap64 is entered in 64-bit mode on them.
+ * Both have ESP/RSP at their stack top and EDI = vCPU id.
+ */
+    .code32
+    .globl guest_ap32
+guest_ap32:
+    cli
+    mov %cr4, %eax
+    or $(1 << 5), %eax
+    mov %eax, %cr4
+    mov $g_pml4, %eax
+    mov %eax, %cr3
+    mov $0xC0000080, %ecx
+    rdmsr
+    or $(1 << 8), %eax
+    wrmsr
+    mov %cr0, %eax
+    or $0x80000001, %eax
+    mov %eax, %cr0
+    lgdt g_gdtr
+    ljmp $0x08, $guest_ap64
+    .code64
+    .globl guest_ap64
+guest_ap64:
+    lgdt g_gdtr
+    mov $0x10, %ax
+    mov %ax, %ds
+    mov %ax, %es
+    mov %ax, %ss
+    pushq $0x08
+    lea 4f(%rip), %rax
+    push %rax
+    lretq
+4:  call guest_ap_start
+5:  hlt
+    jmp 5b
+
 /* Exception stubs 0..31: push a dummy error code where the CPU pushes none. */
 .macro XSTUB vec
     .align 16
@@ -139,6 +179,7 @@ g_gdtr:
 
     .section .bss
     .align 4096
+    .globl g_pml4
 g_pml4: .skip 4096
 g_pdpt: .skip 4096
 g_pd:   .skip 4096

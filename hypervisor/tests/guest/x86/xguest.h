@@ -69,4 +69,14 @@ extern void (*irq_hook)(unsigned vector);
 /* HVMOP_set_param(HVM_PARAM_CALLBACK_IRQ): events arrive as interrupts on vector. */
 long set_callback_vector(unsigned vector);
 
+/*
+ * Secondary vCPUs (Xen's VCPUOP_initialise with a vcpu_hvm_context, then
+ * VCPUOP_up): vCPU id runs fn(id) on its own stack, entered in 64-bit mode
+ * or (mode32) in flat 32-bit protected mode, and goes down when fn returns.
+ */
+#include <public/arch-x86.h>
+#define GUEST_MAX_VCPUS 4
+void vcpu_ctx(struct vcpu_hvm_context *c, unsigned id, bool mode32);
+long vcpu_start(unsigned id, void (*fn)(unsigned), bool mode32);
+
 #endif
