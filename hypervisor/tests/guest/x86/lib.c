@@ -16,8 +16,18 @@ static struct {
 void guest_start(const struct hvm_start_info_g *si);
 void guest_exception(struct xframe *f);
 
+/* probe_*: where a probed access resumes if it faults, and what it raised. */
+uint64_t guest_probe_resume;
+static volatile int probe_vector;
+
 void guest_exception(struct xframe *f)
 {
+    if (f->vector < 32 && guest_probe_resume) {
+        probe_vector = (int)f->vector;
+        f->rip = guest_probe_resume;
+        guest_probe_resume = 0;
+        return;
+    }
     if (f->vector >= 32) {
         if (irq_hook)
             irq_hook((unsigned)f->vector);
@@ -189,4 +199,15 @@ long vcpu_start(unsigned id, void (*fn)(unsigned), bool mode32)
     barrier();
     long rc = HYPERVISOR_vcpu_op(VCPUOP_initialise, id, &c);
     return rc ? rc : HYPERVISOR_vcpu_op(VCPUOP_up, id, 0);
+}
+
+int probe_store8(volatile uint8_t *p, uint8_t val)
+{
+    probe_vector = -1;
+    __asm__ volatile("lea 1f(%%rip), %%rcx\n\t"
+                     "mov %%rcx, guest_probe_resume(%%rip)\n\t"
+                     "movb %b1, (%0)\n"
+                     "1:\tmovq $0, guest_probe_resume(%%rip)"
+                     :: "r"(p), "q"(val) : "rcx", "memory");
+    return probe_vector;
 }

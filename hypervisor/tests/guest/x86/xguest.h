@@ -32,6 +32,18 @@ static inline long hcall(unsigned long nr, unsigned long a0, unsigned long a1, u
     return ret;
 }
 
+static inline uint64_t read_cr3(void)
+{
+    uint64_t v;
+    __asm__ volatile("mov %%cr3, %0" : "=r"(v));
+    return v;
+}
+
+static inline void write_cr3(uint64_t v)
+{
+    __asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory");
+}
+
 static inline void xcpuid(uint32_t leaf, uint32_t r[4])
 {
     __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
@@ -68,6 +80,9 @@ extern bool (*exception_hook)(struct xframe *f);
 extern void (*irq_hook)(unsigned vector);
 /* HVMOP_set_param(HVM_PARAM_CALLBACK_IRQ): events arrive as interrupts on vector. */
 long set_callback_vector(unsigned vector);
+
+/* A 1-byte store to p: the exception vector it raised (then skipped), or -1. */
+int probe_store8(volatile uint8_t *p, uint8_t val);
 
 /*
  * Secondary vCPUs (Xen's VCPUOP_initialise with a vcpu_hvm_context, then
