@@ -14,6 +14,7 @@
 #include <asm/x86.h>
 #include <x86/insn.h>
 #include <x86/mmio.h>
+#include <x86/gwalk.h>
 
 #define ASID_BASE 1
 #define MSR_XEN_HYPERCALL_PAGE 0x40000000
@@ -162,45 +163,24 @@ static int gpa_to_hpa(struct domain *d, uint64_t gpa, bool write, uint64_t *hpa)
     return write && !w ? -EFAULT : 0;
 }
 
-/*
- * Translates a guest-virtual address through the guest's own page tables:
- * paging off (linear = physical) or 4-level long-mode paging.  Legacy
- * 32-bit paging is refused (PVH guests switch to long mode before they
- * pass pointers).  Writes need RW at every level.
- */
+/* Reads a guest page-table entry through the NPT (x86/gwalk.h's callback). */
+static int read_gpte(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
+{
+    uint64_t hpa;
+    if ((gpa & (size - 1)) || gpa_to_hpa(ctx, gpa, false, &hpa))
+        return -EFAULT;
+    *val = size == 8 ? __atomic_load_n((uint64_t *)pa_to_va(hpa), __ATOMIC_RELAXED)
+                     : __atomic_load_n((uint32_t *)pa_to_va(hpa), __ATOMIC_RELAXED);
+    return 0;
+}
+
+/* Guest-virtual to guest-physical through the guest's own tables, in whatever paging mode it is in. */
 static int gva_to_gpa(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa)
 {
     struct vmcb *vm = v->arch.vmcb;
-    uint64_t cr0 = *vmcb64(vm, VMCB_CR0);
-    if (!(cr0 & (1ULL << 31))) {
-        if (gva >> 32)
-            return -EFAULT;
-        *gpa = gva;
-        return 0;
-    }
-    if (!(*vmcb64(vm, VMCB_EFER) & EFER_LMA))
-        return -EFAULT;
-    /* Canonical addresses only. */
-    if ((uint64_t)((int64_t)(gva << 16) >> 16) != gva)
-        return -EFAULT;
-    uint64_t table = *vmcb64(vm, VMCB_CR3) & 0x000FFFFFFFFFF000ULL;
-    for (int level = 4; level >= 1; level--) {
-        uint64_t hpa;
-        uint64_t eaddr = table + ((gva >> (12 + 9 * (level - 1))) & 511) * 8;
-        if (gpa_to_hpa(v->domain, eaddr, false, &hpa))
-            return -EFAULT;
-        uint64_t e = __atomic_load_n((uint64_t *)pa_to_va(hpa), __ATOMIC_RELAXED);
-        if (!(e & 1) || (write && !(e & 2)))
-            return -EFAULT;
-        if (level == 1 || ((level == 2 || level == 3) && (e & 0x80))) {
-            uint64_t size = 1ULL << (12 + 9 * (level - 1));
-            uint64_t frame = e & 0x000FFFFFFFFFF000ULL & ~(size - 1);
-            *gpa = frame | (gva & (size - 1));
-            return 0;
-        }
-        table = e & 0x000FFFFFFFFFF000ULL;
-    }
-    return -EFAULT;
+    struct gwalk_regs r = { *vmcb64(vm, VMCB_CR0), *vmcb64(vm, VMCB_CR3), *vmcb64(vm, VMCB_CR4),
+                            *vmcb64(vm, VMCB_EFER) };
+    return gwalk(&r, gva, write, read_gpte, v->domain, gpa);
 }
 
 static int copy_guest(struct vcpu *v, uint64_t gva, void *buf, size_t n, bool to_guest)
