@@ -191,10 +191,17 @@ void vcpu_ctx(struct vcpu_hvm_context *c, unsigned id, bool mode32)
 
 long vcpu_start(unsigned id, void (*fn)(unsigned), bool mode32)
 {
+    return vcpu_start_at(id, fn, mode32, 0);
+}
+
+long vcpu_start_at(unsigned id, void (*fn)(unsigned), bool mode32, uint32_t entry32)
+{
     struct vcpu_hvm_context c;
     if (id >= GUEST_MAX_VCPUS)
         return -XEN_EINVAL;
     vcpu_ctx(&c, id, mode32);
+    if (mode32 && entry32)
+        c.cpu_regs.x86_32.eip = entry32;
     ap_fn[id] = fn;
     barrier();
     long rc = HYPERVISOR_vcpu_op(VCPUOP_initialise, id, &c);

@@ -2,7 +2,8 @@
 /*
  * x86 micro-guest "vcpus" (one domain, 3 vCPUs): brings up vCPU 1 in
  * 64-bit mode and vCPU 2 in 32-bit protected mode with VCPUOP_initialise
- * (Xen's vcpu_hvm_context) + VCPUOP_up; both report in; VCPUOP_is_up and
+ * (Xen's vcpu_hvm_context) + VCPUOP_up; both report in (vCPU 2 first
+ * makes 32-bit hypercalls under 2-level and PAE paging, crt0.S); VCPUOP_is_up and
  * VCPUOP_down (of another vCPU, and of itself) and up again; the refusals;
  * then 100 event round trips between vCPU 0 and vCPU 1 over a loopback
  * interdomain channel, each side waiting in SCHEDOP_poll.
@@ -99,8 +100,12 @@ void guest_main(void)
     ok &= check(wait_for(&reported[1]) && apic_id[1] == 1, "vCPU 1 reports in (CPUID APIC id 1)");
     ok &= check(HYPERVISOR_vcpu_op(VCPUOP_is_up, 1, 0) == 1, "VCPUOP_is_up(1)");
     ok &= check(HYPERVISOR_vcpu_op(VCPUOP_initialise, 1, &c) == -XEN_EEXIST, "initialise again -> -EEXIST");
-    ok &= check(vcpu_start(2, ap2, true) == 0, "vCPU 2: initialise (32-bit) + up");
+    ok &= check(vcpu_start_at(2, ap2, true, (uint32_t)(uint64_t)guest_ap32_paged) == 0,
+                "vCPU 2: initialise (32-bit) + up");
     ok &= check(wait_for(&reported[2]) && apic_id[2] == 2, "vCPU 2 reports in from its 32-bit entry");
+    ok &= check(paged32_rc[0] == 0 && paged32_rc[1] == 0,
+                "vCPU 2: 32-bit hypercalls with pointers through 2-level (4 MiB pages) and PAE paging");
+    ok &= check(paged32_rc[2] == -XEN_EFAULT, "vCPU 2: an address its 32-bit tables leave unmapped -> -EFAULT");
     for (int i = 0; i < 100000 && HYPERVISOR_vcpu_op(VCPUOP_is_up, 2, 0); i++)
         HYPERVISOR_sched_op(SCHEDOP_yield, 0);
     ok &= check(HYPERVISOR_vcpu_op(VCPUOP_is_up, 2, 0) == 0, "vCPU 2 took itself down");

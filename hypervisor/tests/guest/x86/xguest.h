@@ -93,5 +93,9 @@ int probe_store8(volatile uint8_t *p, uint8_t val);
 #define GUEST_MAX_VCPUS 4
 void vcpu_ctx(struct vcpu_hvm_context *c, unsigned id, bool mode32);
 long vcpu_start(unsigned id, void (*fn)(unsigned), bool mode32);
+/* The same, entering 32-bit code at entry32 (e.g. guest_ap32_paged) instead of guest_ap32. */
+long vcpu_start_at(unsigned id, void (*fn)(unsigned), bool mode32, uint32_t entry32);
+extern char guest_ap32_paged[];
+extern volatile int32_t paged32_rc[3];   /* set by guest_ap32_paged */
 
 #endif
