@@ -129,12 +129,19 @@ struct vcpu_time_info {
  * Per-vCPU event-delivery state: 48 bytes on Arm64; 64 on x86-64, where
  * Xen's arch_vcpu_info (cr2 and a pad word) sits before the time info.
  */
+/* The host-side unit tests model the Arm layout whatever the host is. */
+#if defined(__x86_64__) && !defined(HV_HOST_TEST)
+#define HV_XEN_X86_LAYOUT 1
+#else
+#define HV_XEN_X86_LAYOUT 0
+#endif
+
 struct vcpu_info {
     uint8_t evtchn_upcall_pending;
     uint8_t evtchn_upcall_mask;
     uint8_t pad[6];
     uint64_t evtchn_pending_sel;
-#if defined(__x86_64__)
+#if HV_XEN_X86_LAYOUT
     uint64_t arch_cr2, arch_pad;
 #endif
     struct vcpu_time_info time;
@@ -144,7 +151,7 @@ struct vcpu_info {
  * Legacy vcpu_info slots in shared_info: Arm keeps one, x86 32 (so the
  * event bitmaps start at 2048 there, as guests built for Xen expect).
  */
-#if defined(__x86_64__)
+#if HV_XEN_X86_LAYOUT
 #define XEN_LEGACY_MAX_VCPUS 32
 #else
 #define XEN_LEGACY_MAX_VCPUS 1
