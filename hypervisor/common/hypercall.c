@@ -188,11 +188,29 @@ static long vcpu_op(struct vcpu *v, unsigned cmd, uint64_t id, uint64_t arg)
             runstate_update(v);
         return 0;
     }
-    case VCPUOP_down:
-        if (t != v)
+    case VCPUOP_initialise:
+        if (__atomic_load_n(&t->initialised, __ATOMIC_ACQUIRE))
+            return -EEXIST;
+        return arch_vcpu_initialise(t, arg);
+    case VCPUOP_up:
+        /* As in Xen: a vCPU needs a context first; up on an online one is a no-op. */
+        if (!__atomic_load_n(&t->initialised, __ATOMIC_ACQUIRE))
             return -EINVAL;
-        sched_vcpu_stop(v);
+        if (!t->online)
+            sched_vcpu_start(t);
         return 0;
+    case VCPUOP_down: {
+        /* Any vCPU of the caller's domain; the last one going down powers the domain off (Xen). */
+        bool others = false;
+        for (unsigned i = 0; i < d->max_vcpus; i++)
+            others |= i != id && d->vcpus[i].online;
+        if (!others) {
+            domain_shutdown(d, SHUTDOWN_poweroff);
+            return 0;
+        }
+        sched_vcpu_stop(t);
+        return 0;
+    }
     case VCPUOP_get_runstate_info: {
         struct vcpu_runstate_info ri;
         fill_runstate(t, &ri);

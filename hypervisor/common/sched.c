@@ -126,6 +126,7 @@ void sched_vcpu_start(struct vcpu *v)
 {
     spin_lock(&sched_lock);
     v->online = true;
+    v->initialised = true;
     v->blocked = false;
     lift_credit(v);
     if (sched_vcpu_runnable(v))

@@ -35,6 +35,14 @@ void arch_vcpu_set_entry(struct vcpu *v, uint64_t pc, uint64_t x0, uint64_t sp)
     v->arch.sp_el1 = sp;
 }
 
+/* Arm guests start their other vCPUs with PSCI CPU_ON (traps.c), as on Xen. */
+long arch_vcpu_initialise(struct vcpu *v, uint64_t arg)
+{
+    (void)v;
+    (void)arg;
+    return -ENOSYS;
+}
+
 static void fp_save(struct arch_vcpu *a)
 {
     __asm__ volatile(

@@ -105,6 +105,7 @@ static int parse_mb2(uint64_t info, bi_map_fn map, void *ctx, struct boot_info *
         return -EINVAL;
     bi->info_start = info;
     bi->info_end = info + total;
+    bool have15 = false;
     for (uint32_t off = 8; off + 8 <= total;) {
         const uint8_t *t = map(info + off, 8, ctx);
         uint32_t type = rd32(t), size = rd32(t + 4);
@@ -128,6 +129,16 @@ static int parse_mb2(uint64_t info, bi_map_fn map, void *ctx, struct boot_info *
             for (uint32_t e = 16; e + esize <= size; e += esize) {
                 const uint8_t *ent = map(info + off + e, 24, ctx);
                 add_ram(bi, rd64(ent), rd64(ent + 8), rd32(ent + 16));
+            }
+        } else if ((type == 14 || type == 15) && size > 8) {
+            /* A copy of the RSDP; tag 15 (ACPI 2.0+) wins over tag 14. */
+            uint32_t n = MIN(size - 8, (uint32_t)BI_RSDP_MAX);
+            if (type == 15 || !have15) {
+                const uint8_t *r = map(info + off + 8, n, ctx);
+                memset(bi->rsdp, 0, sizeof(bi->rsdp));
+                memcpy(bi->rsdp, r, n);
+                bi->rsdp_len = n;
+                have15 = type == 15;
             }
         }
         off += (size + 7) & ~7u;

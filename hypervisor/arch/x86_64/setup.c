@@ -222,16 +222,29 @@ void secondary_start(void)
  * the trampoline; returns how many CPUs are online.  Without ACPI (or a
  * CPU that does not answer) the rest of the system runs on what came up.
  */
-static unsigned smp_boot(struct pcpu *bsp)
+static unsigned smp_boot(struct pcpu *bsp, const struct boot_info *bi)
 {
     struct madt_info mi;
-    uint64_t rsdp = acpi_find_rsdp(map_loader, NULL);
+    /*
+     * A multiboot2 loader's RSDP copy first (UEFI firmware keeps the RSDP
+     * out of the BIOS areas); it lives in boot_info, inside the identity-
+     * mapped image, so its address is its physical address.
+     */
+    uint64_t rsdp = bi->rsdp_len ? (uint64_t)(uintptr_t)bi->rsdp : acpi_find_rsdp(map_loader, NULL);
     int rc = rsdp ? acpi_parse_madt(rsdp, map_loader, NULL, &mi) : -ENOENT;
     if (rc) {
         printk("no usable ACPI MADT (%d): one CPU\n", rc);
         return 1;
     }
-    printk("MADT: %u CPUs, local APIC at %x\n", mi.nr_cpus, mi.lapic_base);
+    printk("MADT: %u CPUs, local APIC at %x (RSDP %s)\n", mi.nr_cpus, mi.lapic_base,
+           bi->rsdp_len ? "from the multiboot2 tag" : "found in the BIOS areas");
+    /* A loader may have put a module in low memory (GRUB on UEFI does). */
+    for (unsigned i = 0; i < bi->nr_mods; i++) {
+        if (bi->mods[i].start < TRAMPOLINE_PA + PAGE_SIZE && bi->mods[i].end > TRAMPOLINE_PA) {
+            printk("module %u covers the SMP trampoline page %x: one CPU\n", i, TRAMPOLINE_PA);
+            return 1;
+        }
+    }
     memcpy(pa_to_va(TRAMPOLINE_PA), trampoline_start, (size_t)(trampoline_end - trampoline_start));
     unsigned n = 1;
     for (unsigned i = 0; i < mi.nr_cpus && n < HV_MAX_PCPUS; i++) {
@@ -286,7 +299,7 @@ void start_hv(uint32_t magic, uint32_t info)
     printk("TSC %lu kHz\n", tsc_hz / 1000);
     svm_cpu_init(p);
 
-    unsigned online = smp_boot(p);
+    unsigned online = smp_boot(p, bi);
     sched_init(online, arch_ns_to_ticks(HV_TICK_US * 1000ULL), arch_ns_to_ticks(HV_PERIOD_US * 1000ULL));
     nr_pcpus_online = online;
     domains_build(bi);

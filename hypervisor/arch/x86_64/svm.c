@@ -13,6 +13,8 @@
 #include <asm/vmcb.h>
 #include <asm/x86.h>
 #include <x86/insn.h>
+#include <x86/mmio.h>
+#include <x86/gwalk.h>
 
 #define ASID_BASE 1
 #define MSR_XEN_HYPERCALL_PAGE 0x40000000
@@ -161,45 +163,24 @@ static int gpa_to_hpa(struct domain *d, uint64_t gpa, bool write, uint64_t *hpa)
     return write && !w ? -EFAULT : 0;
 }
 
-/*
- * Translates a guest-virtual address through the guest's own page tables:
- * paging off (linear = physical) or 4-level long-mode paging.  Legacy
- * 32-bit paging is refused (PVH guests switch to long mode before they
- * pass pointers).  Writes need RW at every level.
- */
+/* Reads a guest page-table entry through the NPT (x86/gwalk.h's callback). */
+static int read_gpte(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
+{
+    uint64_t hpa;
+    if ((gpa & (size - 1)) || gpa_to_hpa(ctx, gpa, false, &hpa))
+        return -EFAULT;
+    *val = size == 8 ? __atomic_load_n((uint64_t *)pa_to_va(hpa), __ATOMIC_RELAXED)
+                     : __atomic_load_n((uint32_t *)pa_to_va(hpa), __ATOMIC_RELAXED);
+    return 0;
+}
+
+/* Guest-virtual to guest-physical through the guest's own tables, in whatever paging mode it is in. */
 static int gva_to_gpa(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa)
 {
     struct vmcb *vm = v->arch.vmcb;
-    uint64_t cr0 = *vmcb64(vm, VMCB_CR0);
-    if (!(cr0 & (1ULL << 31))) {
-        if (gva >> 32)
-            return -EFAULT;
-        *gpa = gva;
-        return 0;
-    }
-    if (!(*vmcb64(vm, VMCB_EFER) & EFER_LMA))
-        return -EFAULT;
-    /* Canonical addresses only. */
-    if ((uint64_t)((int64_t)(gva << 16) >> 16) != gva)
-        return -EFAULT;
-    uint64_t table = *vmcb64(vm, VMCB_CR3) & 0x000FFFFFFFFFF000ULL;
-    for (int level = 4; level >= 1; level--) {
-        uint64_t hpa;
-        uint64_t eaddr = table + ((gva >> (12 + 9 * (level - 1))) & 511) * 8;
-        if (gpa_to_hpa(v->domain, eaddr, false, &hpa))
-            return -EFAULT;
-        uint64_t e = __atomic_load_n((uint64_t *)pa_to_va(hpa), __ATOMIC_RELAXED);
-        if (!(e & 1) || (write && !(e & 2)))
-            return -EFAULT;
-        if (level == 1 || ((level == 2 || level == 3) && (e & 0x80))) {
-            uint64_t size = 1ULL << (12 + 9 * (level - 1));
-            uint64_t frame = e & 0x000FFFFFFFFFF000ULL & ~(size - 1);
-            *gpa = frame | (gva & (size - 1));
-            return 0;
-        }
-        table = e & 0x000FFFFFFFFFF000ULL;
-    }
-    return -EFAULT;
+    struct gwalk_regs r = { *vmcb64(vm, VMCB_CR0), *vmcb64(vm, VMCB_CR3), *vmcb64(vm, VMCB_CR4),
+                            *vmcb64(vm, VMCB_EFER) };
+    return gwalk(&r, gva, write, read_gpte, v->domain, gpa);
 }
 
 static int copy_guest(struct vcpu *v, uint64_t gva, void *buf, size_t n, bool to_guest)
@@ -535,6 +516,75 @@ static void handle_hlt(struct vcpu *v)
     spin_unlock(&dom_lock);
 }
 
+/* NPF exit information (EXITINFO1): the #PF-style error code and where the walk failed. */
+#define NPF_WRITE (1ULL << 1)
+#define NPF_FETCH (1ULL << 4)
+#define NPF_GUEST_WALK (1ULL << 33)
+
+static uint64_t *gpr(struct vcpu *v, unsigned r)
+{
+    struct vmcb *vm = v->arch.vmcb;
+    if (r == 0)
+        return vmcb64(vm, VMCB_RAX);
+    if (r == 4)
+        return vmcb64(vm, VMCB_RSP);
+    return &((uint64_t *)&v->arch.regs)[r];   /* struct guest_gprs is in encoding order */
+}
+
+/*
+ * A data access to a guest-physical hole, completed as Xen completes it
+ * for a guest without a device model: a load reads all ones, a store is
+ * dropped.  Only plain MOVs are decoded (x86/mmio.h); false if the
+ * instruction is something else.
+ */
+static bool hole_access(struct vcpu *v)
+{
+    struct vmcb *vm = v->arch.vmcb;
+    bool lm = guest_long_mode(vm);
+    uint64_t rip = *vmcb64(vm, VMCB_RIP) + *vmcb64(vm, VMCB_CS + SEG_BASE);
+    if (!lm)
+        rip &= 0xFFFFFFFFULL;
+    uint8_t bytes[INSN_MAX_LEN];
+    size_t n = 0;
+    while (n < sizeof(bytes) && !copy_guest(v, rip + n, &bytes[n], 1, false))
+        n++;
+    struct mmio_op op;
+    if (mmio_decode(bytes, n, lm, *vmcb16(vm, VMCB_CS + SEG_ATTR) & (1u << 10), &op))
+        return false;
+    if (!op.write) {
+        uint64_t *r = gpr(v, op.reg);
+        *r = mmio_merge(&op, *r, ~0ULL, lm);
+    }
+    advance(v, op.len);
+    return true;
+}
+
+/*
+ * Nested page faults, with Xen's outcomes for a PVH guest: a write to a
+ * read-only grant mapping gets #GP; a load or store to a hole reads all
+ * ones / is dropped; anything else (fetches from holes, guest page tables
+ * in holes, accesses that cannot be emulated) crashes the domain.
+ */
+static void handle_npf(struct vcpu *v)
+{
+    struct vmcb *vm = v->arch.vmcb;
+    uint64_t gpa = *vmcb64(vm, VMCB_EXITINFO2), info = *vmcb64(vm, VMCB_EXITINFO1), hpa;
+    enum p2m_type t;
+    bool w;
+    bool mapped = p2m_lookup(&v->domain->p2m, gpa, &hpa, &t, &w) == 0;
+    if (mapped && t == P2M_FOREIGN && !w && (info & NPF_WRITE) && !(info & NPF_FETCH)) {
+        inject_exception(v, 13, true, 0);
+        return;
+    }
+    /* Not while delivering an event: the access is the delivery's, not the instruction's. */
+    if (!mapped && !(info & (NPF_FETCH | NPF_GUEST_WALK)) && !(*vmcb64(vm, VMCB_EVENTINJ) & EVENTINJ_VALID) &&
+        hole_access(v))
+        return;
+    printk("d%uv%u: nested page fault at gpa %lx (error %lx, rip %lx)\n", v->domain->domid, v->id, gpa, info,
+           *vmcb64(vm, VMCB_RIP));
+    domain_crash(v->domain, mapped ? "invalid access to its memory" : "access outside its memory");
+}
+
 static void handle_exit(struct pcpu *p, struct vcpu *v)
 {
     struct vmcb *vm = v->arch.vmcb;
@@ -571,13 +621,9 @@ static void handle_exit(struct pcpu *p, struct vcpu *v)
     case EXIT_SKINIT:
         inject_exception(v, 6, false, 0);   /* no nested virtualisation: #UD */
         break;
-    case EXIT_NPF: {
-        uint64_t gpa = *vmcb64(vm, VMCB_EXITINFO2);
-        printk("d%uv%u: nested page fault at gpa %lx (error %lx, rip %lx)\n", v->domain->domid, v->id,
-               gpa, *vmcb64(vm, VMCB_EXITINFO1), *vmcb64(vm, VMCB_RIP));
-        domain_crash(v->domain, "access outside its memory");
+    case EXIT_NPF:
+        handle_npf(v);
         break;
-    }
     case EXIT_SHUTDOWN:
         printk("d%uv%u: triple fault at rip %lx\n", v->domain->domid, v->id, *vmcb64(vm, VMCB_RIP));
         domain_crash(v->domain, "triple fault");

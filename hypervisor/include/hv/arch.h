@@ -24,6 +24,13 @@ int arch_domain_init(struct domain *d);
 void arch_domain_flush_tlb(struct domain *d);  /* after stage-2 unmaps */
 void arch_vcpu_init(struct vcpu *v);           /* architectural reset state */
 void arch_vcpu_set_entry(struct vcpu *v, uint64_t pc, uint64_t x0, uint64_t sp);
+/*
+ * VCPUOP_initialise: gives the offline, never-initialised vCPU v the
+ * context at guest address arg (x86: Xen's vcpu_hvm_context); -ENOSYS
+ * where the arch starts vCPUs otherwise (Arm: PSCI CPU_ON).  Called with
+ * no lock held; sets v->initialised under dom_lock on success.
+ */
+long arch_vcpu_initialise(struct vcpu *v, uint64_t arg);
 void arch_vcpu_raise_evtchn(struct vcpu *v);   /* assert the event PPI */
 bool arch_vcpu_irq_pending(const struct vcpu *v); /* would an IRQ wake it */
 

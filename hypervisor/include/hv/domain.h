@@ -41,6 +41,7 @@ struct vcpu {
     unsigned int id;
     /* Scheduler state, protected by the scheduler lock. */
     bool online;             /* started (boot, VCPUOP_up, PSCI CPU_ON) */
+    bool initialised;        /* has a context (started once or VCPUOP_initialise) */
     bool blocked;            /* SCHEDOP_block/poll until an event */
     int running_on;          /* pCPU running it, or -1 */
     unsigned int last_cpu;

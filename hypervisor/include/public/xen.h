@@ -76,6 +76,7 @@ struct sched_poll {
 };
 
 /* vcpu_op */
+#define VCPUOP_initialise         0   /* x86: struct vcpu_hvm_context (arch-x86.h) */
 #define VCPUOP_up                 1
 #define VCPUOP_down               2
 #define VCPUOP_is_up              3
@@ -124,17 +125,37 @@ struct vcpu_time_info {
     uint8_t pad1[2];
 };
 
-/* Per-vCPU event-delivery state (48 bytes on Arm64). */
+/*
+ * Per-vCPU event-delivery state: 48 bytes on Arm64; 64 on x86-64, where
+ * Xen's arch_vcpu_info (cr2 and a pad word) sits before the time info.
+ */
+/* The host-side unit tests model the Arm layout whatever the host is. */
+#if defined(__x86_64__) && !defined(HV_HOST_TEST)
+#define HV_XEN_X86_LAYOUT 1
+#else
+#define HV_XEN_X86_LAYOUT 0
+#endif
+
 struct vcpu_info {
     uint8_t evtchn_upcall_pending;
     uint8_t evtchn_upcall_mask;
     uint8_t pad[6];
     uint64_t evtchn_pending_sel;
+#if HV_XEN_X86_LAYOUT
+    uint64_t arch_cr2, arch_pad;
+#endif
     struct vcpu_time_info time;
 };
 
-/* Arm keeps a single legacy vcpu_info slot in shared_info. */
+/*
+ * Legacy vcpu_info slots in shared_info: Arm keeps one, x86 32 (so the
+ * event bitmaps start at 2048 there, as guests built for Xen expect).
+ */
+#if HV_XEN_X86_LAYOUT
+#define XEN_LEGACY_MAX_VCPUS 32
+#else
 #define XEN_LEGACY_MAX_VCPUS 1
+#endif
 #define HV_EVTCHN_WORDS 64   /* 64 x 64 bits = 4096 ports, the 2-level ABI */
 
 struct shared_info {

@@ -28,6 +28,7 @@ void arch_vcpu_set_entry(struct vcpu *v, uint64_t pc, uint64_t x0, uint64_t sp)
 {
     (void)v; (void)pc; (void)x0; (void)sp;
 }
+long arch_vcpu_initialise(struct vcpu *v, uint64_t arg) { (void)v; (void)arg; return -ENOSYS; }
 void arch_vcpu_raise_evtchn(struct vcpu *v) { v->arch.evtchn_irqs++; }
 bool arch_vcpu_irq_pending(const struct vcpu *v) { (void)v; return false; }
 void arch_console_write(const char *s, size_t n) { fwrite(s, 1, n, stdout); }

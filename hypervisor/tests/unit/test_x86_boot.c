@@ -85,6 +85,39 @@ int main(void)
     CHECK(bi.nr_mods == 1 && bi.mods[0].start == 0x300000 && !strcmp(bi.mods[0].cmdline, "g mem=4M"),
           "mb2 module");
     CHECK(!strcmp(bi.cmdline, "mb2 cmd"), "mb2 command line");
+    CHECK(bi.rsdp_len == 0, "mb2 without ACPI tags: no RSDP copy");
+
+    /* ACPI RSDP copies: tag 14 (1.0, 20 bytes) then tag 15 (2.0+, 36 bytes). */
+    uint64_t end_tag = o - 8;
+    o = end_tag;
+    w32(o, 14); w32(o + 4, 8 + 20); memcpy(mem + o + 8, "RSD PTR ", 8); mem[o + 8 + 15] = 0;
+    o += 32;
+    uint64_t t14 = o;
+    w32(o, 0); w32(o + 4, 8); o += 8;
+    w32(0x1000, (uint32_t)(o - 0x1000));
+    CHECK(boot_info_parse(MB2_BOOT_MAGIC, 0x1000, map, NULL, &bi) == 0 && bi.rsdp_len == 20 &&
+              !memcmp(bi.rsdp, "RSD PTR ", 8) && bi.rsdp[20] == 0,
+          "mb2 tag 14: the 20-byte RSDP copied");
+    o = t14;
+    w32(o, 15); w32(o + 4, 8 + 36); memcpy(mem + o + 8, "RSD PTR ", 8); mem[o + 8 + 15] = 2;
+    mem[o + 8 + 35] = 0x5a;
+    o += 48;
+    w32(o, 14); w32(o + 4, 8 + 20); memcpy(mem + o + 8, "RSD PTR ", 8); mem[o + 8 + 15] = 0;
+    o += 32;
+    w32(o, 0); w32(o + 4, 8); o += 8;
+    w32(0x1000, (uint32_t)(o - 0x1000));
+    CHECK(boot_info_parse(MB2_BOOT_MAGIC, 0x1000, map, NULL, &bi) == 0 && bi.rsdp_len == 36 &&
+              bi.rsdp[15] == 2 && bi.rsdp[35] == 0x5a,
+          "mb2 tag 15 kept over a later tag 14");
+    o = end_tag;
+    w32(o, 15); w32(o + 4, 8 + 200); memset(mem + o + 8, 0x77, 200);
+    o += 208;
+    w32(o, 0); w32(o + 4, 8); o += 8;
+    w32(0x1000, (uint32_t)(o - 0x1000));
+    CHECK(boot_info_parse(MB2_BOOT_MAGIC, 0x1000, map, NULL, &bi) == 0 && bi.rsdp_len == BI_RSDP_MAX,
+          "oversized RSDP tag copied only up to its 36 bytes");
+    w32(end_tag, 0); w32(end_tag + 4, 8);
+    w32(0x1000, (uint32_t)(end_tag + 8 - 0x1000));
     w32(0x1000 + 8 + 4, 4);   /* tag size below the header */
     CHECK(boot_info_parse(MB2_BOOT_MAGIC, 0x1000, map, NULL, &bi) == -EINVAL, "bad tag size refused");
     w32(0x1000 + 8 + 4, 16);

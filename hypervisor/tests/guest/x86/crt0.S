@@ -56,6 +56,105 @@ _start:
 3:  hlt
     jmp 3b
 
+/*
+ * Secondary vCPUs (VCPUOP_initialise, see lib.c): guest_ap32 is entered in
+ * flat 32-bit protected mode with paging off and switches to long mode on
+ * the boot vCPU's tables; guest_ap64 is entered in 64-bit mode on them.
+ * Both have ESP/RSP at their stack top and EDI = vCPU id.
+ */
+    .code32
+    .globl guest_ap32
+guest_ap32:
+    cli
+    mov %cr4, %eax
+    or $(1 << 5), %eax
+    mov %eax, %cr4
+    mov $g_pml4, %eax
+    mov %eax, %cr3
+    mov $0xC0000080, %ecx
+    rdmsr
+    or $(1 << 8), %eax
+    wrmsr
+    mov %cr0, %eax
+    or $0x80000001, %eax
+    mov %eax, %cr0
+    lgdt g_gdtr
+    ljmp $0x08, $guest_ap64
+
+/*
+ * guest_ap32_paged: like guest_ap32, but first makes three console_io
+ * hypercalls (32-bit register convention) with pointers that only mean
+ * something through 32-bit paging: a message seen through an alias at
+ * 1 GiB under 2-level paging with 4 MiB pages, the same under PAE paging
+ * with 2 MiB pages, and an unmapped address.  Results in paged32_rc[3].
+ */
+    .globl guest_ap32_paged
+guest_ap32_paged:
+    cli
+    mov %cr4, %eax
+    or $(1 << 4), %eax                /* PSE */
+    mov %eax, %cr4
+    movl $0x83, g_pd32                /* 0-4 MiB: identity, 4 MiB page */
+    movl $0x83, g_pd32 + 256 * 4      /* 1 GiB: alias of 0-4 MiB */
+    mov $g_pd32, %eax
+    mov %eax, %cr3
+    mov %cr0, %eax
+    or $0x80000000, %eax
+    mov %eax, %cr0
+    mov $18, %eax                     /* console_io(CONSOLEIO_write, len, alias of msg) */
+    xor %ebx, %ebx
+    mov $(paged32_msg_end - paged32_msg), %ecx
+    mov $(paged32_msg + 0x40000000), %edx
+    vmmcall
+    mov %eax, paged32_rc
+    mov $18, %eax                     /* an address 32-bit paging leaves unmapped */
+    xor %ebx, %ebx
+    mov $4, %ecx
+    mov $0x80000000, %edx
+    vmmcall
+    mov %eax, paged32_rc + 8
+    mov %cr0, %eax                    /* paging off, then PAE */
+    and $0x7FFFFFFF, %eax
+    mov %eax, %cr0
+    movl $(g_pdpae + 1), g_pdpt32     /* PDPTE 0 and 1 (1 GiB alias) -> the same PD */
+    movl $(g_pdpae + 1), g_pdpt32 + 8
+    movl $0x83, g_pdpae               /* 0-2 MiB */
+    movl $0x200083, g_pdpae + 8       /* 2-4 MiB */
+    mov %cr4, %eax
+    or $(1 << 5), %eax
+    mov %eax, %cr4
+    mov $g_pdpt32, %eax
+    mov %eax, %cr3
+    mov %cr0, %eax
+    or $0x80000000, %eax
+    mov %eax, %cr0
+    mov $18, %eax
+    xor %ebx, %ebx
+    mov $(paged32_msg_end - paged32_msg), %ecx
+    mov $(paged32_msg + 0x40000000), %edx
+    vmmcall
+    mov %eax, paged32_rc + 4
+    mov %cr0, %eax
+    and $0x7FFFFFFF, %eax
+    mov %eax, %cr0
+    jmp guest_ap32
+
+    .code64
+    .globl guest_ap64
+guest_ap64:
+    lgdt g_gdtr
+    mov $0x10, %ax
+    mov %ax, %ds
+    mov %ax, %es
+    mov %ax, %ss
+    pushq $0x08
+    lea 4f(%rip), %rax
+    push %rax
+    lretq
+4:  call guest_ap_start
+5:  hlt
+    jmp 5b
+
 /* Exception stubs 0..31: push a dummy error code where the CPU pushes none. */
 .macro XSTUB vec
     .align 16
@@ -113,6 +212,9 @@ xcommon:
     iretq
 
     .section .rodata
+paged32_msg:
+    .ascii "  (console_io through 32-bit paging)\n"
+paged32_msg_end:
     .align 8
     .globl guest_xstubs
 guest_xstubs:
@@ -139,6 +241,13 @@ g_gdtr:
 
     .section .bss
     .align 4096
+    .globl g_pml4
 g_pml4: .skip 4096
 g_pdpt: .skip 4096
 g_pd:   .skip 4096
+g_pd32: .skip 4096                    /* guest_ap32_paged's tables */
+g_pdpae: .skip 4096
+g_pdpt32: .skip 32
+    .align 8
+    .globl paged32_rc
+paged32_rc: .skip 12

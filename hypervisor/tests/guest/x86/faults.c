@@ -7,6 +7,12 @@
  *                           (intercepted) come back as an injected #UD.
  *   TEST x86-msr:           an unknown MSR read and write inject #GP; EFER
  *                           reads back without SVME; a bad EFER write #GPs.
+ *   TEST x86-mmio-hole:     loads from a guest-physical hole read all ones
+ *                           and stores there are dropped (Xen's behaviour
+ *                           without a device model), in several MOV forms;
+ *                           hypercall buffers in the hole, or in a page our
+ *                           own tables map read-only, get -EFAULT (reads
+ *                           through the read-only mapping work).
  */
 #include "xguest.h"
 
@@ -41,6 +47,53 @@ static void wrmsr_probe(uint32_t msr, uint64_t v)
     __asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
 }
 
+#define HOLE 0x10000000UL          /* 256 MiB: far beyond our 4 MiB, inside our 1 GiB identity map */
+#define RO_ALIAS 0x40000000UL      /* 1 GiB: a read-only alias of our 2-4 MiB */
+static uint64_t alias_pd[512] __attribute__((aligned(4096)));
+
+static bool mmio_hole(void)
+{
+    bool ok = true;
+    volatile uint64_t *q = (volatile uint64_t *)HOLE;
+    ok &= check(*q == ~0ULL, "64-bit load from the hole reads all ones");
+    uint32_t d;
+    __asm__ volatile("movl $0x1234, %0\n\tmovl (%1), %0" : "=&r"(d) : "r"(HOLE + 8) : "memory");
+    ok &= check(d == 0xFFFFFFFFu, "32-bit load reads all ones");
+    uint64_t ax = 0x1122334455667788ULL;
+    __asm__ volatile("movb (%1), %%ah" : "+a"(ax) : "r"(HOLE) : "memory");
+    ok &= check(ax == 0x112233445566FF88ULL, "byte load into AH merges");
+    uint64_t z = 0;
+    __asm__ volatile("movzwq 2(%1), %0" : "=r"(z) : "r"(HOLE) : "memory");
+    ok &= check(z == 0xFFFF, "movzwq zero-extends all ones");
+    *q = 0x12345678;
+    *(volatile uint8_t *)(HOLE + 100) = 1;
+    __asm__ volatile("movl $7, 200(%0)" ::"r"(HOLE) : "memory");
+    ok &= check(*q == ~0ULL && *(volatile uint8_t *)(HOLE + 100) == 0xFF, "stores are dropped");
+
+    /* Hypercall buffers: in the hole, and in a page mapped read-only by our own tables. */
+    struct vcpu_runstate_info *ri = (struct vcpu_runstate_info *)(HOLE + 0x1000);
+    ok &= check(HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, 0, ri) == -XEN_EFAULT,
+                "hypercall output into the hole -> -EFAULT");
+    ok &= check(HYPERVISOR_console_io(CONSOLEIO_write, 4, (void *)HOLE) == -XEN_EFAULT,
+                "hypercall input from the hole -> -EFAULT");
+    uint64_t *pml4 = (uint64_t *)(read_cr3() & ~0xFFFULL);
+    uint64_t *pdpt = (uint64_t *)(pml4[0] & ~0xFFFULL);
+    alias_pd[0] = 0x200000 | 0x81;               /* present, 2 MiB page, not writable */
+    pdpt[1] = (uint64_t)alias_pd | 0x3;
+    write_cr3(read_cr3());
+    static const char msg[] = "  (read through a read-only mapping)\n";
+    char *src = (char *)0x3F0000;                 /* our RAM, seen at RO_ALIAS + 0x1F0000 */
+    memcpy(src, msg, sizeof(msg));
+    ok &= check(HYPERVISOR_console_io(CONSOLEIO_write, sizeof(msg) - 1, (void *)(RO_ALIAS + 0x1F0000)) == 0,
+                "hypercall input from a read-only page works");
+    ok &= check(HYPERVISOR_vcpu_op(VCPUOP_get_runstate_info, 0, (void *)(RO_ALIAS + 0x1F0000)) == -XEN_EFAULT &&
+                    !memcmp(src, msg, sizeof(msg)),
+                "hypercall output into a read-only page -> -EFAULT, page unchanged");
+    pdpt[1] = 0;
+    write_cr3(read_cr3());
+    return ok;
+}
+
 void guest_main(void)
 {
     exception_hook = on_exception;
@@ -72,4 +125,5 @@ void guest_main(void)
     wrmsr_probe(0xC0000080, efer);
     mok &= check(gp_count == gp + 3 && rdmsr_probe(0xC0000080) == efer, "EFER write-back accepted");
     test_result("x86-msr", mok);
+    test_result("x86-mmio-hole", mmio_hole());
 }

@@ -32,6 +32,18 @@ static inline long hcall(unsigned long nr, unsigned long a0, unsigned long a1, u
     return ret;
 }
 
+static inline uint64_t read_cr3(void)
+{
+    uint64_t v;
+    __asm__ volatile("mov %%cr3, %0" : "=r"(v));
+    return v;
+}
+
+static inline void write_cr3(uint64_t v)
+{
+    __asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory");
+}
+
 static inline void xcpuid(uint32_t leaf, uint32_t r[4])
 {
     __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
@@ -68,5 +80,22 @@ extern bool (*exception_hook)(struct xframe *f);
 extern void (*irq_hook)(unsigned vector);
 /* HVMOP_set_param(HVM_PARAM_CALLBACK_IRQ): events arrive as interrupts on vector. */
 long set_callback_vector(unsigned vector);
+
+/* A 1-byte store to p: the exception vector it raised (then skipped), or -1. */
+int probe_store8(volatile uint8_t *p, uint8_t val);
+
+/*
+ * Secondary vCPUs (Xen's VCPUOP_initialise with a vcpu_hvm_context, then
+ * VCPUOP_up): vCPU id runs fn(id) on its own stack, entered in 64-bit mode
+ * or (mode32) in flat 32-bit protected mode, and goes down when fn returns.
+ */
+#include <public/arch-x86.h>
+#define GUEST_MAX_VCPUS 4
+void vcpu_ctx(struct vcpu_hvm_context *c, unsigned id, bool mode32);
+long vcpu_start(unsigned id, void (*fn)(unsigned), bool mode32);
+/* The same, entering 32-bit code at entry32 (e.g. guest_ap32_paged) instead of guest_ap32. */
+long vcpu_start_at(unsigned id, void (*fn)(unsigned), bool mode32, uint32_t entry32);
+extern char guest_ap32_paged[];
+extern volatile int32_t paged32_rc[3];   /* set by guest_ap32_paged */
 
 #endif

@@ -14,6 +14,7 @@
 #define BI_MAX_RAM 32
 #define BI_MAX_MODS 16
 #define BI_CMDLINE 128
+#define BI_RSDP_MAX 36                 /* an ACPI 2.0 RSDP */
 
 struct bi_range {
     uint64_t start, end;          /* [start, end) */
@@ -31,6 +32,13 @@ struct boot_info {
     struct bi_module mods[BI_MAX_MODS];
     char cmdline[BI_CMDLINE];
     uint64_t info_start, info_end;     /* the info block itself */
+    /*
+     * Multiboot2 only: the loader's copy of the ACPI RSDP (tag 15, the
+     * ACPI 2.0+ one, preferred over tag 14's 1.0 copy), for firmware
+     * (UEFI) whose RSDP is not in the BIOS areas acpi_find_rsdp scans.
+     */
+    uint32_t rsdp_len;                 /* 0: none given */
+    uint8_t rsdp[BI_RSDP_MAX];
 };
 
 /* Returns a pointer to [pa, pa+len) of loader memory, or NULL if out of bounds. */
