@@ -19,6 +19,11 @@ typedef struct qimg_info {
 
 void qimg_info_clear(qimg_info *i);
 
+/* Runs the program argv[0] (PATH lookup, no shell) with argv; stdout into
+ * *out, stderr into *err (heap, may be NULL). Returns the exit status, or
+ * -errno when it could not run, -ECANCELED when prog cancelled it. */
+int sm_run(const char *const *argv, char **out, char **err, const sm_progress *prog);
+
 /* Runs qemu-img with argv (argv[0] is not "qemu-img"; NULL-terminated).
  * Captures stderr (heap, may be NULL) and stdout into *out (may be NULL).
  * Returns the exit status, or -errno when it could not run. When prog is
