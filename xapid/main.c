@@ -21,6 +21,7 @@
 #include "http.h"
 #include "rpc_http.h"
 #include "sessions.h"
+#include "storage.h"
 #include "store.h"
 #include "tasks.h"
 #include "timers.h"
@@ -271,6 +272,8 @@ int main(int argc, char **argv)
 	}
 
 	/* Re-attach to running VMs, reconcile their records, watch them. */
+	/* Plug this host's SRs again (and make the default SR on first start). */
+	storage_init(&app);
 	xenops_init(&app);
 
 	char *root_pw = NULL;
@@ -352,6 +355,7 @@ int main(int argc, char **argv)
 	app.workers = workers_free(app.workers);
 	tasks_shutdown(&app);
 	xenops_shutdown(&app); /* VMs keep running */
+	storage_shutdown(&app);
 	app.timers = timers_free(app.timers);
 	app.sessions = sessions_free(app.sessions);
 	app.db = store_close(app.db);
