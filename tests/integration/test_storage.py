@@ -298,6 +298,21 @@ def main(t, x):
                 t.eq(sorted(out.split(",")), sorted([vu, su]), "xe vdi-list sr-uuid=", out)
                 rc, out, err = run("sr-param-get", "uuid=" + sru, "param-name=type")
                 t.eq(out, "file", "xe sr-param-get type")
+                rc, out, err = run("vm-install", "template=Other install media",
+                                   "new-name-label=prov", "sr-name-label=xe sr")
+                t.eq(rc, 0, "xe vm-install sr-name-label= provisions the template's disks", err)
+                pvm = api.VM.get_by_uuid(out.splitlines()[-1]) if rc == 0 else None
+                if pvm:
+                    vbds = api.VM.get_VBDs(pvm)
+                    t.eq(len(vbds), 1, "one disk VBD")
+                    pv = api.VBD.get_VDI(vbds[0])
+                    t.eq((api.VDI.get_SR(pv), api.VDI.get_virtual_size(pv)),
+                         (api.SR.get_by_uuid(sru), str(8 << 30)), "an 8 GiB VDI on the named SR")
+                    t.ok("disks" not in api.VM.get_other_config(pvm), "other_config:disks consumed")
+                    rc, out, err = run("vm-disk-list", "vm=prov")
+                    t.ok(rc == 0 and api.VDI.get_uuid(pv) in out, "xe vm-disk-list", out + err)
+                    api.VM.destroy(pvm)
+                    api.VDI.destroy(pv)
                 rc, out, err = run("vdi-destroy", "uuid=" + su)
                 t.eq(rc, 0, "xe vdi-destroy", err)
                 rc, out, err = run("vdi-destroy", "uuid=" + vu)
