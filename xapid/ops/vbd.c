@@ -444,7 +444,7 @@ xerr *op_VBD_assert_attachable(call_ctx *ctx, const api_msg *m, xv *const *args,
 	return e;
 }
 
-xerr *op_VBD_create_pub(call_ctx *ctx, xv *const *args, xv **result)
+xerr *vbd_create_call(call_ctx *ctx, xv *const *args, xv **result)
 {
 	return op_VBD_create(ctx, NULL, args, result);
 }

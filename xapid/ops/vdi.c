@@ -726,12 +726,12 @@ xerr *op_VDI_data_destroy(call_ctx *ctx, const api_msg *m, xv *const *args, xv *
 	return e ? e : xerr_new("VDI_NO_CBT_METADATA", vdi, NULL);
 }
 
-xerr *op_VDI_create_pub(call_ctx *ctx, xv *const *args, xv **result)
+xerr *vdi_create_call(call_ctx *ctx, xv *const *args, xv **result)
 {
 	return op_VDI_create(ctx, NULL, args, result);
 }
 
-xerr *op_VDI_destroy_pub(call_ctx *ctx, xv *const *args)
+xerr *vdi_destroy_call(call_ctx *ctx, xv *const *args)
 {
 	return op_VDI_destroy(ctx, NULL, args, NULL);
 }

@@ -131,7 +131,7 @@ xerr *op_VM_provision(call_ctx *ctx, const api_msg *m, xv *const *args, xv **res
 		xv_struct_set(rec, "sm_config", xv_struct());
 		xv *vdi = NULL;
 		xv *vargs[1] = { rec };
-		e = op_VDI_create_pub(&sub, vargs, &vdi);
+		e = vdi_create_call(&sub, vargs, &vdi);
 		xv_free(rec);
 		free(sr);
 		if (e)
@@ -149,7 +149,7 @@ xerr *op_VM_provision(call_ctx *ctx, const api_msg *m, xv *const *args, xv **res
 		xv_struct_set(vb, "other_config", xv_struct());
 		xv *vbd = NULL;
 		xv *bargs[1] = { vb };
-		e = op_VBD_create_pub(&sub, bargs, &vbd);
+		e = vbd_create_call(&sub, bargs, &vbd);
 		xv_free(vb);
 		xv_free(vbd);
 		xv_free(vdi);
@@ -157,7 +157,7 @@ xerr *op_VM_provision(call_ctx *ctx, const api_msg *m, xv *const *args, xv **res
 	if (e) {
 		for (size_t i = 0; i < nmade; i++) {
 			xv *a[1] = { xv_str(made[i]) };
-			xerr_free(op_VDI_destroy_pub(&sub, a));
+			xerr_free(vdi_destroy_call(&sub, a));
 			xv_free(a[0]);
 		}
 	} else if (xml && !(e = db_begin(ctx, true, &t))) {
