@@ -23,10 +23,12 @@
 #include "http.h"
 #include "rpc_http.h"
 #include "sessions.h"
+#include "storage.h"
 #include "store.h"
 #include "tasks.h"
 #include "timers.h"
 #include "util.h"
+#include "vdi_http.h"
 #include "xapid.h"
 #include "xenops.h"
 
@@ -288,6 +290,8 @@ int main(int argc, char **argv)
 	}
 
 	/* Re-attach to running VMs, reconcile their records, watch them. */
+	/* Plug this host's SRs again (and make the default SR on first start). */
+	storage_init(&app);
 	xenops_init(&app);
 
 	char *root_pw = NULL;
@@ -335,7 +339,12 @@ int main(int argc, char **argv)
 		{ "GET", "/vm_rrds", 0, handler_vm_rrd },
 		{ "GET", "/host_rrd", 0, handler_host_rrd },
 		{ "GET", "/host_rrds", 0, handler_host_rrd },
+		{ "GET", "/export_raw_vdi", 0, handler_export_raw_vdi },
 		{ "*", "/", 0, rpc_http_not_found },
+	};
+	/* Disk uploads of any size, read as they arrive (vdi_http.c). */
+	const http_route stream_routes[] = {
+		{ "PUT", "/import_raw_vdi", SIZE_MAX, handler_import_raw_vdi },
 	};
 	http_config hc = {
 		.bind_addr = c->bind_addr,
@@ -350,6 +359,8 @@ int main(int argc, char **argv)
 		.timeout_s = 300,
 		.routes = routes,
 		.nroutes = sizeof(routes) / sizeof(routes[0]),
+		.stream_routes = stream_routes,
+		.nstream_routes = sizeof(stream_routes) / sizeof(stream_routes[0]),
 		.app = &app,
 	};
 	r = http_start(&hc, &app.http, &msg);
@@ -377,6 +388,7 @@ int main(int argc, char **argv)
 	app.workers = workers_free(app.workers);
 	tasks_shutdown(&app);
 	xenops_shutdown(&app); /* VMs keep running */
+	storage_shutdown(&app);
 	app.timers = timers_free(app.timers);
 	app.sessions = sessions_free(app.sessions);
 	app.db = store_close(app.db);

@@ -34,6 +34,8 @@
 #include "util.h"
 #include "vm_ops.h"
 #include "xapid.h"
+#include "qemu_disk.h"
+#include "storage.h"
 #include "xenops.h"
 
 #define DOM0_RESERVE_DEFAULT ((int64_t)1 << 30)
@@ -104,6 +106,8 @@ static xerr *set_power(txn *t, struct xapid *app, const char *vm, const char *st
 			e = obj_set(t, CLS_VM_metrics, m, "last_updated", xv_datetime(hx_now()));
 	}
 	free(m);
+	if (!e)
+		e = storage_vm_power(t, vm, live);
 	return e;
 }
 
@@ -443,11 +447,23 @@ static xerr *boot(struct vmop *o, bool paused, const char *incoming)
 		.paused = paused,
 		.incoming = incoming,
 	};
+	xo_disk *disks = NULL;
+	size_t ndisks = 0;
+	xerr *e = vm_disks_prepare(o->app, o->vm, dir, &disks, &ndisks);
+	if (e) {
+		free(dir);
+		return e;
+	}
+	spec.disks = disks;
+	spec.ndisks = ndisks;
 	xo_domain *d = NULL;
-	xerr *e = xenops_backend()->create(&spec, &d);
+	e = xenops_backend()->create(&spec, &d);
 	free(dir);
-	if (!e)
+	vm_disks_free(disks, ndisks);
+	if (!e) {
 		xenops_add(o->uuid, d);
+		xerr_free(vm_disks_started(o->app, o->vm));
+	}
 	return e;
 }
 

@@ -43,6 +43,7 @@
 #include "console_io.h"
 #include "qemu_stats.h"
 #include "qemu_int.h"
+#include "qemu_disk.h"
 #include "util.h"
 #include "xenops.h"
 
@@ -222,6 +223,11 @@ xerr *qmp_once(xo_domain *d, const char *cmd, json_object *args, json_object **r
 		e = qmp_exec(&q, cmd, args, -1, QMP_CMD_MS, ret);
 	qmp_close(&q);
 	return e;
+}
+
+xerr *xo_qemu_qmp(xo_domain *d, const char *cmd, json_object *args, json_object **ret)
+{
+	return qmp_once(d, cmd, args, ret);
 }
 
 /* ---- process handling ----------------------------------------------------- */
@@ -413,6 +419,11 @@ static char *opt_escape(const char *s)
 	return r;
 }
 
+static void arg_add_cb(void *a, char *s)
+{
+	arg_add(a, s);
+}
+
 static void build_argv(const xo_spec *s, char *binary /* taken */, struct argv *a)
 {
 	arg_add(a, binary);
@@ -453,6 +464,7 @@ static void build_argv(const xo_spec *s, char *binary /* taken */, struct argv *
 	arg_add(a, hx_strdup("pvpanic"));
 	arg_add(a, hx_strdup("-device"));
 	arg_add(a, hx_strdup("virtio-balloon-pci,id=balloon0"));
+	xo_qemu_disk_argv(s, arg_add_cb, a);
 	if (!strcmp(s->domain_type, "pvh")) {
 		arg_add(a, hx_strdup("-kernel"));
 		arg_add(a, hx_strdup(s->kernel));
@@ -895,12 +907,6 @@ fail_fd:
 	close(fd);
 	unlink(path);
 	return e;
-}
-
-/* For qemu_stats.c: one QMP command (args not taken). */
-xerr *xo_qemu_qmp(xo_domain *d, const char *cmd, json_object *args, json_object **ret)
-{
-	return qmp_once(d, cmd, args, ret);
 }
 
 const xo_backend xo_qemu_backend = {

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "qemu_stats.h"
+#include "qemu_int.h"
 #include "util.h"
 #include "value.h"
 

@@ -7,8 +7,6 @@
 
 #include "xenops.h"
 
-/* qemu.c: one QMP command on a fresh connection (args not taken). */
-xerr *xo_qemu_qmp(xo_domain *d, const char *cmd, json_object *args, json_object **ret);
 /* qemu_stats.c */
 xerr *xo_qemu_stats(xo_domain *d, xo_stats *out);
 
