@@ -1,0 +1,698 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sm/chain: one image per VDI in a directory reached through sm_fsops,
+ * snapshots and clones as qcow2 backing chains, and the coalescing GC.
+ * The layout and the algorithms are described in chain.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain.h"
+#include "qimg.h"
+#include "util.h"
+
+#define MARKER ".halyard-sr"
+#define TMP_PREFIX ".tmp-"
+
+/* ---- names -------------------------------------------------------------- */
+
+/* Splits an image file name into location and format: "<loc>.qcow2" /
+ * "<loc>.raw" where loc is "<uuid>" or "<uuid>.base". False otherwise. */
+static bool parse_name(const char *name, char **loc, const char **fmt, bool *hidden)
+{
+	size_t n = strlen(name);
+	const char *f = NULL;
+	size_t stem;
+	if (n > 6 && strcmp(name + n - 6, ".qcow2") == 0) {
+		f = "qcow2";
+		stem = n - 6;
+	} else if (n > 4 && strcmp(name + n - 4, ".raw") == 0) {
+		f = "raw";
+		stem = n - 4;
+	} else {
+		return false;
+	}
+	bool base = stem == 36 + 5 && memcmp(name + 36, ".base", 5) == 0;
+	if (stem != 36 && !base)
+		return false;
+	char uuid[37];
+	memcpy(uuid, name, 36);
+	uuid[36] = 0;
+	if (!hx_is_uuid(uuid))
+		return false;
+	if (loc)
+		*loc = hx_strndup(name, stem);
+	if (fmt)
+		*fmt = f;
+	if (hidden)
+		*hidden = base;
+	return true;
+}
+
+static bool valid_location(const char *loc)
+{
+	char *name = hx_asprintf("%s.raw", loc ? loc : "");
+	bool ok = parse_name(name, NULL, NULL, NULL);
+	free(name);
+	return ok;
+}
+
+/* Finds the image of location: its file name (heap) and format. */
+static int find_image(sm_chain *c, const char *loc, char **name, const char **fmt)
+{
+	static const char *const fmts[] = { "qcow2", "raw" };
+	if (!valid_location(loc))
+		return -EINVAL;
+	for (int i = 0; i < 2; i++) {
+		char *n = hx_asprintf("%s.%s", loc, fmts[i]);
+		int64_t sz, al;
+		if (c->ops->stat(c->fs, n, &sz, &al) == 0) {
+			*name = n;
+			*fmt = fmts[i];
+			return 0;
+		}
+		free(n);
+	}
+	return -ENOENT;
+}
+
+/* The filename QEMU tools use for an entry (heap). */
+static char *fname(sm_chain *c, const char *name)
+{
+	sm_open o = { 0 };
+	if (c->ops->open_spec(c->fs, name, &o) < 0) {
+		sm_open_clear(&o);
+		return NULL;
+	}
+	char *f = o.filename;
+	o.filename = NULL;
+	sm_open_clear(&o);
+	return f;
+}
+
+static xerr *no_vdi(const char *loc)
+{
+	return sm_backend_failure(SM_E_VDI_UNAVAILABLE, "no VDI at location %s", loc ? loc : "");
+}
+
+/* The basename of a backing file name, made into a location; NULL when it
+ * is not one of ours. */
+static char *backing_loc(const char *backing)
+{
+	if (!backing || !*backing)
+		return NULL;
+	const char *b = strrchr(backing, '/');
+	b = b ? b + 1 : backing;
+	char *loc = NULL;
+	if (!parse_name(b, &loc, NULL, NULL))
+		return NULL;
+	return loc;
+}
+
+/* Fills info for the image file name (location loc, format fmt). */
+static xerr *stat_image(sm_chain *c, const char *name, const char *loc,
+                        const char *fmt, bool hidden, sm_vdi_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	int64_t sz = 0, al = 0;
+	int r = c->ops->stat(c->fs, name, &sz, &al);
+	if (r < 0)
+		return no_vdi(loc);
+	out->location = hx_strdup(loc);
+	out->format = hx_strdup(fmt);
+	out->hidden = hidden;
+	out->physical_utilisation = al;
+	if (!hidden)
+		out->uuid = hx_strndup(loc, 36);
+	if (strcmp(fmt, "raw") == 0) {
+		out->virtual_size = sz;
+		return NULL;
+	}
+	char *fn = fname(c, name);
+	qimg_info qi;
+	xerr *e = qimg_info_get(fn, fmt, &qi);
+	free(fn);
+	if (e) {
+		sm_vdi_info_clear(out);
+		return e;
+	}
+	out->virtual_size = qi.virtual_size;
+	out->parent_location = backing_loc(qi.backing_filename);
+	qimg_info_clear(&qi);
+	return NULL;
+}
+
+/* ---- SR level ------------------------------------------------------------ */
+
+struct scan_acc {
+	char **names;
+	size_t n;
+};
+
+static int collect(void *arg, const char *name)
+{
+	struct scan_acc *a = arg;
+	a->names = hx_realloc(a->names, (a->n + 1) * sizeof(char *));
+	a->names[a->n++] = hx_strdup(name);
+	return 0;
+}
+
+static void acc_free(struct scan_acc *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->names[i]);
+	free(a->names);
+	a->names = NULL;
+	a->n = 0;
+}
+
+static xerr *list_all(sm_chain *c, struct scan_acc *a)
+{
+	memset(a, 0, sizeof(*a));
+	int r = c->ops->list(c->fs, collect, a);
+	if (r < 0) {
+		acc_free(a);
+		return sm_backend_failure(SM_E_SR_SCAN, "cannot list the SR: %s", strerror(-r));
+	}
+	return NULL;
+}
+
+/* "halyard-sr <uuid>\n" → "<uuid>" in place. */
+static const char *trim_marker(char *buf)
+{
+	char *p = buf;
+	if (strncmp(p, "halyard-sr ", 11) == 0)
+		p += 11;
+	p[strcspn(p, "\r\n")] = 0;
+	return p;
+}
+
+xerr *sm_chain_sr_create(sm_chain *c, const char *sr_uuid)
+{
+	struct scan_acc a;
+	xerr *e = list_all(c, &a);
+	if (e)
+		return e;
+	for (size_t i = 0; i < a.n && !e; i++) {
+		if (strcmp(a.names[i], MARKER) == 0) {
+			char buf[128] = { 0 };
+			c->ops->get_small(c->fs, MARKER, buf, sizeof(buf) - 1);
+			e = sm_backend_failure(SM_E_SR_EXISTS,
+				"the location already holds an SR (%s)", trim_marker(buf));
+		} else if (parse_name(a.names[i], NULL, NULL, NULL)) {
+			e = sm_backend_failure(SM_E_SR_EXISTS,
+				"the location already holds VDI images (%s)", a.names[i]);
+		}
+	}
+	acc_free(&a);
+	if (e)
+		return e;
+	char *text = hx_asprintf("halyard-sr %s\n", sr_uuid);
+	int r = c->ops->put_small(c->fs, MARKER, text, strlen(text));
+	free(text);
+	if (r == -EEXIST)
+		return sm_backend_failure(SM_E_SR_EXISTS, "the location already holds an SR");
+	if (r < 0)
+		return sm_backend_failure(SM_E_SR_UNAVAILABLE, "cannot write the SR marker: %s",
+		                          strerror(-r));
+	return NULL;
+}
+
+xerr *sm_chain_sr_attach(sm_chain *c, const char *sr_uuid, bool adopt)
+{
+	char buf[128] = { 0 };
+	int64_t n = c->ops->get_small(c->fs, MARKER, buf, sizeof(buf) - 1);
+	if (n < 0 && n != -ENOENT)
+		return sm_backend_failure(SM_E_SR_UNAVAILABLE, "cannot read the SR marker: %s",
+		                          strerror((int)-n));
+	if (n < 0) {
+		if (!adopt)
+			return sm_backend_failure(SM_E_SR_UNAVAILABLE,
+				"no SR at this location (marker missing)");
+		char *text = hx_asprintf("halyard-sr %s\n", sr_uuid);
+		int r = c->ops->put_small(c->fs, MARKER, text, strlen(text));
+		free(text);
+		if (r < 0 && r != -EEXIST)
+			return sm_backend_failure(SM_E_SR_UNAVAILABLE,
+				"cannot write the SR marker: %s", strerror(-r));
+	} else if (strcmp(trim_marker(buf), sr_uuid) != 0) {
+		return sm_backend_failure(SM_E_SR_UNAVAILABLE,
+			"the location holds another SR (%s)", buf);
+	}
+	/* Leftovers of operations interrupted by a crash. */
+	struct scan_acc a;
+	xerr *e = list_all(c, &a);
+	if (e)
+		return e;
+	for (size_t i = 0; i < a.n; i++)
+		if (strncmp(a.names[i], TMP_PREFIX, strlen(TMP_PREFIX)) == 0)
+			c->ops->unlink(c->fs, a.names[i]);
+	acc_free(&a);
+	return NULL;
+}
+
+xerr *sm_chain_sr_destroy(sm_chain *c)
+{
+	struct scan_acc a;
+	xerr *e = list_all(c, &a);
+	if (e)
+		return e;
+	int bad = 0;
+	for (size_t i = 0; i < a.n; i++)
+		if (parse_name(a.names[i], NULL, NULL, NULL) ||
+		    strncmp(a.names[i], TMP_PREFIX, strlen(TMP_PREFIX)) == 0)
+			if (c->ops->unlink(c->fs, a.names[i]) < 0)
+				bad++;
+	acc_free(&a);
+	if (bad)
+		return sm_backend_failure(SM_E_IO, "could not remove %d image(s)", bad);
+	c->ops->unlink(c->fs, MARKER);
+	return NULL;
+}
+
+xerr *sm_chain_scan(sm_sr *sr, sm_vdi_list *out)
+{
+	sm_chain *c = sm_chain_of(sr);
+	memset(out, 0, sizeof(*out));
+	struct scan_acc a;
+	xerr *e = list_all(c, &a);
+	if (e)
+		return e;
+	for (size_t i = 0; i < a.n && !e; i++) {
+		char *loc;
+		const char *fmt;
+		bool hidden;
+		if (!parse_name(a.names[i], &loc, &fmt, &hidden))
+			continue;
+		sm_vdi_info info;
+		e = stat_image(c, a.names[i], loc, fmt, hidden, &info);
+		free(loc);
+		if (e) {
+			/* A file that vanished meanwhile (GC) is not an error. */
+			int64_t sz, al;
+			if (c->ops->stat(c->fs, a.names[i], &sz, &al) < 0)
+				e = xerr_free(e);
+			continue;
+		}
+		*sm_vdi_list_add(out) = info;
+	}
+	acc_free(&a);
+	if (e)
+		sm_vdi_list_clear(out);
+	return e;
+}
+
+xerr *sm_chain_stat(sm_sr *sr, sm_sr_stat *out)
+{
+	sm_chain *c = sm_chain_of(sr);
+	memset(out, 0, sizeof(*out));
+	int64_t total, avail;
+	int r = c->ops->statfs(c->fs, &total, &avail);
+	if (r < 0)
+		return sm_backend_failure(SM_E_SR_UNAVAILABLE, "statfs: %s", strerror(-r));
+	out->physical_size = total;
+	out->free_space = avail;
+	/* Like XAPI's file SR: utilisation is what the file system has used. */
+	out->physical_utilisation = total - avail;
+	return NULL;
+}
+
+/* ---- VDI level ----------------------------------------------------------- */
+
+static const char *param_type(const xv *sm_config)
+{
+	const char *t = sm_config ? xv_struct_str(sm_config, "type") : NULL;
+	if (!t)
+		t = sm_config ? xv_struct_str(sm_config, "image-format") : NULL;
+	return t;
+}
+
+xerr *sm_chain_vdi_create(sm_sr *sr, const sm_vdi_params *p, sm_vdi_info *out)
+{
+	sm_chain *c = sm_chain_of(sr);
+	const char *t = param_type(p->sm_config);
+	const char *fmt = "qcow2";
+	if (t && (strcmp(t, "raw") == 0 || strcmp(t, "aio") == 0))
+		fmt = "raw";
+	else if (t && strcmp(t, "qcow2") != 0 && strcmp(t, "vhd") != 0)
+		return sm_backend_failure(SM_E_VDI_CREATE, "unknown image type %s", t);
+	if (p->virtual_size < 0)
+		return sm_backend_failure(SM_E_VDI_SIZE, "negative size");
+	if (!p->uuid || !hx_is_uuid(p->uuid))
+		return sm_backend_failure(SM_E_VDI_CREATE, "bad uuid");
+	/* qcow2 sizes are whole sectors. */
+	int64_t size = (p->virtual_size + 511) & ~(int64_t)511;
+	char *tmp = hx_asprintf(TMP_PREFIX "%s.%s", p->uuid, fmt);
+	char *final = hx_asprintf("%s.%s", p->uuid, fmt);
+	char *fn = fname(c, tmp);
+	xerr *e = fn ? qimg_create(fn, fmt, size, NULL, NULL) :
+		sm_backend_failure(SM_E_VDI_CREATE, "bad path");
+	free(fn);
+	if (!e) {
+		int r = c->ops->rename(c->fs, tmp, final);
+		if (r < 0)
+			e = sm_backend_failure(SM_E_VDI_CREATE, "rename: %s", strerror(-r));
+	}
+	if (e)
+		c->ops->unlink(c->fs, tmp);
+	else
+		e = stat_image(c, final, p->uuid, fmt, false, out);
+	free(tmp);
+	free(final);
+	return e;
+}
+
+xerr *sm_chain_vdi_destroy(sm_sr *sr, const char *location)
+{
+	sm_chain *c = sm_chain_of(sr);
+	char *name;
+	const char *fmt;
+	if (find_image(c, location, &name, &fmt) < 0)
+		return NULL; /* already gone: destroy is idempotent */
+	int r = c->ops->unlink(c->fs, name);
+	free(name);
+	if (r < 0 && r != -ENOENT)
+		return sm_backend_failure(SM_E_VDI_DELETE, "unlink: %s", strerror(-r));
+	return NULL;
+}
+
+xerr *sm_chain_vdi_stat(sm_sr *sr, const char *location, sm_vdi_info *out)
+{
+	sm_chain *c = sm_chain_of(sr);
+	char *name;
+	const char *fmt;
+	if (find_image(c, location, &name, &fmt) < 0)
+		return no_vdi(location);
+	size_t n = strlen(location);
+	bool hidden = n > 5 && strcmp(location + n - 5, ".base") == 0;
+	xerr *e = stat_image(c, name, location, fmt, hidden, out);
+	free(name);
+	return e;
+}
+
+xerr *sm_chain_vdi_introduce(sm_sr *sr, const char *location, sm_vdi_info *out)
+{
+	return sm_chain_vdi_stat(sr, location, out);
+}
+
+/* Snapshot and clone: the steps of chain.h. */
+static xerr *snap(sm_sr *sr, const char *location, const char *new_uuid,
+                  const sm_live *live, sm_vdi_info *out)
+{
+	sm_chain *c = sm_chain_of(sr);
+	if (!new_uuid || !hx_is_uuid(new_uuid))
+		return sm_backend_failure(SM_E_VDI_SNAPSHOT, "bad uuid");
+	char *top;
+	const char *fmt;
+	if (find_image(c, location, &top, &fmt) < 0)
+		return no_vdi(location);
+	size_t ln = strlen(location);
+	if (ln > 5 && strcmp(location + ln - 5, ".base") == 0) {
+		free(top);
+		return sm_backend_failure(SM_E_VDI_SNAPSHOT, "%s is not a VDI", location);
+	}
+	sm_vdi_info cur;
+	xerr *e = stat_image(c, top, location, fmt, false, &cur);
+	if (e) {
+		free(top);
+		return e;
+	}
+	char bu[37];
+	hx_uuid(bu);
+	char *base = hx_asprintf("%s.base.%s", bu, fmt);
+	char *newtop = hx_asprintf("%s.qcow2", location);
+	char *tmpsnap = hx_asprintf(TMP_PREFIX "%s.qcow2", new_uuid);
+	char *snapname = hx_asprintf("%s.qcow2", new_uuid);
+	char *fn_newtop = NULL, *fn_snap = NULL;
+	int r = c->ops->rename(c->fs, top, base);
+	if (r < 0) {
+		e = sm_backend_failure(SM_E_VDI_SNAPSHOT, "rename: %s", strerror(-r));
+		goto out;
+	}
+	fn_newtop = fname(c, newtop);
+	e = qimg_create(fn_newtop, "qcow2", cur.virtual_size, base, fmt);
+	if (e)
+		goto undo_rename;
+	if (live && live->snapshot) {
+		sm_open ov = { 0 };
+		c->ops->open_spec(c->fs, newtop, &ov);
+		free(ov.format);
+		ov.format = hx_strdup("qcow2");
+		ov.backing_chain = true;
+		e = live->snapshot(live->ctx, &ov);
+		sm_open_clear(&ov);
+		if (e)
+			goto undo_newtop;
+	}
+	fn_snap = fname(c, tmpsnap);
+	e = qimg_create(fn_snap, "qcow2", cur.virtual_size, base, fmt);
+	if (!e) {
+		r = c->ops->rename(c->fs, tmpsnap, snapname);
+		if (r < 0)
+			e = sm_backend_failure(SM_E_VDI_SNAPSHOT, "rename: %s", strerror(-r));
+	}
+	if (e) {
+		/* The VDI now has a new top over the base: consistent. The
+		 * base stays (GC merges it back when it has one child). */
+		c->ops->unlink(c->fs, tmpsnap);
+		goto out;
+	}
+	e = stat_image(c, snapname, new_uuid, "qcow2", false, out);
+	goto out;
+undo_newtop:
+	c->ops->unlink(c->fs, newtop);
+undo_rename:
+	c->ops->rename(c->fs, base, top);
+out:
+	sm_vdi_info_clear(&cur);
+	free(top);
+	free(base);
+	free(newtop);
+	free(tmpsnap);
+	free(snapname);
+	free(fn_newtop);
+	free(fn_snap);
+	return e;
+}
+
+xerr *sm_chain_vdi_snapshot(sm_sr *sr, const char *location, const char *new_uuid,
+                            const xv *driver_params, const sm_live *live,
+                            sm_vdi_info *out)
+{
+	return snap(sr, location, new_uuid, live, out);
+}
+
+xerr *sm_chain_vdi_clone(sm_sr *sr, const char *location, const char *new_uuid,
+                         const xv *driver_params, const sm_live *live,
+                         sm_vdi_info *out)
+{
+	return snap(sr, location, new_uuid, live, out);
+}
+
+xerr *sm_chain_vdi_resize(sm_sr *sr, const char *location, int64_t new_size,
+                          const sm_live *live, sm_vdi_info *out)
+{
+	sm_chain *c = sm_chain_of(sr);
+	char *name;
+	const char *fmt;
+	if (find_image(c, location, &name, &fmt) < 0)
+		return no_vdi(location);
+	int64_t size = (new_size + 511) & ~(int64_t)511;
+	xerr *e;
+	if (live && live->resize) {
+		e = live->resize(live->ctx, size);
+	} else {
+		char *fn = fname(c, name);
+		e = qimg_resize(fn, fmt, size);
+		free(fn);
+	}
+	if (!e)
+		e = stat_image(c, name, location, fmt, false, out);
+	free(name);
+	return e;
+}
+
+xerr *sm_chain_vdi_copy(sm_sr *sr, const sm_open *src, const sm_vdi_params *p,
+                        const sm_progress *prog, sm_vdi_info *out)
+{
+	sm_chain *c = sm_chain_of(sr);
+	if (!p->uuid || !hx_is_uuid(p->uuid))
+		return sm_backend_failure(SM_E_VDI_COPY, "bad uuid");
+	const char *t = param_type(p->sm_config);
+	const char *fmt = t && strcmp(t, "raw") == 0 ? "raw" : "qcow2";
+	char *tmp = hx_asprintf(TMP_PREFIX "%s.%s", p->uuid, fmt);
+	char *final = hx_asprintf("%s.%s", p->uuid, fmt);
+	char *fn = fname(c, tmp);
+	int64_t size = (p->virtual_size + 511) & ~(int64_t)511;
+	xerr *e = qimg_create(fn, fmt, size, NULL, NULL);
+	if (!e)
+		e = qimg_convert(src, fn, fmt, false, prog);
+	if (!e) {
+		int r = c->ops->rename(c->fs, tmp, final);
+		if (r < 0)
+			e = sm_backend_failure(SM_E_VDI_COPY, "rename: %s", strerror(-r));
+	}
+	if (e)
+		c->ops->unlink(c->fs, tmp);
+	else
+		e = stat_image(c, final, p->uuid, fmt, false, out);
+	free(fn);
+	free(tmp);
+	free(final);
+	return e;
+}
+
+xerr *sm_chain_vdi_compose(sm_sr *sr, const char *parent_location,
+                           const char *child_location)
+{
+	sm_chain *c = sm_chain_of(sr);
+	char *pname, *cname;
+	const char *pfmt, *cfmt;
+	if (find_image(c, parent_location, &pname, &pfmt) < 0)
+		return no_vdi(parent_location);
+	if (find_image(c, child_location, &cname, &cfmt) < 0) {
+		free(pname);
+		return no_vdi(child_location);
+	}
+	xerr *e = NULL;
+	if (strcmp(cfmt, "qcow2") != 0) {
+		e = sm_backend_failure(SM_E_UNSUPPORTED, "compose needs a qcow2 child");
+	} else {
+		char *fn = fname(c, cname);
+		e = qimg_rebase(fn, pname, pfmt, true);
+		free(fn);
+	}
+	free(pname);
+	free(cname);
+	return e;
+}
+
+xerr *sm_chain_vdi_attach(sm_sr *sr, const char *location, bool writable, sm_open *out)
+{
+	sm_chain *c = sm_chain_of(sr);
+	char *name;
+	const char *fmt;
+	memset(out, 0, sizeof(*out));
+	if (find_image(c, location, &name, &fmt) < 0)
+		return no_vdi(location);
+	int r = c->ops->open_spec(c->fs, name, out);
+	free(name);
+	if (r < 0) {
+		sm_open_clear(out);
+		return sm_backend_failure(SM_E_VDI_UNAVAILABLE, "%s", strerror(-r));
+	}
+	free(out->format);
+	out->format = hx_strdup(fmt);
+	out->read_only = !writable;
+	out->backing_chain = strcmp(fmt, "qcow2") == 0;
+	return NULL;
+}
+
+/* ---- garbage collection --------------------------------------------------- */
+
+/* Whether node i or any node below it is open by a consumer other than
+ * `except` (a location, or NULL). Depth-bounded by the list size. */
+static bool subtree_live(sm_sr *sr, const sm_vdi_list *l, size_t i, const char *except,
+                         size_t depth)
+{
+	if (depth > l->n)
+		return true; /* a cycle: never touch it */
+	sm_live lv;
+	if ((!except || strcmp(l->v[i].location, except) != 0) &&
+	    sm_sr_live(sr, l->v[i].location, &lv))
+		return true;
+	for (size_t j = 0; j < l->n; j++)
+		if (l->v[j].parent_location &&
+		    strcmp(l->v[j].parent_location, l->v[i].location) == 0 &&
+		    subtree_live(sr, l, j, except, depth + 1))
+			return true;
+	return false;
+}
+
+xerr *sm_chain_gc(sm_sr *sr, int *remaining)
+{
+	sm_chain *c = sm_chain_of(sr);
+	*remaining = 0;
+	sm_vdi_list l;
+	xerr *e = sm_chain_scan(sr, &l);
+	if (e)
+		return e;
+	bool did = false;
+	for (size_t i = 0; i < l.n && !did; i++) {
+		sm_vdi_info *b = &l.v[i];
+		if (!b->hidden)
+			continue;
+		size_t nchild = 0, child = 0;
+		for (size_t j = 0; j < l.n; j++)
+			if (l.v[j].parent_location && strcmp(l.v[j].parent_location, b->location) == 0) {
+				nchild++;
+				child = j;
+			}
+		char *bname;
+		const char *bfmt;
+		if (find_image(c, b->location, &bname, &bfmt) < 0)
+			continue;
+		if (nchild == 0) {
+			/* Nothing reads through it (an open backing would have a
+			 * child on disk), so it can go. */
+			c->ops->unlink(c->fs, bname);
+			free(bname);
+			did = true;
+			continue;
+		}
+		if (nchild > 1) {
+			free(bname);
+			continue;
+		}
+		sm_vdi_info *ch = &l.v[child];
+		char *cname;
+		const char *cfmt;
+		if (find_image(c, ch->location, &cname, &cfmt) < 0 || strcmp(cfmt, "qcow2") != 0) {
+			free(bname);
+			continue;
+		}
+		/* The new backing of the child: the base's own parent. */
+		char *pname = NULL;
+		const char *pfmt = NULL;
+		if (b->parent_location && find_image(c, b->parent_location, &pname, &pfmt) < 0) {
+			free(bname);
+			free(cname);
+			continue;
+		}
+		sm_live lv;
+		bool child_live = !ch->hidden && sm_sr_live(sr, ch->location, &lv);
+		if (child_live) {
+			if (subtree_live(sr, &l, child, ch->location, 0) || !lv.stream) {
+				(*remaining)++;
+			} else {
+				char *pfn = pname ? fname(c, pname) : NULL;
+				e = lv.stream(lv.ctx, pfn, NULL);
+				free(pfn);
+				if (!e) {
+					c->ops->unlink(c->fs, bname);
+					did = true;
+				}
+			}
+		} else if (subtree_live(sr, &l, child, NULL, 0)) {
+			/* An intermediate node under a running consumer: wait. */
+			(*remaining)++;
+		} else {
+			char *cfn = fname(c, cname);
+			e = qimg_rebase(cfn, pname, pfmt, false);
+			free(cfn);
+			if (!e) {
+				c->ops->unlink(c->fs, bname);
+				did = true;
+			}
+		}
+		free(bname);
+		free(cname);
+		free(pname);
+	}
+	if (did && !e)
+		(*remaining)++; /* look again: the merge may enable another */
+	sm_vdi_list_clear(&l);
+	return e;
+}

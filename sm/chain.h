@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sm/chain: the engine shared by SR types that keep one image file per VDI
+ * in a directory (file/ext on a local directory, nfs on an export).
+ *
+ * Layout of the SR directory (names only; reached through sm_fsops, so the
+ * directory may be local or remote):
+ *
+ *   .halyard-sr              marker: "halyard-sr <sr-uuid>\n" (SR.create)
+ *   <uuid>.qcow2 | <uuid>.raw   a VDI (location = "<uuid>")
+ *   <uuid>.base.qcow2        a hidden chain node (an old VDI top frozen
+ *                            by a snapshot/clone), location "<uuid>.base"
+ *   .tmp-<anything>          a VDI being built; removed by attach/gc
+ *
+ * Backing file names inside qcow2 headers are relative ("<x>.base.qcow2"),
+ * so a chain resolves the same for a local path and an nfs:// URL.
+ *
+ * Snapshot/clone of VDI A (top file A.qcow2):
+ *   1. rename A.qcow2 → N.base.qcow2        (N fresh; a running QEMU keeps
+ *                                            its open file: same inode)
+ *   2. create A.qcow2 over N.base.qcow2     (the VDI keeps its location)
+ *      live: the consumer switches to it     (sm_live.snapshot)
+ *   3. create S.qcow2 over N.base.qcow2     (the snapshot / clone)
+ *   A raw VDI is first of all made the base as is (a raw base under qcow2).
+ *
+ * GC (sm_chain_gc): a base no image depends on is deleted; a base with one
+ * child is merged into the child (qemu-img rebase: data first, header
+ * last, so a crash leaves a valid chain; live: sm_live.stream), then
+ * deleted.
+ *
+ * A driver using the engine sets sr->priv to a struct whose first member
+ * is an sm_chain, and may point its vtable slots at the functions below.
+ */
+#ifndef HALYARD_SM_CHAIN_H
+#define HALYARD_SM_CHAIN_H
+
+#include "sm.h"
+
+typedef struct sm_chain {
+	const sm_fsops *ops;
+	void *fs;
+} sm_chain;
+
+/* The sm_chain of an attached SR (sr->priv's first member). */
+static inline sm_chain *sm_chain_of(sm_sr *sr) { return (sm_chain *)sr->priv; }
+
+/* SR.create on an (empty, or marker-less) directory: refuses a directory
+ * that already holds an SR or VDI images (SR_BACKEND_FAILURE_8), writes
+ * the marker. */
+xerr *sm_chain_sr_create(sm_chain *c, const char *sr_uuid);
+/* Checks the marker names sr_uuid (or writes it when absent and
+ * adopt is true) and removes .tmp-* leftovers. */
+xerr *sm_chain_sr_attach(sm_chain *c, const char *sr_uuid, bool adopt);
+/* Removes every image and the marker (SR.destroy). */
+xerr *sm_chain_sr_destroy(sm_chain *c);
+
+/* Vtable-shaped functions (sr->priv starts with an sm_chain). */
+xerr *sm_chain_scan(sm_sr *sr, sm_vdi_list *out);
+xerr *sm_chain_stat(sm_sr *sr, sm_sr_stat *out);
+xerr *sm_chain_vdi_create(sm_sr *sr, const sm_vdi_params *p, sm_vdi_info *out);
+xerr *sm_chain_vdi_destroy(sm_sr *sr, const char *location);
+xerr *sm_chain_vdi_stat(sm_sr *sr, const char *location, sm_vdi_info *out);
+xerr *sm_chain_vdi_snapshot(sm_sr *sr, const char *location, const char *new_uuid,
+                            const xv *driver_params, const sm_live *live,
+                            sm_vdi_info *out);
+xerr *sm_chain_vdi_clone(sm_sr *sr, const char *location, const char *new_uuid,
+                         const xv *driver_params, const sm_live *live,
+                         sm_vdi_info *out);
+xerr *sm_chain_vdi_resize(sm_sr *sr, const char *location, int64_t new_size,
+                          const sm_live *live, sm_vdi_info *out);
+xerr *sm_chain_vdi_copy(sm_sr *sr, const sm_open *src, const sm_vdi_params *p,
+                        const sm_progress *prog, sm_vdi_info *out);
+xerr *sm_chain_vdi_compose(sm_sr *sr, const char *parent_location,
+                           const char *child_location);
+xerr *sm_chain_vdi_attach(sm_sr *sr, const char *location, bool writable,
+                          sm_open *out);
+xerr *sm_chain_vdi_introduce(sm_sr *sr, const char *location, sm_vdi_info *out);
+xerr *sm_chain_gc(sm_sr *sr, int *remaining);
+
+#endif
