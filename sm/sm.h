@@ -424,6 +424,11 @@ typedef struct sm_fsops {
 	int (*put_small)(void *fs, const char *name, const void *buf, size_t n);
 	/* Reads at most cap bytes of a small file. Returns bytes read. */
 	int64_t (*get_small)(void *fs, const char *name, void *buf, size_t cap);
+	/* Optional (NULL: `name` itself): the backing file name to write into
+	 * a qcow2 header for the image `name` (heap). QEMU 7.2's nfs driver
+	 * resolves a relative backing name against the image's own path
+	 * ("nfs://h/e/top.qcow2/" + name), so the nfs SR writes full URLs. */
+	char *(*backing_ref)(void *fs, const char *name);
 } sm_fsops;
 
 #endif

@@ -9,6 +9,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/time.h> /* libnfs.h uses struct timeval without including it */
 #include <nfsc/libnfs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +66,44 @@ err:
 	}
 	nfs_destroy_context(ctx);
 	return r < 0 ? r : -EIO;
+}
+
+int nfsc_reachable(const char *server, int version, int timeout_ms)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
+	if (getaddrinfo(server, version == 4 ? "2049" : "111", &hints, &ai) != 0 || !ai)
+		return -ENXIO;
+	int r = -EHOSTUNREACH;
+	for (struct addrinfo *a = ai; a; a = a->ai_next) {
+		int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+		if (fd < 0) {
+			r = -errno;
+			continue;
+		}
+		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+			r = 0;
+		} else if (errno != EINPROGRESS) {
+			r = -errno;
+		} else {
+			struct pollfd p = {.fd = fd, .events = POLLOUT};
+			int n = poll(&p, 1, timeout_ms > 0 ? timeout_ms : -1);
+			int err = 0;
+			socklen_t len = sizeof(err);
+			if (n == 0)
+				r = -ETIMEDOUT;
+			else if (n < 0)
+				r = -errno;
+			else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+				r = -errno;
+			else
+				r = err ? -err : 0;
+		}
+		close(fd);
+		if (r == 0)
+			break;
+	}
+	freeaddrinfo(ai);
+	return r;
 }
 
 nfsc *nfsc_close(nfsc *c)

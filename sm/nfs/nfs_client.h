@@ -48,6 +48,14 @@ typedef struct nfsc_space {
 int nfsc_mount(const char *server, const char *export_path, int version, int timeout_ms, nfsc **out,
 	       char **errmsg);
 
+/*
+ * Whether an NFS service answers at server before mounting (as XAPI tests
+ * the host first): resolves server (-ENXIO when it does not resolve) and
+ * connects over TCP to the portmapper (port 111, NFSv3) or to 2049 (NFSv4)
+ * within timeout_ms. 0 or the connect's -errno (-ETIMEDOUT on timeout).
+ */
+int nfsc_reachable(const char *server, int version, int timeout_ms);
+
 /* Unmounts and frees. Accepts NULL, returns NULL. */
 nfsc *nfsc_close(nfsc *c);
 
