@@ -242,6 +242,8 @@ sm_sr *sm_sr_new(const char *type, const char *uuid, const xv *device_config,
 		*err = xerr_new("SR_UNKNOWN_DRIVER", type ? type : "", NULL);
 		return NULL;
 	}
+	if (d == &sm_driver_iso && sm_iso_on_nfs(device_config))
+		d = &sm_driver_iso_nfs;
 	sm_sr *sr = hx_calloc(1, sizeof(*sr));
 	sr->drv = d;
 	sr->uuid = hx_strdup(uuid);
@@ -251,6 +253,17 @@ sm_sr *sm_sr_new(const char *type, const char *uuid, const xv *device_config,
 	sr->local_dir = local_dir ? hx_strdup(local_dir) : NULL;
 	pthread_mutex_init(&sr->lock, NULL);
 	return sr;
+}
+
+bool sm_iso_on_nfs(const xv *device_config)
+{
+	const xv *v = device_config && device_config->kind == XV_STRUCT ?
+	              xv_struct_get(device_config, "location") : NULL;
+	const char *loc = v && v->kind == XV_STRING ? xv_s(v) : NULL;
+	if (!&sm_driver_iso_nfs || !loc || !*loc || loc[0] == '/' || loc[0] == '\\')
+		return false;
+	const char *colon = strchr(loc, ':'), *slash = strchr(loc, '/');
+	return colon && (!slash || colon < slash);
 }
 
 sm_sr *sm_sr_free(sm_sr *sr)

@@ -52,6 +52,10 @@ int nfsc_mount(const char *server, const char *export_path, int version, int tim
 		goto err;
 	if (timeout_ms > 0)
 		nfs_set_timeout(ctx, timeout_ms);
+	/* libnfs caches directory listings by the directory's attributes; a
+	 * shared SR changes behind our back (other hosts, users of an ISO
+	 * library), and a stale listing would hide or resurrect files. */
+	nfs_set_dircache(ctx, 0);
 	r = nfs_mount(ctx, server, export_path);
 	if (r < 0)
 		goto err;
