@@ -611,8 +611,10 @@ static bool subtree_live(sm_sr *sr, const sm_vdi_list *l, size_t i, const char *
 		return true; /* a cycle: never touch it */
 	sm_live lv;
 	if ((!except || strcmp(l->v[i].location, except) != 0) &&
-	    sm_sr_live(sr, l->v[i].location, &lv))
+	    sm_sr_live(sr, l->v[i].location, &lv)) {
+		sm_live_release(&lv);
 		return true;
+	}
 	for (size_t j = 0; j < l->n; j++)
 		if (l->v[j].parent_location &&
 		    strcmp(l->v[j].parent_location, l->v[i].location) == 0 &&
@@ -671,7 +673,7 @@ xerr *sm_chain_gc(sm_sr *sr, int *remaining)
 			free(cname);
 			continue;
 		}
-		sm_live lv;
+		sm_live lv = { 0 };
 		bool child_live = !ch->hidden && sm_sr_live(sr, ch->location, &lv);
 		if (child_live) {
 			if (subtree_live(sr, &l, child, ch->location, 0) || !lv.stream) {
@@ -685,6 +687,7 @@ xerr *sm_chain_gc(sm_sr *sr, int *remaining)
 					did = true;
 				}
 			}
+			sm_live_release(&lv);
 		} else if (subtree_live(sr, &l, child, NULL, 0)) {
 			/* An intermediate node under a running consumer: wait. */
 			(*remaining)++;

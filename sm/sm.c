@@ -290,3 +290,11 @@ bool sm_sr_live(sm_sr *sr, const char *location, sm_live *out)
 	memset(out, 0, sizeof(*out));
 	return sr->live_lookup && sr->live_lookup(sr->live_ctx, sr, location, out);
 }
+
+void sm_live_release(sm_live *l)
+{
+	if (l && l->release)
+		l->release(l->ctx);
+	if (l)
+		memset(l, 0, sizeof(*l));
+}

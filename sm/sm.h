@@ -166,7 +166,13 @@ typedef struct sm_live {
 	xerr *(*stream)(void *ctx, const char *base_filename, const sm_progress *p);
 	/* Grows the consumer's view of the disk (QMP block_resize). */
 	xerr *(*resize)(void *ctx, int64_t new_size);
+	/* Frees ctx (may be NULL); called through sm_live_release by whoever
+	 * got the hooks from sm_sr_live. */
+	void (*release)(void *ctx);
 } sm_live;
+
+/* Releases what sm_sr_live filled (accepts a zeroed struct). */
+void sm_live_release(sm_live *l);
 
 /* How a driver finds out whether a VDI (by location) is open in a running
  * consumer: fills *out and returns true when it is. Installed by xapid on

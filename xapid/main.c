@@ -21,10 +21,12 @@
 #include "http.h"
 #include "rpc_http.h"
 #include "sessions.h"
+#include "storage.h"
 #include "store.h"
 #include "tasks.h"
 #include "timers.h"
 #include "util.h"
+#include "vdi_http.h"
 #include "xapid.h"
 #include "xenops.h"
 
@@ -271,6 +273,8 @@ int main(int argc, char **argv)
 	}
 
 	/* Re-attach to running VMs, reconcile their records, watch them. */
+	/* Plug this host's SRs again (and make the default SR on first start). */
+	storage_init(&app);
 	xenops_init(&app);
 
 	char *root_pw = NULL;
@@ -311,7 +315,12 @@ int main(int argc, char **argv)
 		{ "PUT", "/pool/xmldbdump", (size_t)256 << 20, handler_dbdump_put },
 		{ "GET", "/blob", 0, handler_blob_get },
 		{ "PUT", "/blob", (size_t)64 << 20, handler_blob_put },
+		{ "GET", "/export_raw_vdi", 0, handler_export_raw_vdi },
 		{ "*", "/", 0, rpc_http_not_found },
+	};
+	/* Disk uploads of any size, read as they arrive (vdi_http.c). */
+	const http_route stream_routes[] = {
+		{ "PUT", "/import_raw_vdi", SIZE_MAX, handler_import_raw_vdi },
 	};
 	http_config hc = {
 		.bind_addr = c->bind_addr,
@@ -326,6 +335,8 @@ int main(int argc, char **argv)
 		.timeout_s = 300,
 		.routes = routes,
 		.nroutes = sizeof(routes) / sizeof(routes[0]),
+		.stream_routes = stream_routes,
+		.nstream_routes = sizeof(stream_routes) / sizeof(stream_routes[0]),
 		.app = &app,
 	};
 	r = http_start(&hc, &app.http, &msg);
@@ -352,6 +363,7 @@ int main(int argc, char **argv)
 	app.workers = workers_free(app.workers);
 	tasks_shutdown(&app);
 	xenops_shutdown(&app); /* VMs keep running */
+	storage_shutdown(&app);
 	app.timers = timers_free(app.timers);
 	app.sessions = sessions_free(app.sessions);
 	app.db = store_close(app.db);

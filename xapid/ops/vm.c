@@ -31,6 +31,8 @@
 #include "tasks.h"
 #include "util.h"
 #include "xapid.h"
+#include "qemu_disk.h"
+#include "storage.h"
 #include "xenops.h"
 
 #define CLEAN_SHUTDOWN_MS (120 * 1000)
@@ -138,6 +140,8 @@ static xerr *set_power(txn *t, struct xapid *app, const char *vm, const char *st
 			e = obj_set(t, CLS_VM_metrics, m, "last_updated", xv_datetime(hx_now()));
 	}
 	free(m);
+	if (!e)
+		e = storage_vm_power(t, vm, live);
 	return e;
 }
 
@@ -466,11 +470,23 @@ static xerr *boot(struct vmop *o, bool paused, const char *incoming)
 		.paused = paused,
 		.incoming = incoming,
 	};
+	xo_disk *disks = NULL;
+	size_t ndisks = 0;
+	xerr *e = vm_disks_prepare(o->app, o->vm, dir, &disks, &ndisks);
+	if (e) {
+		free(dir);
+		return e;
+	}
+	spec.disks = disks;
+	spec.ndisks = ndisks;
 	xo_domain *d = NULL;
-	xerr *e = xenops_backend()->create(&spec, &d);
+	e = xenops_backend()->create(&spec, &d);
 	free(dir);
-	if (!e)
+	vm_disks_free(disks, ndisks);
+	if (!e) {
 		xenops_add(o->uuid, d);
+		xerr_free(vm_disks_started(o->app, o->vm));
+	}
 	return e;
 }
 

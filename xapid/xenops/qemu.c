@@ -38,6 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "qemu_disk.h"
 #include "util.h"
 #include "xenops.h"
 
@@ -217,6 +218,11 @@ static xerr *qmp_once(xo_domain *d, const char *cmd, json_object *args, json_obj
 		e = qmp_exec(&q, cmd, args, -1, QMP_CMD_MS, ret);
 	qmp_close(&q);
 	return e;
+}
+
+xerr *xo_qemu_qmp(xo_domain *d, const char *cmd, json_object *args, json_object **ret)
+{
+	return qmp_once(d, cmd, args, ret);
 }
 
 /* ---- process handling ----------------------------------------------------- */
@@ -414,6 +420,11 @@ static char *opt_escape(const char *s)
 	return r;
 }
 
+static void arg_add_cb(void *a, char *s)
+{
+	arg_add(a, s);
+}
+
 static void build_argv(const xo_spec *s, char *binary /* taken */, struct argv *a)
 {
 	arg_add(a, binary);
@@ -449,6 +460,7 @@ static void build_argv(const xo_spec *s, char *binary /* taken */, struct argv *
 	arg_add(a, hx_strdup("chardev:ser0"));
 	arg_add(a, hx_strdup("-device"));
 	arg_add(a, hx_strdup("pvpanic"));
+	xo_qemu_disk_argv(s, arg_add_cb, a);
 	if (!strcmp(s->domain_type, "pvh")) {
 		arg_add(a, hx_strdup("-kernel"));
 		arg_add(a, hx_strdup(s->kernel));

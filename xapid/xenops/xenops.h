@@ -33,6 +33,8 @@ typedef struct xo_spec {
 	const char *boot_order;   /* hvm: HVM_boot_params order ("dc"…) */
 	bool paused;              /* leave the vCPUs stopped */
 	const char *incoming;     /* a suspend image to resume from, or NULL */
+	const struct xo_disk *disks; /* the VM's VBDs (qemu_disk.h), ndisks of them */
+	size_t ndisks;
 } xo_spec;
 
 /* What the guest is doing, as the backend sees it. */

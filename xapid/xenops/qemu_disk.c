@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * QEMU disks: start-time arguments, hotplug, CD media and the live hooks
+ * of the storage drivers (see qemu_disk.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "qemu_disk.h"
+#include "util.h"
+
+#define UNPLUG_MS 30000
+#define JOB_MS (30 * 60 * 1000)
+
+void xo_disk_clear(xo_disk *d)
+{
+	if (!d)
+		return;
+	free(d->userdevice);
+	sm_open_clear(&d->open);
+	free(d->overlay);
+	memset(d, 0, sizeof(*d));
+}
+
+static int devnum(const char *userdevice)
+{
+	char *end;
+	long n = strtol(userdevice ? userdevice : "", &end, 10);
+	return (*userdevice && !*end && n >= 0 && n < 256) ? (int)n : -1;
+}
+
+/* The format node of disk d named node (json-c object, caller puts). */
+static json_object *node_json(const xo_disk *d, const char *node)
+{
+	char *proto = sm_open_protocol_json(&d->open);
+	json_object *file = json_tokener_parse(proto);
+	free(proto);
+	if (!file)
+		return NULL;
+	json_object *n = json_object_new_object();
+	json_object_object_add(n, "node-name", json_object_new_string(node));
+	if (d->overlay) {
+		/* A throw-away qcow2 on top; the VDI itself is only read. */
+		json_object *b = json_object_new_object();
+		json_object_object_add(b, "driver", json_object_new_string(d->open.format));
+		json_object_object_add(b, "read-only", json_object_new_boolean(true));
+		json_object_object_add(b, "file", file);
+		json_object *of = json_object_new_object();
+		json_object_object_add(of, "driver", json_object_new_string("file"));
+		json_object_object_add(of, "filename", json_object_new_string(d->overlay));
+		json_object_object_add(n, "driver", json_object_new_string("qcow2"));
+		json_object_object_add(n, "file", of);
+		json_object_object_add(n, "backing", b);
+		return n;
+	}
+	json_object_object_add(n, "driver", json_object_new_string(d->open.format ? d->open.format : "raw"));
+	json_object_object_add(n, "read-only", json_object_new_boolean(d->read_only || d->open.read_only));
+	json_object_object_add(n, "file", file);
+	return n;
+}
+
+void xo_qemu_disk_argv(const xo_spec *s, void (*add)(void *a, char *s), void *a)
+{
+	/* Root ports for virtio disks (hotplug needs a port of their own). */
+	for (int i = 0; i < XO_DISK_PORTS; i++) {
+		add(a, hx_strdup("-device"));
+		add(a, hx_asprintf("pcie-root-port,id=hxrp%d,chassis=%d", i, 100 + i));
+	}
+	int ide = 0;
+	for (size_t i = 0; i < s->ndisks; i++) {
+		const xo_disk *d = &s->disks[i];
+		int n = devnum(d->userdevice);
+		if (n < 0)
+			continue;
+		char node[32];
+		snprintf(node, sizeof(node), "vbd%d-0", n);
+		if (!d->empty) {
+			json_object *j = node_json(d, node);
+			if (!j)
+				continue;
+			add(a, hx_strdup("-blockdev"));
+			add(a, hx_strdup(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN)));
+			json_object_put(j);
+		}
+		add(a, hx_strdup("-device"));
+		if (d->cdrom) {
+			/* q35's AHCI has six ports: ide.0 … ide.5. */
+			if (ide >= 6)
+				continue;
+			if (d->empty)
+				add(a, hx_asprintf("ide-cd,bus=ide.%d,id=vbd%d", ide, n));
+			else
+				add(a, hx_asprintf("ide-cd,bus=ide.%d,id=vbd%d,drive=%s%s", ide, n, node,
+				                   d->bootable ? ",bootindex=1" : ""));
+			ide++;
+		} else if (n < XO_DISK_PORTS) {
+			add(a, hx_asprintf("virtio-blk-pci,id=vbd%d,drive=%s,bus=hxrp%d%s", n, node, n,
+			                   d->bootable ? ",bootindex=0" : ""));
+		} else {
+			add(a, hx_asprintf("virtio-blk-pci,id=vbd%d,drive=%s%s", n, node,
+			                   d->bootable ? ",bootindex=0" : ""));
+		}
+	}
+}
+
+/* ---- QMP helpers ------------------------------------------------------------ */
+
+struct qcall {
+	const char *cmd;
+	json_object *args;
+	json_object *ret;
+};
+
+static xerr *cb_qmp(xo_domain *d, void *arg)
+{
+	struct qcall *c = arg;
+	return xo_qemu_qmp(d, c->cmd, c->args, &c->ret);
+}
+
+/* One QMP command on the VM's domain; takes args; *ret (may be NULL) owned. */
+static xerr *vm_qmp(const char *vm_uuid, const char *cmd, json_object *args, json_object **ret)
+{
+	struct qcall c = { cmd, args, NULL };
+	xerr *e = xenops_with(vm_uuid, cb_qmp, &c);
+	json_object_put(args);
+	if (ret)
+		*ret = c.ret;
+	else
+		json_object_put(c.ret);
+	return e;
+}
+
+static json_object *obj1(const char *k, json_object *v)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, k, v);
+	return o;
+}
+
+/* The node name at the top of device "vbdN" (heap) or NULL. */
+static char *top_node(const char *vm_uuid, int n, xerr **err)
+{
+	json_object *r = NULL;
+	*err = vm_qmp(vm_uuid, "query-block", NULL, &r);
+	if (*err)
+		return NULL;
+	char want[32];
+	snprintf(want, sizeof(want), "vbd%d", n);
+	char *out = NULL;
+	size_t len = r && json_object_is_type(r, json_type_array) ? json_object_array_length(r) : 0;
+	for (size_t i = 0; i < len && !out; i++) {
+		json_object *b = json_object_array_get_idx(r, i), *q, *ins, *nn;
+		if (!json_object_object_get_ex(b, "qdev", &q))
+			continue;
+		const char *qd = json_object_get_string(q);
+		/* "vbd0" or "/machine/peripheral/vbd0/virtio-backend" */
+		const char *p = strstr(qd, want);
+		size_t wl = strlen(want);
+		if (!p || (p != qd && p[-1] != '/') || (p[wl] && p[wl] != '/'))
+			continue;
+		if (json_object_object_get_ex(b, "inserted", &ins) &&
+		    json_object_object_get_ex(ins, "node-name", &nn))
+			out = hx_strdup(json_object_get_string(nn));
+	}
+	json_object_put(r);
+	if (!out)
+		*err = xerr_newf("INTERNAL_ERROR", "disk vbd%d has no medium in the VM", n);
+	return out;
+}
+
+/* The format node whose image is filename (heap) or NULL. */
+static char *node_of_file(const char *vm_uuid, const char *filename, xerr **err)
+{
+	json_object *r = NULL;
+	*err = vm_qmp(vm_uuid, "query-named-block-nodes", obj1("flat", json_object_new_boolean(true)), &r);
+	if (*err)
+		return NULL;
+	char *out = NULL;
+	size_t len = r && json_object_is_type(r, json_type_array) ? json_object_array_length(r) : 0;
+	for (size_t i = 0; i < len && !out; i++) {
+		json_object *b = json_object_array_get_idx(r, i), *f, *drv, *nn;
+		if (!json_object_object_get_ex(b, "file", &f) ||
+		    !json_object_object_get_ex(b, "drv", &drv) ||
+		    !json_object_object_get_ex(b, "node-name", &nn))
+			continue;
+		const char *dv = json_object_get_string(drv);
+		if (strcmp(dv, "qcow2") && strcmp(dv, "raw"))
+			continue;
+		if (!strcmp(json_object_get_string(f), filename))
+			out = hx_strdup(json_object_get_string(nn));
+	}
+	json_object_put(r);
+	if (!out)
+		*err = xerr_newf("INTERNAL_ERROR", "no node for %s in the VM", filename);
+	return out;
+}
+
+/* Deletes every monitor-owned node "vbdN-*" (top first: retried). */
+static void delete_nodes(const char *vm_uuid, int n)
+{
+	char pre[32];
+	snprintf(pre, sizeof(pre), "vbd%d-", n);
+	for (int round = 0; round < 8; round++) {
+		json_object *r = NULL;
+		xerr *e = vm_qmp(vm_uuid, "query-named-block-nodes",
+		                 obj1("flat", json_object_new_boolean(true)), &r);
+		if (e) {
+			xerr_free(e);
+			return;
+		}
+		bool any = false, progress = false;
+		size_t len = r && json_object_is_type(r, json_type_array) ? json_object_array_length(r) : 0;
+		for (size_t i = 0; i < len; i++) {
+			json_object *nn;
+			if (!json_object_object_get_ex(json_object_array_get_idx(r, i), "node-name", &nn))
+				continue;
+			const char *name = json_object_get_string(nn);
+			if (strncmp(name, pre, strlen(pre)))
+				continue;
+			any = true;
+			e = vm_qmp(vm_uuid, "blockdev-del", obj1("node-name", json_object_new_string(name)), NULL);
+			if (!e)
+				progress = true;
+			xerr_free(e);
+		}
+		json_object_put(r);
+		if (!any || !progress)
+			return;
+	}
+}
+
+static int node_seq;
+
+/* ---- hotplug ----------------------------------------------------------------- */
+
+xerr *xo_disk_hotplug(const char *vm_uuid, const xo_disk *d)
+{
+	int n = devnum(d->userdevice);
+	if (n < 0 || n >= XO_DISK_PORTS || d->cdrom)
+		return xerr_new("OPERATION_NOT_ALLOWED",
+		                "hotplug needs a disk (not a CD) with userdevice 0..7", NULL);
+	char node[48];
+	snprintf(node, sizeof(node), "vbd%d-h%d", n, __atomic_add_fetch(&node_seq, 1, __ATOMIC_RELAXED));
+	json_object *j = node_json(d, node);
+	if (!j)
+		return xerr_new("INTERNAL_ERROR", "bad protocol JSON", NULL);
+	xerr *e = vm_qmp(vm_uuid, "blockdev-add", j, NULL);
+	if (e)
+		return e;
+	json_object *dev = json_object_new_object();
+	char id[16], bus[16];
+	snprintf(id, sizeof(id), "vbd%d", n);
+	snprintf(bus, sizeof(bus), "hxrp%d", n);
+	json_object_object_add(dev, "driver", json_object_new_string("virtio-blk-pci"));
+	json_object_object_add(dev, "id", json_object_new_string(id));
+	json_object_object_add(dev, "drive", json_object_new_string(node));
+	json_object_object_add(dev, "bus", json_object_new_string(bus));
+	e = vm_qmp(vm_uuid, "device_add", dev, NULL);
+	if (e)
+		xerr_free(vm_qmp(vm_uuid, "blockdev-del", obj1("node-name", json_object_new_string(node)), NULL));
+	return e;
+}
+
+/* Whether device id still exists (qom-list of /machine/peripheral). */
+static bool device_present(const char *vm_uuid, const char *id)
+{
+	json_object *r = NULL;
+	xerr *e = vm_qmp(vm_uuid, "qom-list", obj1("path", json_object_new_string("/machine/peripheral")), &r);
+	if (e) {
+		xerr_free(e);
+		return false;
+	}
+	bool found = false;
+	size_t len = r && json_object_is_type(r, json_type_array) ? json_object_array_length(r) : 0;
+	for (size_t i = 0; i < len && !found; i++) {
+		json_object *nm;
+		if (json_object_object_get_ex(json_object_array_get_idx(r, i), "name", &nm) &&
+		    !strcmp(json_object_get_string(nm), id))
+			found = true;
+	}
+	json_object_put(r);
+	return found;
+}
+
+xerr *xo_disk_unplug(const char *vm_uuid, const char *userdevice)
+{
+	int n = devnum(userdevice);
+	if (n < 0)
+		return xerr_new("OPERATION_NOT_ALLOWED", "bad userdevice", NULL);
+	char id[16];
+	snprintf(id, sizeof(id), "vbd%d", n);
+	xerr *e = vm_qmp(vm_uuid, "device_del", obj1("id", json_object_new_string(id)), NULL);
+	if (e)
+		return e;
+	/* The guest must let go (PCIe hotplug): wait for the device to go. */
+	int64_t deadline = hx_mono_ms() + UNPLUG_MS;
+	while (device_present(vm_uuid, id)) {
+		if (hx_mono_ms() > deadline)
+			return xerr_new("DEVICE_DETACH_REJECTED", "VBD", id,
+			                "the guest did not release the device", NULL);
+		usleep(200 * 1000);
+	}
+	delete_nodes(vm_uuid, n);
+	return NULL;
+}
+
+/* ---- CD media ------------------------------------------------------------------ */
+
+xerr *xo_disk_insert(const char *vm_uuid, const char *userdevice, const sm_open *o)
+{
+	int n = devnum(userdevice);
+	if (n < 0)
+		return xerr_new("OPERATION_NOT_ALLOWED", "bad userdevice", NULL);
+	char node[48], id[16];
+	snprintf(node, sizeof(node), "vbd%d-m%d", n, __atomic_add_fetch(&node_seq, 1, __ATOMIC_RELAXED));
+	snprintf(id, sizeof(id), "vbd%d", n);
+	xo_disk d = { .read_only = true };
+	d.open = *o;
+	json_object *j = node_json(&d, node);
+	if (!j)
+		return xerr_new("INTERNAL_ERROR", "bad protocol JSON", NULL);
+	xerr *e = vm_qmp(vm_uuid, "blockdev-add", j, NULL);
+	if (e)
+		return e;
+	json_object *ot = obj1("id", json_object_new_string(id));
+	json_object_object_add(ot, "force", json_object_new_boolean(true));
+	xerr_free(vm_qmp(vm_uuid, "blockdev-open-tray", ot, NULL));
+	json_object *im = obj1("id", json_object_new_string(id));
+	json_object_object_add(im, "node-name", json_object_new_string(node));
+	e = vm_qmp(vm_uuid, "blockdev-insert-medium", im, NULL);
+	if (e) {
+		xerr_free(vm_qmp(vm_uuid, "blockdev-del", obj1("node-name", json_object_new_string(node)), NULL));
+		return e;
+	}
+	xerr_free(vm_qmp(vm_uuid, "blockdev-close-tray", obj1("id", json_object_new_string(id)), NULL));
+	return NULL;
+}
+
+xerr *xo_disk_eject(const char *vm_uuid, const char *userdevice)
+{
+	int n = devnum(userdevice);
+	if (n < 0)
+		return xerr_new("OPERATION_NOT_ALLOWED", "bad userdevice", NULL);
+	char id[16];
+	snprintf(id, sizeof(id), "vbd%d", n);
+	json_object *ot = obj1("id", json_object_new_string(id));
+	json_object_object_add(ot, "force", json_object_new_boolean(true));
+	xerr *e = vm_qmp(vm_uuid, "blockdev-open-tray", ot, NULL);
+	if (!e)
+		e = vm_qmp(vm_uuid, "blockdev-remove-medium", obj1("id", json_object_new_string(id)), NULL);
+	if (e)
+		return e;
+	delete_nodes(vm_uuid, n);
+	xerr_free(vm_qmp(vm_uuid, "blockdev-close-tray", obj1("id", json_object_new_string(id)), NULL));
+	return NULL;
+}
+
+/* ---- live hooks for the drivers -------------------------------------------------- */
+
+struct live_ctx {
+	char *vm;
+	int n;
+};
+
+static xerr *live_snapshot(void *ctx, const sm_open *overlay)
+{
+	struct live_ctx *c = ctx;
+	xerr *e = NULL;
+	char *top = top_node(c->vm, c->n, &e);
+	if (!top)
+		return e;
+	char node[48];
+	snprintf(node, sizeof(node), "vbd%d-s%d", c->n, __atomic_add_fetch(&node_seq, 1, __ATOMIC_RELAXED));
+	char *proto = sm_open_protocol_json(overlay);
+	json_object *file = json_tokener_parse(proto);
+	free(proto);
+	json_object *j = json_object_new_object();
+	json_object_object_add(j, "driver", json_object_new_string("qcow2"));
+	json_object_object_add(j, "node-name", json_object_new_string(node));
+	json_object_object_add(j, "file", file);
+	json_object_object_add(j, "backing", NULL); /* JSON null: attached below */
+	e = vm_qmp(c->vm, "blockdev-add", j, NULL);
+	if (!e) {
+		json_object *s = obj1("node", json_object_new_string(top));
+		json_object_object_add(s, "overlay", json_object_new_string(node));
+		e = vm_qmp(c->vm, "blockdev-snapshot", s, NULL);
+		if (e)
+			xerr_free(vm_qmp(c->vm, "blockdev-del", obj1("node-name", json_object_new_string(node)), NULL));
+	}
+	free(top);
+	return e;
+}
+
+static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress *p)
+{
+	struct live_ctx *c = ctx;
+	xerr *e = NULL;
+	char *top = top_node(c->vm, c->n, &e);
+	if (!top)
+		return e;
+	char *base = NULL;
+	if (base_filename && !(base = node_of_file(c->vm, base_filename, &e))) {
+		free(top);
+		return e;
+	}
+	char job[48];
+	snprintf(job, sizeof(job), "hxstream%d-%d", c->n, __atomic_add_fetch(&node_seq, 1, __ATOMIC_RELAXED));
+	json_object *a = json_object_new_object();
+	json_object_object_add(a, "job-id", json_object_new_string(job));
+	json_object_object_add(a, "device", json_object_new_string(top));
+	json_object_object_add(a, "auto-dismiss", json_object_new_boolean(false));
+	if (base) {
+		const char *slash = strrchr(base_filename, '/');
+		json_object_object_add(a, "base-node", json_object_new_string(base));
+		json_object_object_add(a, "backing-file", json_object_new_string(slash ? slash + 1 : base_filename));
+	}
+	e = vm_qmp(c->vm, "block-stream", a, NULL);
+	free(top);
+	free(base);
+	if (e)
+		return e;
+	int64_t deadline = hx_mono_ms() + JOB_MS;
+	for (;;) {
+		json_object *r = NULL;
+		e = vm_qmp(c->vm, "query-block-jobs", NULL, &r);
+		if (e)
+			return e;
+		bool found = false, done = false;
+		char *err = NULL;
+		size_t len = r && json_object_is_type(r, json_type_array) ? json_object_array_length(r) : 0;
+		for (size_t i = 0; i < len; i++) {
+			json_object *b = json_object_array_get_idx(r, i), *id, *st, *er, *off, *ln;
+			if (!json_object_object_get_ex(b, "device", &id) || strcmp(json_object_get_string(id), job))
+				continue;
+			found = true;
+			if (json_object_object_get_ex(b, "status", &st) &&
+			    !strcmp(json_object_get_string(st), "concluded")) {
+				done = true;
+				if (json_object_object_get_ex(b, "error", &er))
+					err = hx_strdup(json_object_get_string(er));
+			}
+			if (json_object_object_get_ex(b, "offset", &off) &&
+			    json_object_object_get_ex(b, "len", &ln) && json_object_get_int64(ln) > 0)
+				sm_progress_set(p, (double)json_object_get_int64(off) / (double)json_object_get_int64(ln));
+		}
+		json_object_put(r);
+		if (!found)
+			return xerr_new("INTERNAL_ERROR", "block-stream job vanished", NULL);
+		if (done) {
+			xerr_free(vm_qmp(c->vm, "job-dismiss", obj1("id", json_object_new_string(job)), NULL));
+			if (err) {
+				e = sm_backend_failure(SM_E_IO, "block-stream: %s", err);
+				free(err);
+			}
+			return e;
+		}
+		if (hx_mono_ms() > deadline) {
+			xerr_free(vm_qmp(c->vm, "block-job-cancel", obj1("device", json_object_new_string(job)), NULL));
+			return xerr_new("INTERNAL_ERROR", "block-stream timed out", NULL);
+		}
+		usleep(100 * 1000);
+	}
+}
+
+static xerr *live_resize(void *ctx, int64_t size)
+{
+	struct live_ctx *c = ctx;
+	xerr *e = NULL;
+	char *top = top_node(c->vm, c->n, &e);
+	if (!top)
+		return e;
+	json_object *a = obj1("node-name", json_object_new_string(top));
+	json_object_object_add(a, "size", json_object_new_int64(size));
+	e = vm_qmp(c->vm, "block_resize", a, NULL);
+	free(top);
+	return e;
+}
+
+static void live_release(void *ctx)
+{
+	struct live_ctx *c = ctx;
+	if (c) {
+		free(c->vm);
+		free(c);
+	}
+}
+
+bool vbd_live_hooks(const char *vm_uuid, const char *userdevice, sm_live *out)
+{
+	memset(out, 0, sizeof(*out));
+	int n = devnum(userdevice);
+	if (n < 0 || xenops_state(vm_uuid) == XO_GONE)
+		return false;
+	struct live_ctx *c = hx_calloc(1, sizeof(*c));
+	c->vm = hx_strdup(vm_uuid);
+	c->n = n;
+	out->ctx = c;
+	out->snapshot = live_snapshot;
+	out->stream = live_stream;
+	out->resize = live_resize;
+	out->release = live_release;
+	return true;
+}
