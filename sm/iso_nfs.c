@@ -20,11 +20,9 @@
 #include "nfs_client.h"
 #include "nfs_dconf.h"
 #include "nfs_errors.h"
+#include "nfs_sr.h"
 #include "sm.h"
 #include "strbuf.h"
-
-#define NFS_CALL_TIMEOUT_MS 60000
-#define NFS_CONNECT_TIMEOUT_MS 15000
 
 typedef struct iso_nfs {
 	nfs_target t;
@@ -62,24 +60,6 @@ static char *url_escape(const char *name)
 	return sb_steal(&b, NULL);
 }
 
-static xerr *connect_export(const nfs_target *t, nfsc **out)
-{
-	int r = nfsc_reachable(t->server, t->version, NFS_CONNECT_TIMEOUT_MS);
-	if (r == -ENXIO)
-		return nfs_smerr(SMERR_DNS, "cannot resolve %s", t->server);
-	if (r < 0)
-		return nfs_smerr(SMERR_NFS_TARGET, "%s port %d: %s", t->server, t->version == 4 ? 2049 : 111,
-				 strerror(-r));
-	char *msg = NULL;
-	r = nfsc_mount(t->server, t->path, t->version, NFS_CALL_TIMEOUT_MS, out, &msg);
-	if (r < 0) {
-		xerr *e = nfs_smerr(SMERR_ISO_MOUNT, "%s:%s: %s", t->server, t->path, msg ? msg : strerror(-r));
-		free(msg);
-		return e;
-	}
-	return NULL;
-}
-
 static xerr *isonfs_check_config(const xv *dc)
 {
 	nfs_target t;
@@ -95,7 +75,7 @@ static xerr *open_lib(const xv *dc, iso_nfs **out)
 	iso_nfs *i = hx_calloc(1, sizeof(*i));
 	xerr *e = nfs_iso_dconf_parse(dc, &i->t);
 	if (!e)
-		e = connect_export(&i->t, &i->c);
+		e = nfs_export_connect(&i->t, SMERR_ISO_MOUNT, &i->c);
 	if (e) {
 		nfs_target_clear(&i->t);
 		free(i);
@@ -264,6 +244,13 @@ static xerr *isonfs_sr_probe(const xv *dc, const xv *smc, sm_probe_result *out)
 	p->free_space = (int64_t)sp.free;
 	close_lib(i);
 	return NULL;
+}
+
+bool sm_iso_on_nfs(const xv *device_config)
+{
+	const xv *v = device_config && device_config->kind == XV_STRUCT ? xv_struct_get(device_config, "location")
+									: NULL;
+	return v && v->kind == XV_STRING && nfs_iso_location_is_nfs(xv_s(v));
 }
 
 static const char *const isonfs_caps[] = {

@@ -25,12 +25,9 @@
 #include "nfs_client.h"
 #include "nfs_dconf.h"
 #include "nfs_errors.h"
+#include "nfs_sr.h"
 #include "util.h"
 
-/* Bounds every NFS call, so that a dead server fails the operation rather
- * than hanging xapid's worker (libnfs retries forever without it). */
-#define NFS_CALL_TIMEOUT_MS 60000
-#define NFS_CONNECT_TIMEOUT_MS 15000
 #define MARKER ".halyard-sr"
 
 typedef struct nfs_sr {
@@ -229,11 +226,11 @@ static const sm_fsops nfs_fsops = {
 /* ---- connecting ----------------------------------------------------------- */
 
 /*
- * Mounts the export of t, with XAPI's errors: the host does not resolve
- * (140), no NFS service answers (108), the mount is refused (mount_code:
- * 73 for nfs, 222 for iso).
+ * Mounts the export of t with XAPI's errors (nfs_sr.h). Also the reason
+ * sm/iso_nfs.c pulls this object into every link of libhxsm, so that the
+ * registry's weak reference to sm_driver_nfs resolves.
  */
-static xerr *connect_export(const nfs_target *t, int mount_code, nfsc **out)
+xerr *nfs_export_connect(const nfs_target *t, int mount_code, nfsc **out)
 {
 	int r = nfsc_reachable(t->server, t->version, NFS_CONNECT_TIMEOUT_MS);
 	if (r == -ENXIO)
@@ -298,7 +295,7 @@ static xerr *nfs_sr_create(sm_sr *sr, int64_t physical_size)
 		return nfs_smerr(SMERR_INVALID_ARG, "SR uuid %s", sr->uuid);
 	}
 	nfsc *c;
-	e = connect_export(&t, SMERR_NFS_MOUNT, &c);
+	e = nfs_export_connect(&t, SMERR_NFS_MOUNT, &c);
 	if (e) {
 		nfs_target_clear(&t);
 		return e;
@@ -347,7 +344,7 @@ static xerr *nfs_sr_attach(sm_sr *sr)
 		return nfs_smerr(SMERR_INVALID_ARG, "SR uuid %s", sr->uuid);
 	}
 	nfsc *c;
-	e = connect_export(&t, SMERR_NFS_MOUNT, &c);
+	e = nfs_export_connect(&t, SMERR_NFS_MOUNT, &c);
 	if (e) {
 		nfs_target_clear(&t);
 		return e;
@@ -440,7 +437,7 @@ static xerr *nfs_sr_probe(const xv *dc, const xv *smc, sm_probe_result *out)
 	if (e)
 		return e;
 	nfsc *c;
-	e = connect_export(&t, SMERR_NFS_MOUNT, &c);
+	e = nfs_export_connect(&t, SMERR_NFS_MOUNT, &c);
 	if (e) {
 		nfs_target_clear(&t);
 		return e;

@@ -255,17 +255,6 @@ sm_sr *sm_sr_new(const char *type, const char *uuid, const xv *device_config,
 	return sr;
 }
 
-bool sm_iso_on_nfs(const xv *device_config)
-{
-	const xv *v = device_config && device_config->kind == XV_STRUCT ?
-	              xv_struct_get(device_config, "location") : NULL;
-	const char *loc = v && v->kind == XV_STRING ? xv_s(v) : NULL;
-	if (!&sm_driver_iso_nfs || !loc || !*loc || loc[0] == '/' || loc[0] == '\\')
-		return false;
-	const char *colon = strchr(loc, ':'), *slash = strchr(loc, '/');
-	return colon && (!slash || colon < slash);
-}
-
 sm_sr *sm_sr_free(sm_sr *sr)
 {
 	if (!sr)

@@ -378,9 +378,9 @@ extern const sm_driver sm_driver_lvm;    /* "lvm" */
  * when that file is linked in (add it to sm_sources in sm/meson.build). */
 extern const sm_driver sm_driver_nfs __attribute__((weak));
 extern const sm_driver sm_driver_iso_nfs __attribute__((weak)); /* if iso-over-nfs is its own type */
-/* True when device_config:location is an NFS "server:/path" and the
- * iso-over-NFS driver is linked: sm_sr_new then gives an `iso` SR to
- * sm_driver_iso_nfs, and sm/iso.c forwards check_config and probe to it. */
+/* True when device_config:location is an NFS "server:/path": sm_sr_new
+ * then gives an `iso` SR to sm_driver_iso_nfs, and sm/iso.c forwards
+ * check_config and probe to it (defined in sm/iso_nfs.c). */
 bool sm_iso_on_nfs(const xv *device_config);
 
 /* ---- errors ------------------------------------------------------------- */
