@@ -1,0 +1,247 @@
+# SPDX-License-Identifier: Apache-2.0
+"""
+The nfs SR type end to end, with no kernel NFS: nfs-ganesha on loopback
+(scripts/nfs-server), xapid's SR/PBD/VDI/VBD handlers, the nfs driver
+(libnfs for SR operations) and a real guest whose disks QEMU opens over
+nfs://.
+
+Bad device_config (no server, no serverpath, bad nfsversion, a path not
+exported, a host that does not resolve) -> XAPI's SR_BACKEND_FAILURE_<n>
+and nothing created (no SR/PBD record, nothing in the export); xe
+sr-create type=nfs (shared, PBD plugged, <serverpath>/<sr-uuid>/); a
+second SR on the same export; VDI.create (<sr-uuid>/<vdi-uuid>.qcow2);
+SR.scan picks up a VDI made behind xapid's back and drops one removed;
+a running guest gets a read-only disk the host filled (the guest reads
+the host's bytes) and a writable one it fills (the host reads the guest's
+bytes over NFS after shutdown); snapshot on the export; VDI.destroy,
+PBD.unplug, SR.destroy (the SR directory is gone, the other SR stays);
+an ISO SR on the same export (type=iso, location=server:/path) lists
+the .iso files.
+
+Skips (77) only when QEMU, its nfs:// driver (qemu-block-extra),
+nfs-ganesha/rpcbind or the test guest are missing.
+"""
+import hashlib
+import importlib.machinery
+import importlib.util
+import os
+import shutil
+import subprocess
+import tempfile
+
+import harness
+from test_vm_lifecycle import (BOOT_TIMEOUT, Guest, find_xe, guest_files, kill_qemus,
+                               qemus_of, wait_until)
+
+MiB = 1 << 20
+
+
+def load_nfs_server():
+    path = os.path.join(harness.REPO, "scripts", "nfs-server")
+    loader = importlib.machinery.SourceFileLoader("nfs_server", path)
+    spec = importlib.util.spec_from_loader("nfs_server", loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+def qemu_io(url, cmd, read_only=False):
+    args = ["qemu-io"] + (["-r"] if read_only else []) + ["-f", "qcow2", "-c", cmd, url]
+    p = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    return p.returncode == 0 and "fail" not in (p.stdout + p.stderr), (p.stdout + p.stderr).strip()
+
+
+def main(t, x):
+    if not shutil.which("qemu-system-x86_64") or not shutil.which("qemu-io"):
+        harness.skip("qemu-system-x86_64 / qemu-io are not installed (qemu-system-x86, qemu-utils)")
+    p = subprocess.run(["qemu-io", "-c", "help", "nfs://127.0.0.1/nonexistent"], capture_output=True, text=True)
+    if "Unknown protocol" in p.stdout + p.stderr:
+        harness.skip("QEMU has no nfs:// block driver (install qemu-block-extra)")
+    nfs = load_nfs_server()
+    miss = nfs.missing_tools()
+    if miss:
+        harness.skip("missing packages for the loopback NFS server: " + " ".join(miss))
+    kernel, initrd = guest_files()
+    tmp = tempfile.mkdtemp(prefix="it-nfs-")
+    export = os.path.join(tmp, "export")
+    os.makedirs(export)
+    srv = nfs.NfsServer(export, os.path.join(tmp, "run"))
+    srv.start()
+    t.note("NFS server: %s (port %d)" % (srv.url, srv.nfs_port))
+    try:
+        body(t, x, srv, kernel, initrd)
+    finally:
+        kill_qemus(x.state_dir)
+        srv.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def body(t, x, srv, kernel, initrd):
+    api = x.login()
+    host = api.host.get_all()[0]
+    export = srv.export
+    dc = {"server": srv.server, "serverpath": export}
+
+    def srs_named(name):
+        return api.SR.get_by_name_label(name)
+
+    with t.section("bad device_config: XAPI's errors, nothing created"):
+        pbds_before = len(api.PBD.get_all())
+        cases = [
+            ({"serverpath": export}, "SR_BACKEND_FAILURE_102", "no server"),
+            ({"server": srv.server}, "SR_BACKEND_FAILURE_101", "no serverpath"),
+            (dict(dc, nfsversion="2"), "SR_BACKEND_FAILURE_72", "nfsversion=2"),
+            (dict(dc, serverpath="relative/path"), "SR_BACKEND_FAILURE_103", "a relative serverpath"),
+            (dict(dc, serverpath=export + "/not-exported"), "SR_BACKEND_FAILURE_73", "a path not exported"),
+            (dict(dc, server="no-such-host.invalid"), "SR_BACKEND_FAILURE_140", "a host that does not resolve"),
+        ]
+        for cfg, code, what in cases:
+            e = t.fails(lambda: api.SR.create(host, cfg, "0", "bad-nfs", "", "nfs", "user", True, {}),
+                        code, "SR.create with " + what)
+            if e is not None:
+                t.ok(len(e.params) == 3 and e.params[0] == "" and e.params[1], "XAPI's error shape",
+                     e.params)
+        t.eq(srs_named("bad-nfs"), [], "no SR record left")
+        t.eq(len(api.PBD.get_all()), pbds_before, "no PBD record left")
+        t.eq(os.listdir(export), [], "nothing created in the export")
+
+    with t.section("xe sr-create type=nfs"):
+        xe = find_xe()
+        sr = None
+        if xe:
+            env = dict(os.environ, XE_SOCKET=x.socket_path)
+            p = subprocess.run([xe, "sr-create", "type=nfs", "name-label=nfs-sr", "shared=true",
+                                "content-type=user", "device-config:server=" + srv.server,
+                                "device-config:serverpath=" + export],
+                               env=env, capture_output=True, text=True, timeout=120)
+            if "not available yet" in p.stdout + p.stderr:
+                t.skip("xe sr-create type=nfs", "this xe has no sr-create yet; SR.create over the API instead")
+            else:
+                t.eq(p.returncode, 0, "xe sr-create type=nfs", p.stderr)
+            if p.returncode == 0:
+                sr = api.SR.get_by_uuid(p.stdout.strip().splitlines()[-1])
+        else:
+            t.skip("xe sr-create", "no xe binary next to xapid (set XE=)")
+        if sr is None:
+            sr = api.SR.create(host, dc, "0", "nfs-sr", "", "nfs", "user", True, {})
+        rec = api.SR.get_record(sr)
+        t.eq(rec["type"], "nfs", "SR.type")
+        t.eq(rec["shared"], True, "shared=true")
+        t.eq(len(rec["PBDs"]), 1, "one PBD")
+        pbd = rec["PBDs"][0]
+        t.eq(api.PBD.get_currently_attached(pbd), True, "the PBD is plugged")
+        t.eq(api.PBD.get_device_config(pbd).get("serverpath"), export, "PBD.device_config")
+        t.ok(int(rec["physical_size"]) > 0, "physical_size from the export (%s)" % rec["physical_size"])
+        sr_uuid = rec["uuid"]
+        srdir = os.path.join(export, sr_uuid)
+        t.ok(os.path.isdir(srdir), "<serverpath>/<sr-uuid>/ exists")
+        sr2 = api.SR.create(host, dc, "0", "nfs-sr-2", "", "nfs", "user", True, {})
+        t.ok(os.path.isdir(os.path.join(export, api.SR.get_uuid(sr2))), "a second SR on the same export")
+
+    def vdi_rec(name, size):
+        return {"name_label": name, "name_description": "", "SR": sr, "virtual_size": str(size),
+                "type": "user", "sharable": False, "read_only": False, "other_config": {},
+                "xenstore_data": {}, "sm_config": {}, "tags": []}
+
+    def url(vdi):
+        return "nfs://%s%s/%s/%s.qcow2" % (srv.server, export, sr_uuid, api.VDI.get_uuid(vdi))
+
+    with t.section("VDI.create, SR.scan"):
+        va = api.VDI.create(vdi_rec("ro-disk", 16 * MiB))
+        vb = api.VDI.create(vdi_rec("rw-disk", 16 * MiB))
+        for v in (va, vb):
+            t.ok(os.path.exists(os.path.join(srdir, api.VDI.get_uuid(v) + ".qcow2")),
+                 "<sr-uuid>/<vdi-uuid>.qcow2 on the export")
+        t.eq(api.VDI.get_virtual_size(va), str(16 * MiB), "virtual_size")
+        ok, out = qemu_io(url(va), "write -P 0x11 0 1M")
+        t.ok(ok, "the host fills ro-disk over nfs://", out)
+        # A VDI made behind xapid's back appears on scan; one removed goes.
+        import uuid as uuidlib
+        extra = str(uuidlib.uuid4())
+        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2",
+                        "nfs://%s%s/%s/%s.qcow2" % (srv.server, export, sr_uuid, extra), "4M"], check=True)
+        api.SR.scan(sr)
+        found = [v for v in api.SR.get_VDIs(sr) if api.VDI.get_uuid(v) == extra]
+        t.eq(len(found), 1, "SR.scan finds a VDI made behind xapid's back")
+        os.unlink(os.path.join(srdir, extra + ".qcow2"))
+        api.SR.scan(sr)
+        t.eq([v for v in api.SR.get_VDIs(sr) if api.VDI.get_uuid(v) == extra], [],
+             "SR.scan drops a VDI removed behind xapid's back")
+        t.ok(int(api.SR.get_physical_utilisation(sr)) > 0, "physical_utilisation after scan")
+
+    with t.section("a running guest uses the NFS disks"):
+        mem = str(192 * MiB)
+        vm = api.VM.create(harness.vm_record(
+            "nfs-guest", memory_static_max=mem, memory_dynamic_max=mem, memory_dynamic_min=mem,
+            memory_static_min=mem, domain_type="pvh", PV_kernel=kernel, PV_ramdisk=initrd,
+            PV_args="console=ttyS0 quiet halyard.disk_pattern=0x5a", actions_after_shutdown="destroy",
+            actions_after_reboot="restart", actions_after_crash="destroy"))
+
+        def vbd(vdi, dev, mode):
+            return api.VBD.create({"VM": vm, "VDI": vdi, "userdevice": dev, "bootable": False, "mode": mode,
+                                   "type": "Disk", "empty": False, "other_config": {},
+                                   "qos_algorithm_type": "", "qos_algorithm_params": {}})
+        vbd(vb, "0", "RW")
+        vbd(va, "1", "RO")
+        api.VM.start(vm, False, False)
+        g = Guest(x, api.VM.get_uuid(vm))
+        want_b = hashlib.md5(b"\x5a" * MiB).hexdigest()
+        want_a = hashlib.md5(b"\x11" * MiB).hexdigest()
+        seen = wait_until(lambda: g.console().count("HALYARD-DISK-MD5") >= 2, BOOT_TIMEOUT)
+        con = g.console()
+        t.ok(seen, "the guest reports two disks", con[-1500:])
+        lines = [l.split() for l in con.splitlines() if l.startswith("HALYARD-DISK")]
+        md5s = {l[1]: l[2] for l in lines if l[0] == "HALYARD-DISK-MD5" and len(l) >= 3}
+        ro = {l[1]: l[3] for l in lines if l[0] == "HALYARD-DISK" and len(l) >= 4}
+        t.ok(want_b in md5s.values(), "the guest wrote and read back 1 MiB of 0x5a on the RW disk", md5s)
+        t.ok(want_a in md5s.values(), "the guest reads the bytes the host wrote on the RO disk", md5s)
+        t.ok("ro=1" in ro.values() and "ro=0" in ro.values(), "one read-only and one writable disk", ro)
+        t.fails(lambda: api.VDI.destroy(vb), "VDI_IN_USE", "destroying a VDI a running VM uses")
+        api.VM.hard_shutdown(vm)
+        ok, out = qemu_io(url(vb), "read -P 0x5a 0 1M", read_only=True)
+        t.ok(ok, "the host reads the guest's bytes over nfs:// after shutdown", out)
+        ok, out = qemu_io(url(va), "read -P 0x11 0 1M", read_only=True)
+        t.ok(ok, "the RO disk is unchanged", out)
+        for b in api.VM.get_VBDs(vm):
+            api.VBD.destroy(b)
+        api.VM.destroy(vm)
+        t.eq(qemus_of(x.state_dir), [], "no QEMU left")
+
+    with t.section("snapshot, destroy, unplug, SR.destroy"):
+        snap = api.VDI.snapshot(vb, {})
+        t.ok(os.path.exists(os.path.join(srdir, api.VDI.get_uuid(snap) + ".qcow2")), "the snapshot is on the export")
+        ok, out = qemu_io(url(snap), "read -P 0x5a 0 1M", read_only=True)
+        t.ok(ok, "the snapshot has the guest's bytes", out)
+        for v in (snap, va, vb):
+            api.VDI.destroy(v)
+        api.PBD.unplug(pbd)
+        t.eq(api.PBD.get_currently_attached(pbd), False, "PBD unplugged")
+        api.SR.destroy(sr)
+        t.eq(srs_named("nfs-sr"), [], "the SR record is gone")
+        t.ok(not os.path.exists(srdir), "SR.destroy removed <serverpath>/<sr-uuid>/", os.listdir(export))
+        t.ok(os.path.isdir(os.path.join(export, api.SR.get_uuid(sr2))), "the other SR is untouched")
+        for p in api.SR.get_PBDs(sr2):
+            api.PBD.unplug(p)
+        api.SR.destroy(sr2)
+        t.eq(os.listdir(export), [], "the export is empty again")
+
+    with t.section("ISO SR on the NFS export (type=iso, location=server:/path)"):
+        with open(os.path.join(export, "disc.iso"), "wb") as f:
+            f.write(b"\x42" * 65536)
+        with open(os.path.join(export, "readme.txt"), "w") as f:
+            f.write("not an iso\n")
+        t.fails(lambda: api.SR.create(host, {"location": srv.server + ":relative"}, "0", "bad-iso", "", "iso",
+                                      "iso", True, {}), "SR_BACKEND_FAILURE_225", "a location not server:/path")
+        iso = api.SR.create(host, {"location": "%s:%s" % (srv.server, export)}, "0", "nfs-iso", "", "iso",
+                            "iso", True, {})
+        api.SR.scan(iso)
+        names = sorted(api.VDI.get_name_label(v) for v in api.SR.get_VDIs(iso))
+        t.eq(names, ["disc.iso"], "the ISO SR lists the .iso files")
+        for p in api.SR.get_PBDs(iso):
+            api.PBD.unplug(p)
+        api.SR.forget(iso)
+        t.ok(os.path.exists(os.path.join(export, "disc.iso")), "forgetting the ISO SR leaves the files")
+
+
+if __name__ == "__main__":
+    harness.run(main)
