@@ -13,8 +13,10 @@ second SR on the same export; VDI.create (<sr-uuid>/<vdi-uuid>.qcow2);
 SR.scan picks up a VDI made behind xapid's back and drops one removed;
 a running guest gets a read-only disk the host filled (the guest reads
 the host's bytes) and a writable one it fills (the host reads the guest's
-bytes over NFS after shutdown); snapshot on the export; VDI.destroy,
-PBD.unplug, SR.destroy (the SR directory is gone, the other SR stays);
+bytes over NFS after shutdown); a live snapshot while it runs (QEMU opens
+the new overlay over nfs://) holds the guest's bytes; SR.probe;
+VDI.destroy, PBD.unplug/plug, SR.destroy (the SR directory is gone, the
+other SR stays);
 an ISO SR on the same export (type=iso, location=server:/path) lists
 the .iso files.
 
@@ -197,6 +199,12 @@ def body(t, x, srv, kernel, initrd):
         t.ok(want_a in md5s.values(), "the guest reads the bytes the host wrote on the RO disk", md5s)
         t.ok("ro=1" in ro.values() and "ro=0" in ro.values(), "one read-only and one writable disk", ro)
         t.fails(lambda: api.VDI.destroy(vb), "VDI_IN_USE", "destroying a VDI a running VM uses")
+        # Live snapshot: QEMU switches to a new overlay it opens over nfs://.
+        snap = api.VDI.snapshot(vb, {})
+        t.ok(os.path.exists(os.path.join(srdir, api.VDI.get_uuid(snap) + ".qcow2")),
+             "a live snapshot of the running VM's disk is on the export")
+        last = g.last_tick()
+        t.ok(wait_until(lambda: g.last_tick() > last, BOOT_TIMEOUT), "the guest runs on after the snapshot")
         api.VM.hard_shutdown(vm)
         ok, out = qemu_io(url(vb), "read -P 0x5a 0 1M", read_only=True)
         t.ok(ok, "the host reads the guest's bytes over nfs:// after shutdown", out)
@@ -207,15 +215,20 @@ def body(t, x, srv, kernel, initrd):
         api.VM.destroy(vm)
         t.eq(qemus_of(x.state_dir), [], "no QEMU left")
 
-    with t.section("snapshot, destroy, unplug, SR.destroy"):
-        snap = api.VDI.snapshot(vb, {})
-        t.ok(os.path.exists(os.path.join(srdir, api.VDI.get_uuid(snap) + ".qcow2")), "the snapshot is on the export")
+    with t.section("snapshot contents, destroy, unplug and replug, SR.probe, SR.destroy"):
         ok, out = qemu_io(url(snap), "read -P 0x5a 0 1M", read_only=True)
-        t.ok(ok, "the snapshot has the guest's bytes", out)
+        t.ok(ok, "the live snapshot has the guest's bytes", out)
+        ok, out = qemu_io(url(vb), "read -P 0x5a 0 1M", read_only=True)
+        t.ok(ok, "the VDI keeps them after the snapshot", out)
+        xml = api.SR.probe(host, dc, "nfs", {})
+        t.ok(sr_uuid in xml and api.SR.get_uuid(sr2) in xml, "SR.probe lists both SRs on the export", xml)
         for v in (snap, va, vb):
             api.VDI.destroy(v)
         api.PBD.unplug(pbd)
         t.eq(api.PBD.get_currently_attached(pbd), False, "PBD unplugged")
+        api.PBD.plug(pbd)
+        t.eq(api.PBD.get_currently_attached(pbd), True, "PBD plugged again (libnfs mount, no kernel)")
+        api.PBD.unplug(pbd)
         api.SR.destroy(sr)
         t.eq(srs_named("nfs-sr"), [], "the SR record is gone")
         t.ok(not os.path.exists(srdir), "SR.destroy removed <serverpath>/<sr-uuid>/", os.listdir(export))
