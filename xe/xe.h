@@ -176,6 +176,8 @@ typedef int (*xe_cmd_fn)(xe_ctx *x, const char *cmd, const xe_cmd_def *def);
 int xe_cmd_class(xe_ctx *x, const char *cmd, const xe_cmd_def *def);
 /* Explicit commands (cmd_misc.c): returns NULL when cmd is not one. */
 xe_cmd_fn xe_find_explicit(const char *cmd);
+/* Storage commands (cmd_sr.c): NULL when cmd is not one. */
+xe_cmd_fn xe_find_storage_cmd(const char *cmd);
 /* VM power commands (cmd_vm.c): NULL when cmd is not one. */
 xe_cmd_fn xe_find_vm_cmd(const char *cmd);
 /* help (help.c) */

@@ -1,0 +1,325 @@
+# SPDX-License-Identifier: Apache-2.0
+"""
+Storage without a guest (issue 4): the default local SR, file and ISO SRs
+(create, scan, probe, destroy), bad input (bad device_config, a path in
+use: the right SR_BACKEND_FAILURE, nothing created), VDI create /
+snapshot / clone / copy / resize (grow only) with exact data checked
+through PUT /import_raw_vdi and GET /export_raw_vdi (raw, vhd, qcow2),
+truncated and corrupt uploads (task failure, VDI unchanged, nothing left
+behind), XO's empty probe PUT, GC coalescing after snapshots are deleted,
+Async.VDI.copy with progress, kill -9 of xapid during a copy (no orphan
+image after the restart), a full file system during an import (clean
+failure; needs root for a small tmpfs), and the xe storage commands.
+"""
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import harness
+
+MiB = 1 << 20
+
+
+def pattern(seed, n):
+    h = hashlib.sha256(seed.encode()).digest()
+    return (h * (n // len(h) + 1))[:n]
+
+
+def sha(b):
+    return hashlib.sha256(b).hexdigest()
+
+
+def main(t, x):
+    api = x.login()
+    sid = api.session
+    host = api.host.get_all()[0]
+    pool = api.pool.get_all()[0]
+    work = tempfile.mkdtemp(prefix="sm-it-")
+
+    def vdi_new(sr, size, name="d", **extra):
+        rec = {"SR": sr, "name_label": name, "name_description": "", "virtual_size": str(size),
+               "type": "user", "sharable": False, "read_only": False, "other_config": {},
+               "sm_config": {}, "xenstore_data": {}, "tags": []}
+        rec.update(extra)
+        return api.VDI.create(rec)
+
+    def put(vdi, data, fmt="raw", task=None):
+        q = "/import_raw_vdi/?session_id=%s&vdi=%s&format=%s" % (sid, vdi, fmt)
+        if task:
+            q += "&task_id=%s" % task
+        return x.http("PUT", q, body=data, timeout=120)
+
+    def get(vdi, fmt="raw"):
+        r = x.http("GET", "/export_raw_vdi?session_id=%s&vdi=%s&format=%s" % (sid, vdi, fmt),
+                   timeout=120)
+        return r.status, r.body
+
+    def sr_files(path):
+        return sorted(os.listdir(path)) if os.path.isdir(path) else []
+
+    try:
+        with t.section("the default local SR"):
+            dsr = api.pool.get_default_SR(pool)
+            rec = api.SR.get_record(dsr)
+            t.eq(rec["type"], "ext", "pool.default_SR is an ext SR")
+            t.ok(int(rec["physical_size"]) > 0, "its physical_size is the file system's")
+            pbds = rec["PBDs"]
+            t.eq(len(pbds), 1, "one PBD")
+            t.eq(api.PBD.get_currently_attached(pbds[0]), True, "plugged")
+            t.ok(api.PBD.get_device_config(pbds[0])["location"].startswith(x.state_dir),
+                 "under the state directory")
+            types = api.SR.get_supported_types()
+            t.ok(set(["ext", "file", "iso", "lvm"]) <= set(types), "supported types", types)
+            sms = [api.SM.get_record(s) for s in api.SM.get_all()]
+            t.ok(any(s["type"] == "file" and "VDI_SNAPSHOT" in s["capabilities"] for s in sms),
+                 "SM records with capabilities")
+
+        fdir = os.path.join(work, "file-sr")
+        with t.section("SR.create: bad input and a path in use change nothing"):
+            n_sr = len(api.SR.get_all())
+            t.fails(lambda: api.SR.create(host, {}, "0", "x", "", "file", "user", False, {}),
+                    "SR_BACKEND_FAILURE_1", "no device_config:location",
+                    param_check=lambda p: len(p) == 3 and "location" in p[1])
+            t.fails(lambda: api.SR.create(host, {"location": "rel/dir"}, "0", "x", "", "file",
+                                          "user", False, {}),
+                    "SR_BACKEND_FAILURE_2", "a relative location")
+            t.fails(lambda: api.SR.create(host, {"location": fdir}, "0", "x", "", "nosuch",
+                                          "user", False, {}),
+                    "SR_UNKNOWN_DRIVER", "an unknown type", ["nosuch"])
+            t.eq(len(api.SR.get_all()), n_sr, "no SR record made")
+            t.ok(not os.path.exists(fdir), "no directory made")
+            sr = api.SR.create(host, {"location": fdir}, "0", "file sr", "", "file", "user",
+                               False, {})
+            before = sr_files(fdir)
+            t.fails(lambda: api.SR.create(host, {"location": fdir}, "0", "y", "", "file",
+                                          "user", False, {}),
+                    "SR_BACKEND_FAILURE_8", "a directory that holds an SR")
+            t.eq(sr_files(fdir), before, "its files untouched")
+            t.eq(len(api.SR.get_all()), n_sr + 1, "only the first SR exists")
+            probe = api.SR.probe(host, {"location": fdir}, "file", {})
+            t.ok(api.SR.get_uuid(sr) in probe, "SR.probe finds it", probe)
+            ext = api.SR.probe_ext(host, {"location": fdir}, "file", {})
+            t.eq(ext[0]["sr"]["uuid"], api.SR.get_uuid(sr), "SR.probe_ext finds it")
+
+        with t.section("snapshot, overwrite, clone: exact data through import/export"):
+            A, B, C = pattern("A", 4 * MiB), pattern("B", 2 * MiB), pattern("C", 1 * MiB)
+            v = vdi_new(sr, 16 * MiB)
+            t.eq(api.VDI.get_virtual_size(v), str(16 * MiB), "virtual_size")
+            t.eq(put(v, A).status, 200, "import A")
+            s1 = api.VDI.snapshot(v, {})
+            t.eq(api.VDI.get_is_a_snapshot(s1), True, "is_a_snapshot")
+            t.eq(api.VDI.get_snapshot_of(s1), v, "snapshot_of")
+            t.ok(s1 in api.VDI.get_snapshots(v), "listed in VDI.snapshots")
+            t.eq(put(v, B).status, 200, "import B over the VDI")
+            st, got_v = get(v)
+            st2, got_s = get(s1)
+            t.eq((st, st2), (200, 200), "exports answer 200")
+            t.eq(sha(got_v[:4 * MiB]), sha(B + A[2 * MiB:]), "the VDI has B then the rest of A")
+            t.eq(sha(got_s[:4 * MiB]), sha(A), "the snapshot still has A")
+            t.eq(got_s[4 * MiB:], bytes(12 * MiB), "and zeroes after")
+            c = api.VDI.clone(s1, {})
+            t.eq(put(c, C).status, 200, "import C into the clone")
+            t.eq(sha(get(c)[1][:4 * MiB]), sha(C + A[1 * MiB:]), "the clone diverged")
+            t.eq(sha(get(s1)[1][:4 * MiB]), sha(A), "its source snapshot did not")
+            for fmt in ("vhd", "qcow2"):
+                st, img = get(v, fmt)
+                t.eq(st, 200, "export as %s" % fmt)
+                w = vdi_new(sr, 16 * MiB)
+                t.eq(put(w, img, fmt).status, 200, "import the %s back" % fmt)
+                t.eq(sha(get(w)[1]), sha(got_v), "%s round trip is exact" % fmt)
+                api.VDI.destroy(w)
+            t.ok(int(api.SR.get_virtual_allocation(sr)) >= 3 * 16 * MiB, "virtual_allocation counts VDIs")
+
+        with t.section("resize grows, never shrinks"):
+            t.fails(lambda: api.VDI.resize(v, str(8 * MiB)), "SR_BACKEND_FAILURE_79",
+                    "resize down refused")
+            t.eq(api.VDI.get_virtual_size(v), str(16 * MiB), "size unchanged")
+            api.VDI.resize(v, str(32 * MiB))
+            t.eq(api.VDI.get_virtual_size(v), str(32 * MiB), "resized up")
+            t.eq(sha(get(v)[1][:4 * MiB]), sha(B + A[2 * MiB:]), "data kept")
+
+        with t.section("deleting snapshots lets GC coalesce; data exact"):
+            api.VDI.destroy(c)
+            api.VDI.destroy(s1)
+            ok = harness.wait_until(lambda: not [f for f in sr_files(fdir) if ".base." in f], 30, 0.2)
+            t.ok(ok, "the chain nodes are merged away", sr_files(fdir))
+            t.eq(sha(get(v)[1][:4 * MiB]), sha(B + A[2 * MiB:]), "the VDI still has B + A")
+
+        with t.section("uploads: truncated, corrupt, XO's empty probe"):
+            before = get(v)[1]
+            task = api.task.create("truncated", "")
+            s = harness.tls_context().wrap_socket(socket.create_connection(("127.0.0.1", x.port)))
+            s.sendall(("PUT /import_raw_vdi?session_id=%s&vdi=%s&format=raw&task_id=%s HTTP/1.1\r\n"
+                       "Host: x\r\nContent-Length: %d\r\n\r\n" % (sid, v, task, 4 * MiB)).encode()
+                      + b"\xaa" * MiB)
+            s.close()
+            harness.wait_until(lambda: api.task.get_status(task) != "pending", 30, 0.1)
+            t.eq(api.task.get_status(task), "failure", "a truncated upload fails the task")
+            t.eq(api.task.get_error_info(task)[0], "VDI_IO_ERROR", "with VDI_IO_ERROR")
+            task = api.task.create("corrupt", "")
+            bad = bytearray(get(v, "vhd")[1])
+            bad[-100] ^= 0xFF
+            r = put(v, bytes(bad), "vhd", task)
+            t.eq(api.task.get_status(task), "failure", "a corrupt VHD fails the task")
+            t.eq(get(v)[1], before, "the VDI is unchanged")
+            local = os.path.join(x.state_dir, "sm", api.SR.get_uuid(sr))
+            t.eq(os.listdir(local), [], "no staging file left")
+            r = x.http("PUT", "/import_raw_vdi/?session_id=%s&vdi=%s&format=raw" % (sid, v), body=b"")
+            t.eq(r.status, 200, "the empty probe PUT gets 200")
+            t.eq(get(v)[1], before, "and imports nothing")
+            r = x.http("PUT", "/import_raw_vdi/?vdi=%s&format=raw" % v, body=b"x")
+            t.eq(r.status, 401, "no session: 401")
+
+        with t.section("VDI.copy to another SR, Async with progress"):
+            dsr = api.pool.get_default_SR(pool)
+            task = api.Async.VDI.copy(v, dsr, "OpaqueRef:NULL", "OpaqueRef:NULL")
+            harness.wait_until(lambda: api.task.get_status(task) != "pending", 60, 0.1)
+            t.eq(api.task.get_status(task), "success", "Async.VDI.copy succeeds")
+            t.eq(float(api.task.get_progress(task)), 1.0, "progress 1.0")
+            res = api.task.get_result(task)
+            cp = res.replace("<value>", "").replace("</value>", "")
+            t.eq(api.VDI.get_SR(cp), dsr, "the copy is on the other SR")
+            t.eq(sha(get(cp)[1]), sha(get(v)[1]), "the copy has the same data")
+            api.VDI.destroy(cp)
+
+        with t.section("ISO SR: read-only VDIs, rescanned"):
+            idir = os.path.join(work, "isos")
+            os.makedirs(idir)
+            for n in ("a.iso", "b.ISO", "notes.txt"):
+                with open(os.path.join(idir, n), "wb") as f:
+                    f.write(pattern(n, 64 * 1024))
+            isr = api.SR.create(host, {"location": idir}, "0", "isos", "", "iso", "iso", False, {})
+            names = sorted(api.VDI.get_name_label(v2) for v2 in api.SR.get_VDIs(isr))
+            t.eq(names, ["a.iso", "b.ISO"], "one VDI per .iso")
+            t.ok(all(api.VDI.get_read_only(v2) for v2 in api.SR.get_VDIs(isr)), "read-only")
+            shutil.copy(os.path.join(idir, "a.iso"), os.path.join(idir, "c.iso"))
+            os.unlink(os.path.join(idir, "b.ISO"))
+            api.SR.scan(isr)
+            names = sorted(api.VDI.get_name_label(v2) for v2 in api.SR.get_VDIs(isr))
+            t.eq(names, ["a.iso", "c.iso"], "scan picks up the change")
+            iv = [v2 for v2 in api.SR.get_VDIs(isr) if api.VDI.get_name_label(v2) == "a.iso"][0]
+            t.eq(get(iv)[1], pattern("a.iso", 64 * 1024), "export of an ISO is its bytes")
+            t.fails(lambda: vdi_new(isr, MiB), "SR_OPERATION_NOT_SUPPORTED", "no VDI.create on ISO SRs")
+            pbd = api.SR.get_PBDs(isr)[0]
+            t.fails(lambda: api.SR.destroy(isr), "SR_HAS_PBD", "destroy while plugged")
+            api.PBD.unplug(pbd)
+            api.SR.destroy(isr)
+            t.ok(os.path.exists(os.path.join(idir, "a.iso")), "the ISO files are the user's: kept")
+
+        with t.section("disk full during an import"):
+            if os.geteuid() != 0:
+                t.skip("disk full", "needs root for a tmpfs mount")
+            else:
+                small = os.path.join(work, "small")
+                os.makedirs(small)
+                mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "hxsmfull", small],
+                                         capture_output=True).returncode == 0
+                if not mounted:
+                    t.skip("disk full", "cannot mount a tmpfs here")
+                else:
+                    try:
+                        ssr = api.SR.create(host, {"location": small + "/sr"}, "0", "small", "", "file",
+                                            "user", False, {})
+                        sv = vdi_new(ssr, 64 * MiB)
+                        task = api.task.create("full", "")
+                        put(sv, pattern("F", 16 * MiB), "raw", task)
+                        harness.wait_until(lambda: api.task.get_status(task) != "pending", 60, 0.1)
+                        t.eq(api.task.get_status(task), "failure", "the import fails cleanly")
+                        t.ok(api.task.get_error_info(task)[0].startswith("SR_BACKEND_FAILURE_"),
+                             "an SR backend failure", api.task.get_error_info(task))
+                        t.eq([f for f in os.listdir(small + "/sr") if f.startswith(".tmp")], [],
+                             "no temporary file left")
+                        t.ok(x.alive(), "xapid still running")
+                        api.VDI.destroy(sv)
+                        api.PBD.unplug(api.SR.get_PBDs(ssr)[0])
+                        api.SR.destroy(ssr)
+                    finally:
+                        subprocess.run(["umount", "-l", small])
+
+        with t.section("kill -9 of xapid during VDI.copy: no orphan after restart"):
+            big = vdi_new(sr, 256 * MiB)
+            t.eq(put(big, pattern("big", 192 * MiB)).status, 200, "a 192 MiB import")
+            dsr = api.pool.get_default_SR(pool)
+            ddir = api.PBD.get_device_config(api.SR.get_PBDs(dsr)[0])["location"]
+            n_vdi = len(api.SR.get_VDIs(dsr))
+            task = api.Async.VDI.copy(big, dsr, "OpaqueRef:NULL", "OpaqueRef:NULL")
+            seen = harness.wait_until(lambda: [f for f in sr_files(ddir) if f.startswith(".tmp-")], 30, 0.005)
+            t.ok(seen, "the copy is under way (a .tmp- image exists)")
+            x.kill9()
+            x.start()
+            api = x.login()
+            sid = api.session
+            t.eq([f for f in sr_files(ddir) if f.startswith(".tmp-")], [], "no orphan image after restart")
+            t.eq(len(api.SR.get_VDIs(dsr)), n_vdi, "no VDI record made")
+            t.ok(task not in api.task.get_all(), "the interrupted task is gone (tasks do not survive a restart)")
+            api.VDI.destroy(big)
+
+        xe = os.environ.get("XE") or os.path.join(os.path.dirname(os.path.dirname(
+            os.path.abspath(harness.find_xapid()))), "xe", "xe")
+        with t.section("xe storage commands"):
+            if not os.access(xe, os.X_OK):
+                t.skip("xe", "no xe binary")
+            else:
+                env = dict(os.environ, XE_SOCKET=x.socket_path)
+
+                def run(*a):
+                    p = subprocess.run([xe] + list(a), env=env, capture_output=True, text=True, timeout=120)
+                    return p.returncode, p.stdout.strip(), p.stderr.strip()
+                xdir = os.path.join(work, "xe-sr")
+                rc, out, err = run("sr-create", "name-label=xe sr", "type=file",
+                                   "device-config:location=" + xdir)
+                t.eq(rc, 0, "xe sr-create", err)
+                sru = out
+                rc, out, err = run("vdi-create", "sr-uuid=" + sru, "name-label=xd", "virtual-size=8MiB")
+                t.eq(rc, 0, "xe vdi-create", err)
+                vu = out
+                img = os.path.join(work, "img.raw")
+                with open(img, "wb") as f:
+                    f.write(pattern("xe", 2 * MiB))
+                rc, out, err = run("vdi-import", "uuid=" + vu, "filename=" + img)
+                t.eq(rc, 0, "xe vdi-import", err)
+                rc, out, err = run("vdi-snapshot", "uuid=" + vu)
+                t.eq(rc, 0, "xe vdi-snapshot", err)
+                su = out
+                rc, out, err = run("vdi-resize", "uuid=" + vu, "disk-size=16MiB")
+                t.eq(rc, 0, "xe vdi-resize", err)
+                rc, out, err = run("vdi-resize", "uuid=" + vu, "disk-size=1MiB")
+                t.ok(rc != 0 and "SR_BACKEND_FAILURE_79" in err, "xe vdi-resize down refused", err)
+                exp = os.path.join(work, "exp.raw")
+                rc, out, err = run("vdi-export", "uuid=" + su, "filename=" + exp)
+                t.eq(rc, 0, "xe vdi-export", err)
+                with open(exp, "rb") as f:
+                    t.eq(sha(f.read()[:2 * MiB]), sha(pattern("xe", 2 * MiB)), "exported snapshot data")
+                rc, out, err = run("vdi-list", "sr-uuid=" + sru, "--minimal")
+                t.eq(sorted(out.split(",")), sorted([vu, su]), "xe vdi-list sr-uuid=", out)
+                rc, out, err = run("sr-param-get", "uuid=" + sru, "param-name=type")
+                t.eq(out, "file", "xe sr-param-get type")
+                rc, out, err = run("vdi-destroy", "uuid=" + su)
+                t.eq(rc, 0, "xe vdi-destroy", err)
+                rc, out, err = run("vdi-destroy", "uuid=" + vu)
+                rc, out, err = run("pbd-list", "sr-uuid=" + sru, "--minimal")
+                rc, out2, err = run("pbd-unplug", "uuid=" + out)
+                t.eq(rc, 0, "xe pbd-unplug", err)
+                rc, out, err = run("sr-destroy", "uuid=" + sru)
+                t.eq(rc, 0, "xe sr-destroy", err)
+                t.ok(not os.path.exists(xdir), "the SR directory is gone")
+
+        with t.section("SR.destroy wipes a file SR"):
+            pbd = api.SR.get_PBDs(sr)[0]
+            api.PBD.unplug(pbd)
+            t.fails(lambda: vdi_new(sr, MiB), "SR_NOT_ATTACHED", "VDI.create on an unplugged SR")
+            api.PBD.plug(pbd)
+            t.eq(api.PBD.get_currently_attached(pbd), True, "plugged again")
+            api.PBD.unplug(pbd)
+            api.SR.destroy(sr)
+            t.ok(not os.path.exists(fdir), "its directory is gone")
+            t.ok(v not in api.VDI.get_all(), "its VDI records are gone")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+harness.run(main)
