@@ -10,6 +10,7 @@ exported, a host that does not resolve) -> XAPI's SR_BACKEND_FAILURE_<n>
 and nothing created (no SR/PBD record, nothing in the export); xe
 sr-create type=nfs (shared, PBD plugged, <serverpath>/<sr-uuid>/); a
 second SR on the same export; VDI.create (<sr-uuid>/<vdi-uuid>.qcow2);
+PUT /import_raw_vdi into a VDI on the NFS SR (the guest's script disk);
 SR.scan picks up a VDI made behind xapid's back and drops one removed;
 a running guest gets a read-only disk the host filled (the guest reads
 the host's bytes) and a writable one it fills (the host reads the guest's
@@ -171,12 +172,35 @@ def body(t, x, srv, kernel, initrd):
              "SR.scan drops a VDI removed behind xapid's back")
         t.ok(int(api.SR.get_physical_utilisation(sr)) > 0, "physical_utilisation after scan")
 
+    with t.section("import over HTTP into the NFS SR (the guest's script disk)"):
+        # The test guest runs the script on a disk starting "#HALYARD-SCRIPT":
+        # for each 16 MiB disk, write 1 MiB of 0x5a if it is writable, then
+        # print the md5 of its first MiB read with O_DIRECT.
+        script = (b"#HALYARD-SCRIPT\n"
+                  b"for b in /sys/block/vd*; do\n"
+                  b"  n=${b##*/}; ro=$(cat $b/ro)\n"
+                  b"  [ \"$(cat $b/size)\" = 32768 ] || continue\n"
+                  b"  if [ \"$ro\" = 0 ]; then\n"
+                  b"    dd if=/dev/zero bs=65536 count=16 2>/dev/null | tr '\\000' '\\132' |"
+                  b" dd of=/dev/$n bs=65536 conv=fsync 2>/dev/null\n"
+                  b"  fi\n"
+                  b"  echo \"HALYARD-DISK-MD5 $n ro=$ro $(dd if=/dev/$n bs=65536 count=16 iflag=direct 2>/dev/null"
+                  b" | md5sum | cut -d' ' -f1)\"\n"
+                  b"done\n"
+                  b"echo HALYARD-DISKS-DONE\n")
+        vs = api.VDI.create(vdi_rec("script", MiB))
+        r = x.http("PUT", "/import_raw_vdi?session_id=%s&vdi=%s&format=raw" % (api.session, vs),
+                   body=script + b"\0" * (MiB - len(script)), timeout=120)
+        t.eq(r.status, 200, "PUT /import_raw_vdi into a VDI on the NFS SR", r.body[:300])
+        ok, out = qemu_io(url(vs), "read -P 0x23 0 1", read_only=True)
+        t.ok(ok, "the imported bytes are in the image on the export ('#')", out)
+
     with t.section("a running guest uses the NFS disks"):
         mem = str(192 * MiB)
         vm = api.VM.create(harness.vm_record(
             "nfs-guest", memory_static_max=mem, memory_dynamic_max=mem, memory_dynamic_min=mem,
             memory_static_min=mem, domain_type="pvh", PV_kernel=kernel, PV_ramdisk=initrd,
-            PV_args="console=ttyS0 quiet halyard.disk_pattern=0x5a", actions_after_shutdown="destroy",
+            PV_args="console=ttyS0 quiet", actions_after_shutdown="destroy",
             actions_after_reboot="restart", actions_after_crash="destroy"))
 
         def vbd(vdi, dev, mode):
@@ -185,19 +209,18 @@ def body(t, x, srv, kernel, initrd):
                                    "qos_algorithm_type": "", "qos_algorithm_params": {}})
         vbd(vb, "0", "RW")
         vbd(va, "1", "RO")
+        vbd(vs, "2", "RO")
         api.VM.start(vm, False, False)
         g = Guest(x, api.VM.get_uuid(vm))
-        want_b = hashlib.md5(b"\x5a" * MiB).hexdigest()
-        want_a = hashlib.md5(b"\x11" * MiB).hexdigest()
-        seen = wait_until(lambda: g.console().count("HALYARD-DISK-MD5") >= 2, BOOT_TIMEOUT)
+        want = {"ro=0": hashlib.md5(b"\x5a" * MiB).hexdigest(), "ro=1": hashlib.md5(b"\x11" * MiB).hexdigest()}
+        seen = wait_until(lambda: "HALYARD-DISKS-DONE" in g.console(), BOOT_TIMEOUT)
         con = g.console()
-        t.ok(seen, "the guest reports two disks", con[-1500:])
-        lines = [l.split() for l in con.splitlines() if l.startswith("HALYARD-DISK")]
-        md5s = {l[1]: l[2] for l in lines if l[0] == "HALYARD-DISK-MD5" and len(l) >= 3}
-        ro = {l[1]: l[3] for l in lines if l[0] == "HALYARD-DISK" and len(l) >= 4}
-        t.ok(want_b in md5s.values(), "the guest wrote and read back 1 MiB of 0x5a on the RW disk", md5s)
-        t.ok(want_a in md5s.values(), "the guest reads the bytes the host wrote on the RO disk", md5s)
-        t.ok("ro=1" in ro.values() and "ro=0" in ro.values(), "one read-only and one writable disk", ro)
+        t.ok(seen, "the guest ran the script from its NFS disk", con[-1500:])
+        got = {l.split()[2]: l.split()[3] for l in con.splitlines()
+               if l.startswith("HALYARD-DISK-MD5") and len(l.split()) >= 4}
+        t.eq(sorted(got), ["ro=0", "ro=1"], "the guest sees one writable and one read-only 16 MiB disk")
+        t.eq(got.get("ro=0"), want["ro=0"], "the guest wrote and read back 1 MiB of 0x5a on the RW disk")
+        t.eq(got.get("ro=1"), want["ro=1"], "the guest reads the bytes the host wrote on the RO disk")
         t.fails(lambda: api.VDI.destroy(vb), "VDI_IN_USE", "destroying a VDI a running VM uses")
         # Live snapshot: QEMU switches to a new overlay it opens over nfs://.
         snap = api.VDI.snapshot(vb, {})
@@ -222,7 +245,7 @@ def body(t, x, srv, kernel, initrd):
         t.ok(ok, "the VDI keeps them after the snapshot", out)
         xml = api.SR.probe(host, dc, "nfs", {})
         t.ok(sr_uuid in xml and api.SR.get_uuid(sr2) in xml, "SR.probe lists both SRs on the export", xml)
-        for v in (snap, va, vb):
+        for v in (snap, va, vb, vs):
             api.VDI.destroy(v)
         api.PBD.unplug(pbd)
         t.eq(api.PBD.get_currently_attached(pbd), False, "PBD unplugged")
