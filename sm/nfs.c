@@ -26,6 +26,7 @@
 #include "nfs_dconf.h"
 #include "nfs_errors.h"
 #include "nfs_sr.h"
+#include "strbuf.h"
 #include "util.h"
 
 #define MARKER ".halyard-sr"
@@ -428,12 +429,60 @@ static bool has_images(nfsc *c, const char *dir)
 	return found;
 }
 
+/*
+ * SR.probe without serverpath, as XAPI's NFS SR: SR_BACKEND_FAILURE_101
+ * whose third param (the driver's stderr in XAPI) is the server's export
+ * list as <nfs-exports><Export><Target/><Path/><Accesslist/></Export>…;
+ * Xen Orchestra lists NFS exports exactly this way. e is that 101 error
+ * (taken); returns it filled, or the host's DNS/target error instead.
+ */
+static xerr *probe_exports(const xv *dc, xerr *e)
+{
+	const char *server = xv_struct_str(dc, "server");
+	if (!nfs_host_ok(server)) {
+		xerr_free(e);
+		return nfs_smerr(SMERR_DNS, "'%s' is not a host name or IPv4 address", server ? server : "");
+	}
+	int r = nfsc_reachable(server, 3, NFS_CONNECT_TIMEOUT_MS);
+	if (r < 0) {
+		xerr_free(e);
+		if (r == -ENXIO)
+			return nfs_smerr(SMERR_DNS, "cannot resolve %s", server);
+		return nfs_smerr(SMERR_NFS_TARGET, "%s port 111: %s", server, strerror(-r));
+	}
+	nfsc_export *v = NULL;
+	size_t n = 0;
+	nfsc_exports(server, &v, &n); /* no list: an empty <nfs-exports/> */
+	strbuf b = STRBUF_INIT;
+	sb_puts(&b, "<?xml version=\"1.0\" ?>\n<nfs-exports>\n");
+	for (size_t i = 0; i < n; i++) {
+		sb_puts(&b, "\t<Export>\n\t\t<Target>");
+		sb_put_xml_escaped(&b, server, strlen(server));
+		sb_puts(&b, "</Target>\n\t\t<Path>");
+		sb_put_xml_escaped(&b, v[i].path, strlen(v[i].path));
+		sb_puts(&b, "</Path>\n\t\t<Accesslist>");
+		sb_put_xml_escaped(&b, v[i].access, strlen(v[i].access));
+		sb_puts(&b, "</Accesslist>\n\t</Export>\n");
+	}
+	sb_puts(&b, "</nfs-exports>\n");
+	nfsc_exports_free(v, n);
+	if (e->nparams == 3) {
+		free(e->params[2]);
+		e->params[2] = sb_steal(&b, NULL);
+	} else {
+		sb_free(&b);
+	}
+	return e;
+}
+
 /* SR.probe: every <sr-uuid> directory under serverpath that holds an SR. */
 static xerr *nfs_sr_probe(const xv *dc, const xv *smc, sm_probe_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	nfs_target t;
 	xerr *e = nfs_dconf_parse(dc, &t);
+	if (e && !strcmp(e->code, "SR_BACKEND_FAILURE_101"))
+		return probe_exports(dc, e);
 	if (e)
 		return e;
 	nfsc *c;

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/time.h> /* libnfs.h uses struct timeval without including it */
 #include <nfsc/libnfs.h>
+#include <nfsc/libnfs-raw-mount.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,50 @@ int nfsc_reachable(const char *server, int version, int timeout_ms)
 	}
 	freeaddrinfo(ai);
 	return r;
+}
+
+int nfsc_exports(const char *server, nfsc_export **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	struct exportnode *list = mount_getexports(server);
+	if (!list)
+		return -EIO; /* libnfs gives no reason; an empty list is NULL too */
+	size_t k = 0;
+	for (struct exportnode *e = list; e; e = e->ex_next)
+		k++;
+	nfsc_export *v = hx_calloc(k, sizeof(*v));
+	size_t i = 0;
+	for (struct exportnode *e = list; e; e = e->ex_next, i++) {
+		v[i].path = hx_strdup(e->ex_dir ? e->ex_dir : "");
+		size_t len = 0;
+		for (struct groupnode *g = e->ex_groups; g; g = g->gr_next)
+			len += strlen(g->gr_name ? g->gr_name : "") + 1;
+		if (!len) {
+			v[i].access = hx_strdup("*");
+			continue;
+		}
+		char *acc = hx_calloc(1, len);
+		for (struct groupnode *g = e->ex_groups; g; g = g->gr_next) {
+			if (*acc)
+				strcat(acc, ",");
+			strcat(acc, g->gr_name ? g->gr_name : "");
+		}
+		v[i].access = acc;
+	}
+	mount_free_export_list(list);
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+void nfsc_exports_free(nfsc_export *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].path);
+		free(v[i].access);
+	}
+	free(v);
 }
 
 nfsc *nfsc_close(nfsc *c)

@@ -56,6 +56,20 @@ int nfsc_mount(const char *server, const char *export_path, int version, int tim
  */
 int nfsc_reachable(const char *server, int version, int timeout_ms);
 
+/* One entry of a server's export list (MOUNT EXPORT, as showmount -e). */
+typedef struct nfsc_export {
+	char *path;   /* heap */
+	char *access; /* the client groups joined by ',', or "*" (heap) */
+} nfsc_export;
+
+/*
+ * The export list of server (NFSv3 MOUNT protocol through the portmapper).
+ * Call nfsc_reachable first: libnfs has no timeout for this call. *out is
+ * a heap array of *n entries (free with nfsc_exports_free). 0 or -errno.
+ */
+int nfsc_exports(const char *server, nfsc_export **out, size_t *n);
+void nfsc_exports_free(nfsc_export *v, size_t n);
+
 /* Unmounts and frees. Accepts NULL, returns NULL. */
 nfsc *nfsc_close(nfsc *c);
 

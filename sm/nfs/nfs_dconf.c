@@ -178,6 +178,11 @@ xerr *nfs_iso_dconf_parse(const xv *dconf, nfs_target *t)
 	return NULL;
 }
 
+bool nfs_host_ok(const char *host)
+{
+	return host && host_ok(host, strlen(host));
+}
+
 void nfs_target_clear(nfs_target *t)
 {
 	free(t->server);

@@ -44,6 +44,9 @@ bool nfs_iso_location_is_nfs(const char *location);
  */
 xerr *nfs_iso_dconf_parse(const xv *dconf, nfs_target *t);
 
+/* A DNS name or dotted IPv4 address as the parsers accept them. */
+bool nfs_host_ok(const char *host);
+
 void nfs_target_clear(nfs_target *t);
 
 /* "nfs://<server><path>[/<rel>]" (rel without a leading '/'; NULL or ""

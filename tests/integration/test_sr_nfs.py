@@ -7,7 +7,9 @@ nfs://.
 
 Bad device_config (no server, no serverpath, bad nfsversion, a path not
 exported, a host that does not resolve) -> XAPI's SR_BACKEND_FAILURE_<n>
-and nothing created (no SR/PBD record, nothing in the export); xe
+and nothing created (no SR/PBD record, nothing in the export); SR.probe
+with only a server answers SR_BACKEND_FAILURE_101 carrying the export list
+in params[2], which is how Xen Orchestra lists NFS exports; xe
 sr-create type=nfs (shared, PBD plugged, <serverpath>/<sr-uuid>/); a
 second SR on the same export; VDI.create (<sr-uuid>/<vdi-uuid>.qcow2);
 PUT /import_raw_vdi into a VDI on the NFS SR (the guest's script disk);
@@ -31,6 +33,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import xml.etree.ElementTree
 
 import harness
 from test_vm_lifecycle import (BOOT_TIMEOUT, Guest, find_xe, guest_files, kill_qemus,
@@ -107,6 +110,20 @@ def body(t, x, srv, kernel, initrd):
         t.eq(srs_named("bad-nfs"), [], "no SR record left")
         t.eq(len(api.PBD.get_all()), pbds_before, "no PBD record left")
         t.eq(os.listdir(export), [], "nothing created in the export")
+
+    with t.section("SR.probe with only a server lists its exports (Xen Orchestra's probeNfs)"):
+        e = t.fails(lambda: api.SR.probe(host, {"server": srv.server}, "nfs", {}), "SR_BACKEND_FAILURE_101",
+                    "SR.probe without serverpath")
+        paths = []
+        if e is not None and len(e.params) == 3:
+            try:
+                root = xml.etree.ElementTree.fromstring(e.params[2])
+                paths = [(x.findtext("Path", "").strip(), x.findtext("Accesslist", "").strip())
+                         for x in root.iter("Export")]
+            except xml.etree.ElementTree.ParseError:
+                pass
+        t.ok((export, "*") in paths, "params[2] is <nfs-exports> naming the export", e.params if e else None)
+        t.eq(os.listdir(export), [], "probing creates nothing")
 
     with t.section("xe sr-create type=nfs"):
         xe = find_xe()
@@ -243,8 +260,9 @@ def body(t, x, srv, kernel, initrd):
         t.ok(ok, "the live snapshot has the guest's bytes", out)
         ok, out = qemu_io(url(vb), "read -P 0x5a 0 1M", read_only=True)
         t.ok(ok, "the VDI keeps them after the snapshot", out)
-        xml = api.SR.probe(host, dc, "nfs", {})
-        t.ok(sr_uuid in xml and api.SR.get_uuid(sr2) in xml, "SR.probe lists both SRs on the export", xml)
+        srlist = api.SR.probe(host, dc, "nfs", {})
+        t.ok(sr_uuid in srlist and api.SR.get_uuid(sr2) in srlist, "SR.probe lists both SRs on the export",
+             srlist)
         for v in (snap, va, vb, vs):
             api.VDI.destroy(v)
         api.PBD.unplug(pbd)

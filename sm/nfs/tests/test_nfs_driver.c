@@ -157,6 +157,29 @@ int main(void)
 	sm_probe_result_clear(&pr);
 	OK("SR.probe finds the SR by its directory and marker");
 
+	/* Without serverpath: 101 carrying the export list (what XO reads). */
+	xv *only = dconf(server, NULL, NULL);
+	e = sm_driver_nfs.sr_probe(only, NULL, &pr);
+	char *want = hx_asprintf("<Path>%s</Path>", export_dir);
+	CHECK(e && !strcmp(e->code, "SR_BACKEND_FAILURE_101") && e->nparams == 3 &&
+		      strstr(e->params[2], "<nfs-exports>") && strstr(e->params[2], want) &&
+		      strstr(e->params[2], "<Accesslist>"),
+	      "probe without serverpath: %s %s", e ? e->code : "ok", e && e->nparams == 3 ? e->params[2] : "");
+	if (e && e->nparams == 3)
+		printf("  exports: %s", e->params[2]);
+	free(want);
+	xerr_free(e);
+	sm_probe_result_clear(&pr);
+	xv_free(only);
+	only = dconf("no-such-host.invalid", NULL, NULL);
+	e = sm_driver_nfs.sr_probe(only, NULL, &pr);
+	CHECK(e && !strcmp(e->code, "SR_BACKEND_FAILURE_140"), "probe of a host that does not resolve: %s",
+	      e ? e->code : "ok");
+	xerr_free(e);
+	sm_probe_result_clear(&pr);
+	xv_free(only);
+	OK("SR.probe without serverpath: SR_BACKEND_FAILURE_101 with <nfs-exports> in params[2], as XAPI");
+
 	e = sr->drv->sr_attach(sr);
 	CHECK(!e, "attach: %s", e ? e->params[1] : "");
 	e = xerr_free(e);
