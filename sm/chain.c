@@ -403,6 +403,83 @@ xerr *sm_chain_vdi_introduce(sm_sr *sr, const char *location, sm_vdi_info *out)
 	return sm_chain_vdi_stat(sr, location, out);
 }
 
+/* Snapshot and clone of a VDI a consumer has open: its top image keeps
+ * its inode and gets a second name N.base (hard link: QEMU reopens images
+ * by name, so an open image is never renamed), a new top X over it becomes
+ * the consumer's (sm_live.snapshot) and the VDI's location, then the old
+ * name goes and the snapshot S is made over N.base. */
+static xerr *snap_live(sm_chain *c, const char *location, const char *new_uuid,
+                       const sm_live *live, const char *top, const char *fmt,
+                       int64_t size, sm_vdi_info *out)
+{
+	if (!c->ops->link)
+		return sm_backend_failure(SM_E_UNSUPPORTED,
+			"this SR cannot snapshot a VDI in use (no hard links)");
+	if (strcmp(fmt, "qcow2") != 0)
+		return sm_backend_failure(SM_E_UNSUPPORTED,
+			"a raw VDI in use cannot be snapshot (no overlay under QEMU)");
+	char bu[37], xu[37];
+	hx_uuid(bu);
+	hx_uuid(xu);
+	char *base = hx_asprintf("%s.base.%s", bu, fmt);
+	char *newtop = hx_asprintf("%s.qcow2", xu);
+	char *tmpsnap = hx_asprintf(TMP_PREFIX "%s.qcow2", new_uuid);
+	char *snapname = hx_asprintf("%s.qcow2", new_uuid);
+	char *fn_newtop = NULL, *fn_snap = NULL;
+	xerr *e = NULL;
+	int r = c->ops->link(c->fs, top, base);
+	if (r < 0) {
+		e = sm_backend_failure(SM_E_VDI_SNAPSHOT, "link: %s", strerror(-r));
+		goto out;
+	}
+	fn_newtop = fname(c, newtop);
+	e = qimg_create(fn_newtop, "qcow2", size, base, fmt);
+	if (e)
+		goto undo_link;
+	sm_open ov = { 0 };
+	c->ops->open_spec(c->fs, newtop, &ov);
+	free(ov.format);
+	ov.format = hx_strdup("qcow2");
+	ov.backing_chain = true;
+	e = live->snapshot(live->ctx, &ov);
+	sm_open_clear(&ov);
+	if (e) {
+		c->ops->unlink(c->fs, newtop);
+		goto undo_link;
+	}
+	/* The consumer writes X now; the old name must not stay a VDI. */
+	c->ops->unlink(c->fs, top);
+	fn_snap = fname(c, tmpsnap);
+	e = qimg_create(fn_snap, "qcow2", size, base, fmt);
+	if (!e) {
+		r = c->ops->rename(c->fs, tmpsnap, snapname);
+		if (r < 0)
+			e = sm_backend_failure(SM_E_VDI_SNAPSHOT, "rename: %s", strerror(-r));
+	}
+	if (e) {
+		c->ops->unlink(c->fs, tmpsnap);
+		/* The VDI moved all the same: say where. */
+		memset(out, 0, sizeof(*out));
+		out->moved_location = hx_strdup(xu);
+		goto out;
+	}
+	e = stat_image(c, snapname, new_uuid, "qcow2", false, out);
+	if (!e)
+		out->moved_location = hx_strdup(xu);
+	goto out;
+undo_link:
+	c->ops->unlink(c->fs, base);
+out:
+	free(base);
+	free(newtop);
+	free(tmpsnap);
+	free(snapname);
+	free(fn_newtop);
+	free(fn_snap);
+	(void)location;
+	return e;
+}
+
 /* Snapshot and clone: the steps of chain.h. */
 static xerr *snap(sm_sr *sr, const char *location, const char *new_uuid,
                   const sm_live *live, sm_vdi_info *out)
@@ -425,6 +502,12 @@ static xerr *snap(sm_sr *sr, const char *location, const char *new_uuid,
 		free(top);
 		return e;
 	}
+	if (live && live->snapshot) {
+		e = snap_live(c, location, new_uuid, live, top, fmt, cur.virtual_size, out);
+		sm_vdi_info_clear(&cur);
+		free(top);
+		return e;
+	}
 	char bu[37];
 	hx_uuid(bu);
 	char *base = hx_asprintf("%s.base.%s", bu, fmt);
@@ -442,17 +525,6 @@ static xerr *snap(sm_sr *sr, const char *location, const char *new_uuid,
 	e = qimg_create(fn_newtop, "qcow2", cur.virtual_size, bref, fmt);
 	if (e)
 		goto undo_rename;
-	if (live && live->snapshot) {
-		sm_open ov = { 0 };
-		c->ops->open_spec(c->fs, newtop, &ov);
-		free(ov.format);
-		ov.format = hx_strdup("qcow2");
-		ov.backing_chain = true;
-		e = live->snapshot(live->ctx, &ov);
-		sm_open_clear(&ov);
-		if (e)
-			goto undo_newtop;
-	}
 	fn_snap = fname(c, tmpsnap);
 	e = qimg_create(fn_snap, "qcow2", cur.virtual_size, bref, fmt);
 	if (!e) {
@@ -468,8 +540,6 @@ static xerr *snap(sm_sr *sr, const char *location, const char *new_uuid,
 	}
 	e = stat_image(c, snapname, new_uuid, "qcow2", false, out);
 	goto out;
-undo_newtop:
-	c->ops->unlink(c->fs, newtop);
 undo_rename:
 	c->ops->rename(c->fs, base, top);
 out:

@@ -23,6 +23,12 @@
  *   3. create S.qcow2 over N.base.qcow2     (the snapshot / clone)
  *   A raw VDI is first of all made the base as is (a raw base under qcow2).
  *
+ * A VDI a running QEMU has open is never renamed (QEMU reopens images by
+ * name, e.g. read-only when they become a backing file): its top gets a
+ * second name N.base.qcow2 (hard link, sm_fsops.link), a new top
+ * X.qcow2 over it is handed to QEMU (sm_live.snapshot), the old name is
+ * removed and the VDI's location becomes X (sm_vdi_info.moved_location).
+ *
  * GC (sm_chain_gc): a base no image depends on is deleted; a base with one
  * child is merged into the child (qemu-img rebase: data first, header
  * last, so a crash leaves a valid chain; live: sm_live.stream), then

@@ -144,7 +144,19 @@ static int64_t fs_get_small(void *fs, const char *name, void *buf, size_t cap)
 	return n < 0 ? -e : n;
 }
 
+static int fs_link(void *fs, const char *from, const char *to)
+{
+	file_sr *f = fs;
+	if (!name_ok(from) || !name_ok(to))
+		return -EINVAL;
+	if (linkat(f->dirfd, from, f->dirfd, to, 0) < 0)
+		return -errno;
+	fsync(f->dirfd);
+	return 0;
+}
+
 static const sm_fsops file_fsops = {
+	.link = fs_link,
 	.list = fs_list,
 	.stat = fs_stat,
 	.rename = fs_rename,

@@ -74,6 +74,7 @@ void sm_vdi_info_clear(sm_vdi_info *v)
 	free(v->name_label);
 	free(v->format);
 	free(v->parent_location);
+	free(v->moved_location);
 	memset(v, 0, sizeof(*v));
 }
 

@@ -103,6 +103,10 @@ typedef struct sm_vdi_info {
 	bool read_only;
 	bool hidden;             /* an internal chain node, not a VDI */
 	char *parent_location;   /* the node it is a delta of, or NULL */
+	/* vdi_snapshot/vdi_clone of a VDI in use: the snapshotted VDI's new
+	 * location (its data moved to a new top image that the consumer now
+	 * writes), or NULL when it kept its location. The caller records it. */
+	char *moved_location;
 } sm_vdi_info;
 
 void sm_vdi_info_clear(sm_vdi_info *v);
@@ -159,10 +163,13 @@ typedef struct sm_live {
 	 * the consumer has open now) the consumer's new top image: QMP
 	 * blockdev-add + blockdev-snapshot. */
 	xerr *(*snapshot)(void *ctx, const sm_open *overlay);
-	/* Copies into the top image the data of every backing image above
-	 * `base_filename` (NULL: all of them) and drops them from the chain,
-	 * writing the new backing name into the top image's header
-	 * (QMP block-stream), waiting for the job to finish. */
+	/* Merges the top image's backing image into the top (QMP
+	 * block-stream) and waits for the job: base_filename names the image
+	 * below that backing, which becomes the top's new backing (its
+	 * basename is written into the top's header), NULL when the merged
+	 * image had no backing (the top is then flattened). Consumers find
+	 * the nodes by position in the chain, not by file name (an image
+	 * renamed while open keeps its old name in QEMU). */
 	xerr *(*stream)(void *ctx, const char *base_filename, const sm_progress *p);
 	/* Grows the consumer's view of the disk (QMP block_resize). */
 	xerr *(*resize)(void *ctx, int64_t new_size);
@@ -434,6 +441,10 @@ typedef struct sm_fsops {
 	int (*put_small)(void *fs, const char *name, const void *buf, size_t n);
 	/* Reads at most cap bytes of a small file. Returns bytes read. */
 	int64_t (*get_small)(void *fs, const char *name, void *buf, size_t cap);
+	/* A second name for an existing entry (hard link); may be NULL (then
+	 * snapshots of VDIs in use are refused). An image a consumer has open
+	 * is never renamed: QEMU reopens images by name. */
+	int (*link)(void *fs, const char *from, const char *to);
 	/* Optional (NULL: `name` itself): the backing file name to write into
 	 * a qcow2 header for the image `name` (heap). QEMU 7.2's nfs driver
 	 * resolves a relative backing name against the image's own path

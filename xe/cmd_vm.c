@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strbuf.h"
 #include "util.h"
 #include "xe.h"
 
@@ -153,8 +154,48 @@ static const char *const not_constructor[] = {
 	"last_booted_record", "VGPUs", "pending_guidances", NULL,
 };
 
-/* vm-install template=<name|uuid> new-name-label=<name>: a VM from the
- * template's record (no disks yet: provisioning comes with storage). */
+/* sr-name-label= / sr-uuid= of vm-install: the SR named in the
+ * template's disks XML (empty sr="" means the default SR). */
+static xerr *install_sr(xe_ctx *x, xv *oc)
+{
+	const char *su = xe_param_get(x->params, "sr-uuid");
+	const char *sn = xe_param_get(x->params, "sr-name-label");
+	const char *disks = oc && oc->kind == XV_STRUCT ? xv_struct_str(oc, "disks") : NULL;
+	if ((!su && !sn) || !disks)
+		return NULL;
+	xv *u = NULL;
+	if (!su) {
+		xv *refs = NULL;
+		xerr *e = xe_callv(x, "SR.get_by_name_label", &refs, xv_str(sn), NULL);
+		if (!e && xv_len(refs) != 1)
+			e = xe_fail(xv_len(refs) ? "Multiple SRs named '%s'" : "No SR named '%s'", sn);
+		if (!e)
+			e = xe_callv(x, "SR.get_uuid", &u, xv_str(xv_s(xv_array_get(refs, 0))), NULL);
+		xv_free(refs);
+		if (e)
+			return e;
+		su = xv_s(u);
+	}
+	/* Every sr="…" attribute names this SR. */
+	strbuf b = STRBUF_INIT;
+	const char *p = disks;
+	for (const char *q; (q = strstr(p, "sr=\"")); ) {
+		sb_putn(&b, p, (size_t)(q - p));
+		const char *end = strchr(q + 4, '"');
+		if (!end)
+			break;
+		sb_printf(&b, "sr=\"%s\"", su);
+		p = end + 1;
+	}
+	sb_puts(&b, p);
+	xv_struct_set(oc, "disks", xv_str_own(sb_steal(&b, NULL)));
+	xv_free(u);
+	return NULL;
+}
+
+/* vm-install template=<name|uuid> new-name-label=<name> [sr-name-label= |
+ * sr-uuid=]: a VM from the template's record, with the disks its
+ * other_config:disks asks for (VM.provision). */
 static int vm_install(xe_ctx *x, const char *cmd, const xe_cmd_def *def)
 {
 	const char *tmpl = xe_param_get(x->params, "template");
@@ -187,9 +228,16 @@ static int vm_install(xe_ctx *x, const char *cmd, const xe_cmd_def *def)
 		xv *oc = xv_struct_get(rec, "other_config");
 		if (oc && oc->kind == XV_STRUCT)
 			xv_struct_del(oc, "default_template");
-		e = xe_callv(x, "VM.create", &newref, rec, NULL);
+		e = install_sr(x, oc);
+		if (!e)
+			e = xe_callv(x, "VM.create", &newref, rec, NULL);
+		else
+			xv_free(rec);
 		rec = NULL;
 	}
+	/* The template's disks (other_config:disks), as xe does. */
+	if (!e)
+		e = xe_callv(x, "VM.provision", NULL, xv_str(xv_s(newref)), NULL);
 	if (!e)
 		e = xe_callv(x, "VM.get_uuid", &uuid, xv_str(xv_s(newref)), NULL);
 	if (!e)

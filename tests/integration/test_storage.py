@@ -186,6 +186,36 @@ def main(t, x):
             t.eq(sha(get(cp)[1]), sha(get(v)[1]), "the copy has the same data")
             api.VDI.destroy(cp)
 
+        with t.section("VM.clone and VM.copy take their disks"):
+            vm = api.VM.create(harness.vm_record("with-disk"))
+            d0 = vdi_new(sr, 8 * MiB, "boot")
+            t.eq(put(d0, pattern("vm", MiB)).status, 200, "a disk with data")
+            api.VBD.create({"VM": vm, "VDI": d0, "userdevice": "0", "bootable": True, "mode": "RW",
+                            "type": "Disk", "unpluggable": True, "empty": False, "other_config": {},
+                            "qos_algorithm_type": "", "qos_algorithm_params": {}})
+            api.VBD.create({"VM": vm, "VDI": "OpaqueRef:NULL", "userdevice": "3", "bootable": False,
+                            "mode": "RO", "type": "CD", "unpluggable": True, "empty": True,
+                            "other_config": {}, "qos_algorithm_type": "", "qos_algorithm_params": {}})
+            cl = api.VM.clone(vm, "the clone")
+            cvbds = [api.VBD.get_record(b) for b in api.VM.get_VBDs(cl)]
+            t.eq(sorted(b["type"] for b in cvbds), ["CD", "Disk"], "the clone has the disk and the CD drive")
+            cd0 = [b["VDI"] for b in cvbds if b["type"] == "Disk"][0]
+            t.ok(cd0 != d0, "with a new VDI")
+            t.eq(get(cd0)[1][:MiB], pattern("vm", MiB), "holding the same data")
+            put(cd0, pattern("other", MiB))
+            t.eq(get(d0)[1][:MiB], pattern("vm", MiB), "writing the clone's disk leaves the original")
+            dsr = api.pool.get_default_SR(pool)
+            cp = api.VM.copy(vm, "the copy", dsr)
+            cpd = [api.VBD.get_VDI(b) for b in api.VM.get_VBDs(cp) if api.VBD.get_type(b) == "Disk"][0]
+            t.eq(api.VDI.get_SR(cpd), dsr, "VM.copy puts the disk on the SR asked")
+            t.eq(get(cpd)[1][:MiB], pattern("vm", MiB), "with the same data")
+            t.eq(api.VM.get_power_state(cp), "Halted", "the copy is Halted")
+            for v_ in (cl, cp, vm):
+                disks = [api.VBD.get_VDI(b) for b in api.VM.get_VBDs(v_) if api.VBD.get_type(b) == "Disk"]
+                api.VM.destroy(v_)
+                for dv in disks:
+                    api.VDI.destroy(dv)
+
         with t.section("ISO SR: read-only VDIs, rescanned"):
             idir = os.path.join(work, "isos")
             os.makedirs(idir)
@@ -298,6 +328,21 @@ def main(t, x):
                 t.eq(sorted(out.split(",")), sorted([vu, su]), "xe vdi-list sr-uuid=", out)
                 rc, out, err = run("sr-param-get", "uuid=" + sru, "param-name=type")
                 t.eq(out, "file", "xe sr-param-get type")
+                rc, out, err = run("vm-install", "template=Other install media",
+                                   "new-name-label=prov", "sr-name-label=xe sr")
+                t.eq(rc, 0, "xe vm-install sr-name-label= provisions the template's disks", err)
+                pvm = api.VM.get_by_uuid(out.splitlines()[-1]) if rc == 0 else None
+                if pvm:
+                    vbds = api.VM.get_VBDs(pvm)
+                    t.eq(len(vbds), 1, "one disk VBD")
+                    pv = api.VBD.get_VDI(vbds[0])
+                    t.eq((api.VDI.get_SR(pv), api.VDI.get_virtual_size(pv)),
+                         (api.SR.get_by_uuid(sru), str(8 << 30)), "an 8 GiB VDI on the named SR")
+                    t.ok("disks" not in api.VM.get_other_config(pvm), "other_config:disks consumed")
+                    rc, out, err = run("vm-disk-list", "vm=prov")
+                    t.ok(rc == 0 and api.VDI.get_uuid(pv) in out, "xe vm-disk-list", out + err)
+                    api.VM.destroy(pvm)
+                    api.VDI.destroy(pv)
                 rc, out, err = run("vdi-destroy", "uuid=" + su)
                 t.eq(rc, 0, "xe vdi-destroy", err)
                 rc, out, err = run("vdi-destroy", "uuid=" + vu)

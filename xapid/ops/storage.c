@@ -646,7 +646,7 @@ static void *gc_main(void *arg)
 		pthread_mutex_unlock(&sr->lock);
 		if (e) {
 			fprintf(stderr, "xapid: sm gc on SR %s: %s %s\n", sr->uuid, e->code,
-			        e->nparams > 1 ? e->params[1] : "");
+			        e->nparams > 1 ? e->params[1] : e->nparams ? e->params[0] : "");
 			xerr_free(e);
 		}
 		xerr_free(storage_update_sizes(app, ref));

@@ -94,4 +94,9 @@ xerr *vm_disks_started(struct xapid *app, const char *vm_ref);
 /* One VBD's disk (for hotplug / insert); the VBD record rec. */
 xerr *vm_disk_of_vbd(struct xapid *app, const xv *vbd_rec, const char *dir, struct xo_disk *d);
 
+/* vdi.c / vbd.c entry points for other handlers (VM.provision …). */
+xerr *vdi_create_call(call_ctx *ctx, xv *const *args, xv **result);
+xerr *vdi_destroy_call(call_ctx *ctx, xv *const *args);
+xerr *vbd_create_call(call_ctx *ctx, xv *const *args, xv **result);
+
 #endif

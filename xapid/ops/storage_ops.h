@@ -42,6 +42,9 @@ SOP(op_VBD_unplug_force);
 SOP(op_VBD_insert);
 SOP(op_VBD_eject);
 SOP(op_VBD_assert_attachable);
+SOP(op_VM_provision);
+SOP(op_VM_clone);
+SOP(op_VM_copy);
 #undef SOP
 
 #endif

@@ -443,3 +443,8 @@ xerr *op_VBD_assert_attachable(call_ctx *ctx, const api_msg *m, xv *const *args,
 	free(vm);
 	return e;
 }
+
+xerr *vbd_create_call(call_ctx *ctx, xv *const *args, xv **result)
+{
+	return op_VBD_create(ctx, NULL, args, result);
+}

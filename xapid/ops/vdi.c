@@ -299,6 +299,15 @@ static xerr *snap_or_clone(call_ctx *ctx, xv *const *args, bool snapshot, xv **r
 		o.sr, rs(o.rec, "location"), uuid, args[1], live ? &lv : NULL, &info);
 	sm_live_release(&lv);
 	pthread_mutex_unlock(&o.sr->lock);
+	/* A VDI in use may have moved to a new top image (sm.h). */
+	if (info.moved_location) {
+		txn *t;
+		xerr *x = db_begin(ctx, true, &t);
+		if (!x)
+			x = commit_or_rollback(t, obj_set(t, CLS_VDI, vdi, "location",
+			                                  xv_str(info.moved_location)));
+		xerr_free(x);
+	}
 	char *ref = NULL;
 	if (!e) {
 		txn *t;
@@ -715,4 +724,14 @@ xerr *op_VDI_data_destroy(call_ctx *ctx, const api_msg *m, xv *const *args, xv *
 	e = check_ref(t, CLS_VDI, vdi);
 	store_rollback(t);
 	return e ? e : xerr_new("VDI_NO_CBT_METADATA", vdi, NULL);
+}
+
+xerr *vdi_create_call(call_ctx *ctx, xv *const *args, xv **result)
+{
+	return op_VDI_create(ctx, NULL, args, result);
+}
+
+xerr *vdi_destroy_call(call_ctx *ctx, xv *const *args)
+{
+	return op_VDI_destroy(ctx, NULL, args, NULL);
 }

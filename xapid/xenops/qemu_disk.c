@@ -71,6 +71,8 @@ void xo_qemu_disk_argv(const xo_spec *s, void (*add)(void *a, char *s), void *a)
 		add(a, hx_asprintf("pcie-root-port,id=hxrp%d,chassis=%d", i, 100 + i));
 	}
 	int ide = 0;
+	/* Boot order matters only without direct kernel boot (hvm). */
+	bool hvm = s->domain_type && !strcmp(s->domain_type, "hvm");
 	for (size_t i = 0; i < s->ndisks; i++) {
 		const xo_disk *d = &s->disks[i];
 		int n = devnum(d->userdevice);
@@ -95,14 +97,14 @@ void xo_qemu_disk_argv(const xo_spec *s, void (*add)(void *a, char *s), void *a)
 				add(a, hx_asprintf("ide-cd,bus=ide.%d,id=vbd%d", ide, n));
 			else
 				add(a, hx_asprintf("ide-cd,bus=ide.%d,id=vbd%d,drive=%s%s", ide, n, node,
-				                   d->bootable ? ",bootindex=1" : ""));
+				                   hvm && d->bootable ? ",bootindex=2" : ""));
 			ide++;
 		} else if (n < XO_DISK_PORTS) {
 			add(a, hx_asprintf("virtio-blk-pci,id=vbd%d,drive=%s,bus=hxrp%d%s", n, node, n,
-			                   d->bootable ? ",bootindex=0" : ""));
+			                   hvm && d->bootable ? ",bootindex=1" : ""));
 		} else {
 			add(a, hx_asprintf("virtio-blk-pci,id=vbd%d,drive=%s%s", n, node,
-			                   d->bootable ? ",bootindex=0" : ""));
+			                   hvm && d->bootable ? ",bootindex=1" : ""));
 		}
 	}
 }
@@ -172,30 +174,45 @@ static char *top_node(const char *vm_uuid, int n, xerr **err)
 	return out;
 }
 
-/* The format node whose image is filename (heap) or NULL. */
-static char *node_of_file(const char *vm_uuid, const char *filename, xerr **err)
+/* The node name of the backing child of node `name` (heap) or NULL, from
+ * the block graph (file names are no guide: an image renamed while open
+ * keeps its old name in QEMU). */
+static char *backing_of(const char *vm_uuid, const char *name, xerr **err)
 {
 	json_object *r = NULL;
-	*err = vm_qmp(vm_uuid, "query-named-block-nodes", obj1("flat", json_object_new_boolean(true)), &r);
+	*err = vm_qmp(vm_uuid, "x-debug-query-block-graph", NULL, &r);
 	if (*err)
 		return NULL;
+	json_object *nodes = NULL, *edges = NULL;
+	json_object_object_get_ex(r, "nodes", &nodes);
+	json_object_object_get_ex(r, "edges", &edges);
+	int64_t id = -1;
+	size_t nn = nodes && json_object_is_type(nodes, json_type_array) ? json_object_array_length(nodes) : 0;
+	for (size_t i = 0; i < nn && id < 0; i++) {
+		json_object *n = json_object_array_get_idx(nodes, i), *nm, *ni;
+		if (json_object_object_get_ex(n, "name", &nm) && !strcmp(json_object_get_string(nm), name) &&
+		    json_object_object_get_ex(n, "id", &ni))
+			id = json_object_get_int64(ni);
+	}
+	int64_t child = -1;
+	size_t ne = edges && json_object_is_type(edges, json_type_array) ? json_object_array_length(edges) : 0;
+	for (size_t i = 0; i < ne && id >= 0 && child < 0; i++) {
+		json_object *e = json_object_array_get_idx(edges, i), *p, *c, *en;
+		if (json_object_object_get_ex(e, "parent", &p) && json_object_get_int64(p) == id &&
+		    json_object_object_get_ex(e, "name", &en) && !strcmp(json_object_get_string(en), "backing") &&
+		    json_object_object_get_ex(e, "child", &c))
+			child = json_object_get_int64(c);
+	}
 	char *out = NULL;
-	size_t len = r && json_object_is_type(r, json_type_array) ? json_object_array_length(r) : 0;
-	for (size_t i = 0; i < len && !out; i++) {
-		json_object *b = json_object_array_get_idx(r, i), *f, *drv, *nn;
-		if (!json_object_object_get_ex(b, "file", &f) ||
-		    !json_object_object_get_ex(b, "drv", &drv) ||
-		    !json_object_object_get_ex(b, "node-name", &nn))
-			continue;
-		const char *dv = json_object_get_string(drv);
-		if (strcmp(dv, "qcow2") && strcmp(dv, "raw"))
-			continue;
-		if (!strcmp(json_object_get_string(f), filename))
-			out = hx_strdup(json_object_get_string(nn));
+	for (size_t i = 0; i < nn && child >= 0 && !out; i++) {
+		json_object *n = json_object_array_get_idx(nodes, i), *nm, *ni;
+		if (json_object_object_get_ex(n, "id", &ni) && json_object_get_int64(ni) == child &&
+		    json_object_object_get_ex(n, "name", &nm))
+			out = hx_strdup(json_object_get_string(nm));
 	}
 	json_object_put(r);
 	if (!out)
-		*err = xerr_newf("INTERNAL_ERROR", "no node for %s in the VM", filename);
+		*err = xerr_newf("INTERNAL_ERROR", "node %s has no backing node", name);
 	return out;
 }
 
@@ -395,6 +412,25 @@ static xerr *live_snapshot(void *ctx, const sm_open *overlay)
 	return e;
 }
 
+/* Flushes the top node of disk n (data and qcow2 metadata to the file). */
+static xerr *flush_node(const char *vm, int n)
+{
+	xerr *e = NULL;
+	char *top = top_node(vm, n, &e);
+	if (!top)
+		return e;
+	char *cmd = hx_asprintf("qemu-io %s \"flush\"", top);
+	json_object *r = NULL;
+	e = vm_qmp(vm, "human-monitor-command", obj1("command-line", json_object_new_string(cmd)), &r);
+	free(cmd);
+	free(top);
+	const char *out = r && json_object_is_type(r, json_type_string) ? json_object_get_string(r) : "";
+	if (!e && *out)
+		e = sm_backend_failure(SM_E_IO, "flush after block-stream: %s", out);
+	json_object_put(r);
+	return e;
+}
+
 static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress *p)
 {
 	struct live_ctx *c = ctx;
@@ -402,10 +438,18 @@ static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress
 	char *top = top_node(c->vm, c->n, &e);
 	if (!top)
 		return e;
+	/* The top's backing is merged away; base_filename names the node
+	 * below it (sm.h), found by walking the graph two levels down. */
 	char *base = NULL;
-	if (base_filename && !(base = node_of_file(c->vm, base_filename, &e))) {
-		free(top);
-		return e;
+	if (base_filename) {
+		char *b1 = backing_of(c->vm, top, &e);
+		if (b1)
+			base = backing_of(c->vm, b1, &e);
+		free(b1);
+		if (!base) {
+			free(top);
+			return e;
+		}
 	}
 	char job[48];
 	snprintf(job, sizeof(job), "hxstream%d-%d", c->n, __atomic_add_fetch(&node_seq, 1, __ATOMIC_RELAXED));
@@ -455,8 +499,12 @@ static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress
 			if (err) {
 				e = sm_backend_failure(SM_E_IO, "block-stream: %s", err);
 				free(err);
+				return e;
 			}
-			return e;
+			/* The copied data and the new header must be on disk before
+			 * the caller removes the merged image: QMP has no flush, so
+			 * HMP's qemu-io flushes the top node. */
+			return flush_node(c->vm, c->n);
 		}
 		if (hx_mono_ms() > deadline) {
 			xerr_free(vm_qmp(c->vm, "block-job-cancel", obj1("device", json_object_new_string(job)), NULL));

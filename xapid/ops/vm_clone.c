@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * VM.clone and VM.copy with their disks. The new VM is a copy of the
+ * record (runtime fields reset, Halted); each disk VBD gets a new VDI:
+ * VDI.clone for VM.clone (a backing chain, fast), VDI.copy for VM.copy
+ * (full copy, to `sr` or, with a null sr, to each disk's own SR); CD VBDs
+ * keep their media. A failure removes everything made so far.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_ids.h"
+#include "dispatch.h"
+#include "ops.h"
+#include "storage.h"
+#include "storage_ops.h"
+#include "util.h"
+#include "xapid.h"
+
+static const char *const runtime_fields[] = {
+	"uuid", "allowed_operations", "current_operations", "domid", "resident_on",
+	"scheduled_to_be_resident_on", "metrics", "guest_metrics", "consoles", "VIFs", "VBDs",
+	"VUSBs", "crash_dumps", "VTPMs", "snapshots", "attached_PCIs", "children", "blobs",
+	"parent", "snapshot_of", "snapshot_time", "is_a_snapshot", "VGPUs",
+	"is_default_template", "is_control_domain", "last_booted_record", NULL,
+};
+
+static xerr *commit_or_rollback(txn *t, xerr *e)
+{
+	if (e) {
+		store_rollback(t);
+		return e;
+	}
+	return store_commit(t);
+}
+
+static xerr *clone_or_copy(call_ctx *ctx, const char *vm, const char *name, const char *sr,
+                           bool copy, xv **result)
+{
+	txn *t;
+	xerr *e = db_begin(ctx, false, &t);
+	if (e)
+		return e;
+	xv *rec = NULL, *vbds = NULL;
+	if (!(e = check_ref(t, CLS_VM, vm)) && !(e = store_get_record(t, CLS_VM, vm, &rec))) {
+		xv *key = xv_str(vm);
+		e = store_find(t, CLS_VBD, obj_fld(CLS_VBD, "VM"), key, &vbds);
+		xv_free(key);
+	}
+	if (!e && sr && !hx_is_null_ref(sr) && *sr)
+		e = check_ref(t, CLS_SR, sr);
+	size_t nv = xv_len(vbds);
+	xv **vrecs = hx_calloc(nv + 1, sizeof(xv *));
+	for (size_t i = 0; !e && i < nv; i++)
+		e = store_get_record(t, CLS_VBD, xv_s(xv_array_get(vbds, i)), &vrecs[i]);
+	store_rollback(t);
+	const char *ps = rec ? xv_struct_str(rec, "power_state") : "";
+	xv *ctl = rec ? xv_struct_get(rec, "is_control_domain") : NULL;
+	if (!e && ctl && ctl->kind == XV_BOOL && ctl->u.b)
+		e = xerr_new("OPERATION_NOT_ALLOWED", "the control domain cannot be cloned", NULL);
+	if (!e && ps && strcmp(ps, "Halted") && strcmp(ps, "Suspended")) {
+		char *p = hx_strdup(ps);
+		for (char *c = p; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+		e = xerr_new("VM_BAD_POWER_STATE", vm, "halted", p, NULL);
+		free(p);
+	}
+	char **made = hx_calloc(nv + 1, sizeof(char *));
+	char **newvdi = hx_calloc(nv + 1, sizeof(char *));
+	size_t nmade = 0;
+	/* Disks first (the long part), then the records in one txn. */
+	for (size_t i = 0; !e && i < nv; i++) {
+		const char *type = xv_struct_str(vrecs[i], "type");
+		const char *vdi = xv_struct_str(vrecs[i], "VDI");
+		xv *em = xv_struct_get(vrecs[i], "empty");
+		if ((type && !strcmp(type, "CD")) || (em && em->kind == XV_BOOL && em->u.b) ||
+		    !vdi || hx_is_null_ref(vdi))
+			continue;
+		xv *r = NULL;
+		if (copy) {
+			char *dst = NULL;
+			if (sr && *sr && !hx_is_null_ref(sr)) {
+				dst = hx_strdup(sr);
+			} else if (!(e = db_begin(ctx, false, &t))) {
+				dst = obj_get_str(t, CLS_VDI, vdi, "SR");
+				store_rollback(t);
+			}
+			xv *a[4] = { xv_str(vdi), xv_str(dst ? dst : ""), xv_str(HX_NULL_REF),
+			             xv_str(HX_NULL_REF) };
+			if (!e)
+				e = op_VDI_copy(ctx, NULL, a, &r);
+			for (int k = 0; k < 4; k++)
+				xv_free(a[k]);
+			free(dst);
+		} else {
+			xv *a[2] = { xv_str(vdi), xv_struct() };
+			e = op_VDI_clone(ctx, NULL, a, &r);
+			xv_free(a[0]);
+			xv_free(a[1]);
+		}
+		if (!e) {
+			newvdi[i] = hx_strdup(xv_s(r));
+			made[nmade++] = hx_strdup(xv_s(r));
+		}
+		xv_free(r);
+	}
+	char *newref = NULL;
+	if (!e && !(e = db_begin(ctx, true, &t))) {
+		xv *nr = xv_dup(rec);
+		for (int k = 0; runtime_fields[k]; k++)
+			xv_struct_del(nr, runtime_fields[k]);
+		xv_struct_set(nr, "name_label", xv_str(name));
+		xv_struct_set(nr, "power_state", xv_str("Halted"));
+		xv_struct_set(nr, "domid", xv_int(-1));
+		e = obj_create(t, CLS_VM, nr, &newref);
+		for (size_t i = 0; !e && i < nv; i++) {
+			xv *vr = xv_dup(vrecs[i]);
+			static const char *const drop[] = { "uuid", "allowed_operations",
+				"current_operations", "metrics", "currently_attached", NULL };
+			for (int k = 0; drop[k]; k++)
+				xv_struct_del(vr, drop[k]);
+			xv_struct_set(vr, "VM", xv_str(newref));
+			xv_struct_set(vr, "currently_attached", xv_bool(false));
+			if (newvdi[i])
+				xv_struct_set(vr, "VDI", xv_str(newvdi[i]));
+			e = obj_create(t, CLS_VBD, vr, NULL);
+		}
+		if (!e)
+			e = obj_set(t, CLS_VM, newref, "allowed_operations", xv_array());
+		e = commit_or_rollback(t, e);
+	}
+	if (e) {
+		for (size_t i = 0; i < nmade; i++) {
+			xv *a[1] = { xv_str(made[i]) };
+			xerr_free(vdi_destroy_call(ctx, a));
+			xv_free(a[0]);
+		}
+		free(newref);
+	} else {
+		*result = xv_str_own(newref);
+	}
+	for (size_t i = 0; i < nv; i++) {
+		xv_free(vrecs[i]);
+		free(newvdi[i]);
+	}
+	for (size_t i = 0; i < nmade; i++)
+		free(made[i]);
+	free(made);
+	free(newvdi);
+	free(vrecs);
+	xv_free(vbds);
+	xv_free(rec);
+	return e;
+}
+
+xerr *op_VM_clone(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
+{
+	return clone_or_copy(ctx, xv_s(args[0]), xv_s(args[1]), NULL, false, result);
+}
+
+xerr *op_VM_copy(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
+{
+	return clone_or_copy(ctx, xv_s(args[0]), xv_s(args[1]), xv_s(args[2]), true, result);
+}
