@@ -425,7 +425,7 @@ static xerr *snap_live(sm_chain *c, const char *location, const char *new_uuid,
 	char *newtop = hx_asprintf("%s.qcow2", xu);
 	char *tmpsnap = hx_asprintf(TMP_PREFIX "%s.qcow2", new_uuid);
 	char *snapname = hx_asprintf("%s.qcow2", new_uuid);
-	char *fn_newtop = NULL, *fn_snap = NULL;
+	char *fn_newtop = NULL, *fn_snap = NULL, *bref = backing_ref(c, base);
 	xerr *e = NULL;
 	int r = c->ops->link(c->fs, top, base);
 	if (r < 0) {
@@ -433,7 +433,7 @@ static xerr *snap_live(sm_chain *c, const char *location, const char *new_uuid,
 		goto out;
 	}
 	fn_newtop = fname(c, newtop);
-	e = qimg_create(fn_newtop, "qcow2", size, base, fmt);
+	e = qimg_create(fn_newtop, "qcow2", size, bref, fmt);
 	if (e)
 		goto undo_link;
 	sm_open ov = { 0 };
@@ -450,7 +450,7 @@ static xerr *snap_live(sm_chain *c, const char *location, const char *new_uuid,
 	/* The consumer writes X now; the old name must not stay a VDI. */
 	c->ops->unlink(c->fs, top);
 	fn_snap = fname(c, tmpsnap);
-	e = qimg_create(fn_snap, "qcow2", size, base, fmt);
+	e = qimg_create(fn_snap, "qcow2", size, bref, fmt);
 	if (!e) {
 		r = c->ops->rename(c->fs, tmpsnap, snapname);
 		if (r < 0)
@@ -476,6 +476,7 @@ out:
 	free(snapname);
 	free(fn_newtop);
 	free(fn_snap);
+	free(bref);
 	(void)location;
 	return e;
 }

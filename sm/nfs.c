@@ -109,6 +109,20 @@ static int fs_rename(void *fs, const char *from, const char *to)
 	return r;
 }
 
+static int fs_link(void *fs, const char *from, const char *to)
+{
+	nfs_sr *n = fs;
+	if (!name_ok(from) || !name_ok(to))
+		return -EINVAL;
+	char *pf = sr_path(n, from), *pt = sr_path(n, to);
+	pthread_mutex_lock(&n->mu);
+	int r = nfsc_link(n->c, pf, pt); /* NFS LINK fails with EEXIST itself */
+	pthread_mutex_unlock(&n->mu);
+	free(pf);
+	free(pt);
+	return r;
+}
+
 static int fs_unlink(void *fs, const char *name)
 {
 	nfs_sr *n = fs;
@@ -221,6 +235,7 @@ static const sm_fsops nfs_fsops = {
 	.open_spec = fs_open_spec,
 	.put_small = fs_put_small,
 	.get_small = fs_get_small,
+	.link = fs_link,
 	.backing_ref = fs_backing_ref,
 };
 

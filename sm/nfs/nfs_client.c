@@ -187,6 +187,11 @@ int nfsc_unlink(nfsc *c, const char *path)
 	return nfs_unlink(c->ctx, path);
 }
 
+int nfsc_link(nfsc *c, const char *from, const char *to)
+{
+	return nfs_link(c->ctx, from, to);
+}
+
 int nfsc_rename(nfsc *c, const char *from, const char *to)
 {
 	return nfs_rename(c->ctx, from, to);

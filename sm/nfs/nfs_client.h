@@ -79,6 +79,8 @@ const char *nfsc_error(nfsc *c);
 int nfsc_mkdir(nfsc *c, const char *path, int mode);
 int nfsc_rmdir(nfsc *c, const char *path);
 int nfsc_unlink(nfsc *c, const char *path);
+/* A hard link to from (an existing file) at to (which must not exist). */
+int nfsc_link(nfsc *c, const char *from, const char *to);
 /* Renames within the export; replaces an existing regular file at to. */
 int nfsc_rename(nfsc *c, const char *from, const char *to);
 int nfsc_stat(nfsc *c, const char *path, nfsc_attr *st);

@@ -164,7 +164,8 @@ def body(t, x, srv, kernel, initrd):
                 "xenstore_data": {}, "sm_config": {}, "tags": []}
 
     def url(vdi):
-        return "nfs://%s%s/%s/%s.qcow2" % (srv.server, export, sr_uuid, api.VDI.get_uuid(vdi))
+        # VDI.location names the image (a live snapshot moves the VDI to a new top)
+        return "nfs://%s%s/%s/%s.qcow2" % (srv.server, export, sr_uuid, api.VDI.get_location(vdi))
 
     with t.section("VDI.create, SR.scan"):
         va = api.VDI.create(vdi_rec("ro-disk", 16 * MiB))

@@ -105,6 +105,16 @@ static void test_files(nfsc *c)
 	free(lp);
 	OK("ftruncate");
 
+	CHECK(nfsc_link(c, "/sr1/a.img", "/sr1/l.img") == 0, "link: %s", nfsc_error(c));
+	CHECK(nfsc_link(c, "/sr1/a.img", "/sr1/l.img") == -EEXIST, "link over an existing name -> EEXIST");
+	char *ll = local("/sr1/l.img"), *la = local("/sr1/a.img");
+	struct stat s1, s2;
+	CHECK(stat(ll, &s1) == 0 && stat(la, &s2) == 0 && s1.st_ino == s2.st_ino && s1.st_nlink == 2,
+	      "a hard link (same inode, 2 links) on the server");
+	free(ll);
+	free(la);
+	CHECK(nfsc_unlink(c, "/sr1/l.img") == 0, "unlink the link");
+	OK("hard link (NFS LINK), EEXIST");
 	CHECK(nfsc_rename(c, "/sr1/a.img", "/sr1/b.img") == 0, "rename");
 	CHECK(nfsc_exists(c, "/sr1/a.img") == 0 && nfsc_exists(c, "/sr1/b.img") == 1, "renamed");
 	CHECK(nfsc_write_file(c, "/sr1/meta", "hello", 5, 0644) == 0, "write_file");
