@@ -418,8 +418,13 @@ xerr *storage_vdi_record(txn *t, const char *sr_ref, const sm_vdi_info *info,
 	xv_struct_set(r, "physical_utilisation", xv_int(info->physical_utilisation));
 	xv_struct_set(r, "managed", xv_bool(true));
 	xv_struct_set(r, "missing", xv_bool(false));
-	if (!xv_struct_get(r, "type"))
-		xv_struct_set(r, "type", xv_str("user"));
+	/* vdi_type is lower case; clients send "User" too. */
+	const char *ty = xv_struct_str(r, "type");
+	char *lt = hx_strdup(ty && *ty ? ty : "user");
+	for (char *c = lt; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	xv_struct_set(r, "type", xv_str_own(lt));
 	if (!xv_struct_get(r, "name_label"))
 		xv_struct_set(r, "name_label", xv_str(info->name_label ? info->name_label : ""));
 	if (info->read_only)

@@ -84,7 +84,13 @@ xerr *op_VBD_create(call_ctx *ctx, const api_msg *m, xv *const *args, xv **resul
 	const xv *in = args[0];
 	const char *vm = rs(in, "VM"), *vdi = rs(in, "VDI");
 	bool empty = rb(in, "empty") || hx_is_null_ref(vdi) || !*vdi;
-	const char *type = rs(in, "type");
+	/* Enums in records come as sent (Nova sends "cd", "ro"). */
+	const char *type = !strcasecmp(rs(in, "type"), "cd") ? "CD" :
+	                   !strcasecmp(rs(in, "type"), "floppy") ? "Floppy" : "Disk";
+	if (*rs(in, "type") && strcasecmp(rs(in, "type"), "cd") &&
+	    strcasecmp(rs(in, "type"), "floppy") && strcasecmp(rs(in, "type"), "disk"))
+		return xerr_new("INVALID_VALUE", "type", rs(in, "type"), NULL);
+	const char *mode = !strcasecmp(rs(in, "mode"), "ro") ? "RO" : "RW";
 	bool cd = !strcmp(type, "CD");
 	txn *t;
 	xerr *e = db_begin(ctx, true, &t);
@@ -103,7 +109,6 @@ xerr *op_VBD_create(call_ctx *ctx, const api_msg *m, xv *const *args, xv **resul
 		goto out;
 	}
 	/* A read-only VDI only in RO mode. */
-	const char *mode = rs(in, "mode");
 	if (!empty && !strcmp(mode, "RW") && !cd) {
 		xv *ro = obj_get(t, CLS_VDI, vdi, "read_only");
 		char *sr = obj_get_str(t, CLS_VDI, vdi, "SR");
@@ -171,8 +176,8 @@ xerr *op_VBD_create(call_ctx *ctx, const api_msg *m, xv *const *args, xv **resul
 	xv_struct_set(r, "empty", xv_bool(empty));
 	if (empty)
 		xv_struct_set(r, "VDI", xv_str(HX_NULL_REF));
-	if (cd)
-		xv_struct_set(r, "mode", xv_str("RO"));
+	xv_struct_set(r, "type", xv_str(type));
+	xv_struct_set(r, "mode", xv_str(cd ? "RO" : mode));
 	xv_struct_set(r, "currently_attached", xv_bool(false));
 	xv_struct_set(r, "current_operations", xv_struct());
 	char *ref = NULL;
