@@ -97,6 +97,12 @@ static xerr *no_vdi(const char *loc)
 	return sm_backend_failure(SM_E_VDI_UNAVAILABLE, "no VDI at location %s", loc ? loc : "");
 }
 
+/* What to write as the backing file name of image `name` (heap). */
+static char *backing_ref(sm_chain *c, const char *name)
+{
+	return c->ops->backing_ref ? c->ops->backing_ref(c->fs, name) : hx_strdup(name);
+}
+
 /* The basename of a backing file name, made into a location; NULL when it
  * is not one of ours. */
 static char *backing_loc(const char *backing)
@@ -419,7 +425,7 @@ static xerr *snap_live(sm_chain *c, const char *location, const char *new_uuid,
 	char *newtop = hx_asprintf("%s.qcow2", xu);
 	char *tmpsnap = hx_asprintf(TMP_PREFIX "%s.qcow2", new_uuid);
 	char *snapname = hx_asprintf("%s.qcow2", new_uuid);
-	char *fn_newtop = NULL, *fn_snap = NULL;
+	char *fn_newtop = NULL, *fn_snap = NULL, *bref = backing_ref(c, base);
 	xerr *e = NULL;
 	int r = c->ops->link(c->fs, top, base);
 	if (r < 0) {
@@ -427,7 +433,7 @@ static xerr *snap_live(sm_chain *c, const char *location, const char *new_uuid,
 		goto out;
 	}
 	fn_newtop = fname(c, newtop);
-	e = qimg_create(fn_newtop, "qcow2", size, base, fmt);
+	e = qimg_create(fn_newtop, "qcow2", size, bref, fmt);
 	if (e)
 		goto undo_link;
 	sm_open ov = { 0 };
@@ -444,7 +450,7 @@ static xerr *snap_live(sm_chain *c, const char *location, const char *new_uuid,
 	/* The consumer writes X now; the old name must not stay a VDI. */
 	c->ops->unlink(c->fs, top);
 	fn_snap = fname(c, tmpsnap);
-	e = qimg_create(fn_snap, "qcow2", size, base, fmt);
+	e = qimg_create(fn_snap, "qcow2", size, bref, fmt);
 	if (!e) {
 		r = c->ops->rename(c->fs, tmpsnap, snapname);
 		if (r < 0)
@@ -470,6 +476,7 @@ out:
 	free(snapname);
 	free(fn_newtop);
 	free(fn_snap);
+	free(bref);
 	(void)location;
 	return e;
 }
@@ -508,18 +515,19 @@ static xerr *snap(sm_sr *sr, const char *location, const char *new_uuid,
 	char *newtop = hx_asprintf("%s.qcow2", location);
 	char *tmpsnap = hx_asprintf(TMP_PREFIX "%s.qcow2", new_uuid);
 	char *snapname = hx_asprintf("%s.qcow2", new_uuid);
-	char *fn_newtop = NULL, *fn_snap = NULL;
+	char *fn_newtop = NULL, *fn_snap = NULL, *bref = NULL;
 	int r = c->ops->rename(c->fs, top, base);
 	if (r < 0) {
 		e = sm_backend_failure(SM_E_VDI_SNAPSHOT, "rename: %s", strerror(-r));
 		goto out;
 	}
 	fn_newtop = fname(c, newtop);
-	e = qimg_create(fn_newtop, "qcow2", cur.virtual_size, base, fmt);
+	bref = backing_ref(c, base);
+	e = qimg_create(fn_newtop, "qcow2", cur.virtual_size, bref, fmt);
 	if (e)
 		goto undo_rename;
 	fn_snap = fname(c, tmpsnap);
-	e = qimg_create(fn_snap, "qcow2", cur.virtual_size, base, fmt);
+	e = qimg_create(fn_snap, "qcow2", cur.virtual_size, bref, fmt);
 	if (!e) {
 		r = c->ops->rename(c->fs, tmpsnap, snapname);
 		if (r < 0)
@@ -544,6 +552,7 @@ out:
 	free(snapname);
 	free(fn_newtop);
 	free(fn_snap);
+	free(bref);
 	return e;
 }
 
@@ -631,7 +640,9 @@ xerr *sm_chain_vdi_compose(sm_sr *sr, const char *parent_location,
 		e = sm_backend_failure(SM_E_UNSUPPORTED, "compose needs a qcow2 child");
 	} else {
 		char *fn = fname(c, cname);
-		e = qimg_rebase(fn, pname, pfmt, true);
+		char *pref = backing_ref(c, pname);
+		e = qimg_rebase(fn, pref, pfmt, true);
+		free(pref);
 		free(fn);
 	}
 	free(pname);
@@ -753,7 +764,9 @@ xerr *sm_chain_gc(sm_sr *sr, int *remaining)
 			(*remaining)++;
 		} else {
 			char *cfn = fname(c, cname);
-			e = qimg_rebase(cfn, pname, pfmt, false);
+			char *pref = pname ? backing_ref(c, pname) : NULL;
+			e = qimg_rebase(cfn, pref, pfmt, false);
+			free(pref);
 			free(cfn);
 			if (!e) {
 				c->ops->unlink(c->fs, bname);

@@ -24,6 +24,8 @@ typedef struct iso_sr {
 
 static xerr *iso_check_config(const xv *dc)
 {
+	if (sm_iso_on_nfs(dc)) /* server:/path: sm/iso_nfs.c */
+		return sm_driver_iso_nfs.check_config(dc);
 	const char *loc = dc ? xv_struct_str(dc, "location") : NULL;
 	if (!loc || !*loc)
 		return sm_backend_failure(SM_E_CONFIG_MISSING,
@@ -167,6 +169,8 @@ static xerr *iso_vdi_attach(sm_sr *sr, const char *location, bool writable, sm_o
 
 static xerr *iso_sr_probe(const xv *dc, const xv *smc, sm_probe_result *out)
 {
+	if (sm_iso_on_nfs(dc)) /* server:/path: sm/iso_nfs.c */
+		return sm_driver_iso_nfs.sr_probe(dc, smc, out);
 	memset(out, 0, sizeof(*out));
 	xerr *e = iso_check_config(dc);
 	if (!e)

@@ -243,6 +243,8 @@ sm_sr *sm_sr_new(const char *type, const char *uuid, const xv *device_config,
 		*err = xerr_new("SR_UNKNOWN_DRIVER", type ? type : "", NULL);
 		return NULL;
 	}
+	if (d == &sm_driver_iso && sm_iso_on_nfs(device_config))
+		d = &sm_driver_iso_nfs;
 	sm_sr *sr = hx_calloc(1, sizeof(*sr));
 	sr->drv = d;
 	sr->uuid = hx_strdup(uuid);

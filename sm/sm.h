@@ -385,6 +385,10 @@ extern const sm_driver sm_driver_lvm;    /* "lvm" */
  * when that file is linked in (add it to sm_sources in sm/meson.build). */
 extern const sm_driver sm_driver_nfs __attribute__((weak));
 extern const sm_driver sm_driver_iso_nfs __attribute__((weak)); /* if iso-over-nfs is its own type */
+/* True when device_config:location is an NFS "server:/path": sm_sr_new
+ * then gives an `iso` SR to sm_driver_iso_nfs, and sm/iso.c forwards
+ * check_config and probe to it (defined in sm/iso_nfs.c). */
+bool sm_iso_on_nfs(const xv *device_config);
 
 /* ---- errors ------------------------------------------------------------- */
 
@@ -441,6 +445,11 @@ typedef struct sm_fsops {
 	 * snapshots of VDIs in use are refused). An image a consumer has open
 	 * is never renamed: QEMU reopens images by name. */
 	int (*link)(void *fs, const char *from, const char *to);
+	/* Optional (NULL: `name` itself): the backing file name to write into
+	 * a qcow2 header for the image `name` (heap). QEMU 7.2's nfs driver
+	 * resolves a relative backing name against the image's own path
+	 * ("nfs://h/e/top.qcow2/" + name), so the nfs SR writes full URLs. */
+	char *(*backing_ref)(void *fs, const char *name);
 } sm_fsops;
 
 #endif

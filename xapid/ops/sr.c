@@ -53,7 +53,7 @@ xerr *storage_sr_create_records(struct xapid *app, const char *host, const xv *d
 		free(dir);
 		return e;
 	}
-	e = d->sr_create(sr, 0);
+	e = sr->drv->sr_create(sr, 0); /* sr->drv: an iso SR on NFS is iso_nfs's */
 	sm_sr_free(sr);
 	if (e) {
 		rmdir(dir);
@@ -290,9 +290,9 @@ xerr *op_SR_destroy(call_ctx *ctx, const api_msg *m, xv *const *args, xv **resul
 	if (!e) {
 		sm_sr *h = sm_sr_new(rs(rec, "type"), rs(rec, "uuid"), dc,
 		                     xv_struct_get(rec, "sm_config"), NULL, &e);
-		if (h && !(e = d->sr_attach(h))) {
-			e = d->sr_destroy(h);
-			xerr_free(d->sr_detach(h));
+		if (h && !(e = h->drv->sr_attach(h))) {
+			e = h->drv->sr_destroy(h);
+			xerr_free(h->drv->sr_detach(h));
 		}
 		sm_sr_free(h);
 	}
