@@ -27,6 +27,7 @@
 #include "util.h"
 #include "xapid.h"
 #include "xenops.h"
+#include "netcore.h"
 
 #ifndef HALYARD_VERSION
 #define HALYARD_VERSION "0.0.0"
@@ -272,6 +273,8 @@ int main(int argc, char **argv)
 
 	/* Re-attach to running VMs, reconcile their records, watch them. */
 	xenops_init(&app);
+	/* The switch: backend, first-start PIF scan, reconcile with the DB. */
+	net_init(&app);
 
 	char *root_pw = NULL;
 	r = accounts_ensure_root(&app, &root_pw);
@@ -352,6 +355,7 @@ int main(int argc, char **argv)
 	app.workers = workers_free(app.workers);
 	tasks_shutdown(&app);
 	xenops_shutdown(&app); /* VMs keep running */
+	net_shutdown();         /* the switch keeps its ports */
 	app.timers = timers_free(app.timers);
 	app.sessions = sessions_free(app.sessions);
 	app.db = store_close(app.db);
