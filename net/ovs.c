@@ -191,6 +191,24 @@ static char *uuid_of(ovsb *o, const char *table, const char *name, int *r, char 
 	return res;
 }
 
+static int ofctl(ovsb *o, const char *br, const char *const *args, const char *input,
+		 char **err);
+
+/*
+ * The OpenFlow pipeline of every bridge we manage: table 0 meters ports
+ * with a rate limit (userspace datapaths police with OpenFlow meters;
+ * Interface.ingress_policing_rate needs kernel tc actions that a host may
+ * lack), table 1 holds port security and ends in NORMAL switching.
+ */
+static int pipeline(ovsb *o, const char *br, char **err)
+{
+	const char *add[] = { "add-flows", NULL, "-", NULL };
+	return ofctl(o, br, add,
+		     "table=0,priority=1,actions=goto_table:1\n"
+		     "table=1,priority=0,actions=NORMAL\n",
+		     err);
+}
+
 static void close_ovs(netb *b)
 {
 	ovsb *o = (ovsb *)b;
@@ -209,7 +227,7 @@ static int bridge_add(netb *b, const char *br, int mtu, char **err)
 		return r;
 	if (u) {
 		free(u);
-		return 0;
+		return pipeline(o, br, err);
 	}
 	json_object *ops = json_object_new_array();
 	json_object *i = op_new("insert", "Interface");
@@ -245,7 +263,8 @@ static int bridge_add(netb *b, const char *br, int mtu, char **err)
 	json_object_array_add(muts, mu);
 	json_object_object_add(m, "mutations", muts);
 	json_object_array_add(ops, m);
-	return commit(o, ops, NULL, err);
+	r = commit(o, ops, NULL, err);
+	return r ? r : pipeline(o, br, err);
 }
 
 static json_object *mutation(const char *col, const char *how, json_object *val)
@@ -416,6 +435,8 @@ static int check_count(json_object *res, size_t idx, const char *br, char **err)
 }
 
 static int port_del(netb *b, const char *port, char **err);
+static int meter_set(ovsb *o, const char *br, const char *port, int64_t rate_kbps,
+		     int64_t burst_kb, char **err);
 
 static int port_add(netb *b, const char *br, const netb_port *p, char **err)
 {
@@ -444,6 +465,8 @@ static int port_add(netb *b, const char *br, const netb_port *p, char **err)
 	if (!r)
 		r = check_count(res, 2, br, err);
 	json_object_put(res);
+	if (!r && p->rate_kbps > 0)
+		r = meter_set(o, br, p->name, p->rate_kbps, p->burst_kb, err);
 	return r;
 }
 
@@ -501,6 +524,9 @@ static int port_del(netb *b, const char *port, char **err)
 		snprintf(m, sizeof(m), "in_port=%lld", (long long)ofp);
 		const char *a[] = { "del-flows", NULL, m, NULL };
 		(void)ofctl(o, br, a, NULL, NULL);
+		snprintf(m, sizeof(m), "meter=%lld", (long long)ofp);
+		const char *dm[] = { "del-meter", NULL, m, NULL };
+		(void)ofctl(o, br, dm, NULL, NULL);
 	}
 	free(br);
 	json_object *ops = json_object_new_array();
@@ -610,6 +636,19 @@ static int bond_set_mode(netb *b, const char *bond, const char *mode, char **err
 static int port_set_qos(netb *b, const char *port, int64_t rate_kbps, int64_t burst_kb,
 			char **err)
 {
+	ovsb *o = (ovsb *)b;
+	int r;
+	char *pu = uuid_of(o, "Port", port, &r, err);
+	char *br = pu ? bridge_of_port(o, pu, err) : NULL;
+	free(pu);
+	if (!br) {
+		seterr(err, estr("no port %s%s", port, ""));
+		return r ? r : -ENOENT;
+	}
+	r = meter_set(o, br, port, rate_kbps, burst_kb, err);
+	free(br);
+	if (r)
+		return r;
 	json_object *row = json_object_new_object();
 	if (rate_kbps < 0)
 		rate_kbps = 0;
@@ -748,6 +787,42 @@ static bool addr_ok(int af, const char *a)
 	return inet_pton(af, tmp, buf) == 1;
 }
 
+/* The rate limit of port as OpenFlow meter <ofport> and a table-0 flow;
+ * rate 0 removes both. */
+static int meter_set(ovsb *o, const char *br, const char *port, int64_t rate_kbps,
+		     int64_t burst_kb, char **err)
+{
+	int64_t ofp = ofport_of(o, port, err);
+	if (ofp <= 0) {
+		seterr(err, estr("port %s has no OpenFlow port number%s", port, ""));
+		return -ENOENT;
+	}
+	char m[64], mt[160];
+	snprintf(m, sizeof(m), "table=0,in_port=%lld", (long long)ofp);
+	/* Non-strict: the only table-0 flow matching this in_port is ours. */
+	const char *df[] = { "del-flows", NULL, m, NULL };
+	int r = ofctl(o, br, df, NULL, err);
+	snprintf(mt, sizeof(mt), "meter=%lld", (long long)ofp);
+	const char *dm[] = { "del-meter", NULL, mt, NULL };
+	(void)ofctl(o, br, dm, NULL, NULL);
+	if (r || rate_kbps <= 0)
+		return r;
+	int64_t burst = burst_kb > 0 ? burst_kb : rate_kbps / 10 > 8 ? rate_kbps / 10 : 8;
+	snprintf(mt, sizeof(mt), "meter=%lld,kbps,burst,band=type=drop,rate=%lld,burst_size=%lld",
+		 (long long)ofp, (long long)rate_kbps, (long long)burst);
+	const char *am[] = { "add-meter", NULL, mt, NULL };
+	if ((r = ofctl(o, br, am, NULL, err)))
+		return r;
+	char *flow = NULL;
+	if (asprintf(&flow, "%s,priority=100,actions=meter:%lld,goto_table:1\n", m,
+		     (long long)ofp) < 0)
+		return -ENOMEM;
+	const char *af[] = { "add-flows", NULL, "-", NULL };
+	r = ofctl(o, br, af, flow, err);
+	free(flow);
+	return r;
+}
+
 static int port_set_lock(netb *b, const char *br, const char *port, netb_lock mode,
 			 const char *mac, const char *const *ipv4, const char *const *ipv6,
 			 char **err)
@@ -759,7 +834,7 @@ static int port_set_lock(netb *b, const char *br, const char *port, netb_lock mo
 		return -ENOENT;
 	}
 	char m[64];
-	snprintf(m, sizeof(m), "in_port=%lld", (long long)ofp);
+	snprintf(m, sizeof(m), "table=1,in_port=%lld", (long long)ofp);
 	const char *del[] = { "del-flows", NULL, m, NULL };
 	int r = ofctl(o, br, del, NULL, err);
 	if (r || mode == NETB_LOCK_UNLOCKED)
@@ -767,7 +842,7 @@ static int port_set_lock(netb *b, const char *br, const char *port, netb_lock mo
 	char *flows = NULL;
 	size_t len = 0;
 	long long n = (long long)ofp;
-	cat(&flows, &len, "priority=200,in_port=%lld,actions=drop\n", n);
+	cat(&flows, &len, "table=1,priority=200,in_port=%lld,actions=drop\n", n);
 	if (mode == NETB_LOCK_LOCKED) {
 		if (!mac_ok(mac)) {
 			free(flows);
@@ -776,31 +851,31 @@ static int port_set_lock(netb *b, const char *br, const char *port, netb_lock mo
 		}
 		/* DHCP discovery before the guest has an address. */
 		cat(&flows, &len,
-		    "priority=300,in_port=%lld,dl_src=%s,udp,nw_src=0.0.0.0,tp_src=68,tp_dst=67,"
+		    "table=1,priority=300,in_port=%lld,dl_src=%s,udp,nw_src=0.0.0.0,tp_src=68,tp_dst=67,"
 		    "actions=NORMAL\n",
 		    n, mac);
 		for (size_t i = 0; ipv4 && ipv4[i]; i++) {
 			if (!addr_ok(AF_INET, ipv4[i]))
 				continue;
 			cat(&flows, &len,
-			    "priority=300,in_port=%lld,dl_src=%s,arp,arp_sha=%s,arp_spa=%s,"
+			    "table=1,priority=300,in_port=%lld,dl_src=%s,arp,arp_sha=%s,arp_spa=%s,"
 			    "actions=NORMAL\n",
 			    n, mac, mac, ipv4[i]);
 			cat(&flows, &len,
-			    "priority=300,in_port=%lld,dl_src=%s,ip,nw_src=%s,actions=NORMAL\n", n,
+			    "table=1,priority=300,in_port=%lld,dl_src=%s,ip,nw_src=%s,actions=NORMAL\n", n,
 			    mac, ipv4[i]);
 		}
 		for (size_t i = 0; ipv6 && ipv6[i]; i++) {
 			if (!addr_ok(AF_INET6, ipv6[i]))
 				continue;
 			cat(&flows, &len,
-			    "priority=300,in_port=%lld,dl_src=%s,ipv6,ipv6_src=%s,actions=NORMAL\n",
+			    "table=1,priority=300,in_port=%lld,dl_src=%s,ipv6,ipv6_src=%s,actions=NORMAL\n",
 			    n, mac, ipv6[i]);
 		}
 		/* Neighbour discovery from the link-local address. */
 		if (ipv6 && ipv6[0])
 			cat(&flows, &len,
-			    "priority=300,in_port=%lld,dl_src=%s,ipv6,ipv6_src=fe80::/10,"
+			    "table=1,priority=300,in_port=%lld,dl_src=%s,ipv6,ipv6_src=fe80::/10,"
 			    "actions=NORMAL\n",
 			    n, mac);
 	}
