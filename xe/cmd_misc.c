@@ -345,5 +345,6 @@ xe_cmd_fn xe_find_explicit(const char *cmd)
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
 		if (!strcmp(tab[i].name, cmd))
 			return tab[i].fn;
-	return xe_find_vm_cmd(cmd);
+	xe_cmd_fn vm = xe_find_vm_cmd(cmd);
+	return vm ? vm : xe_find_net_cmd(cmd);
 }

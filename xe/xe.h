@@ -178,6 +178,8 @@ int xe_cmd_class(xe_ctx *x, const char *cmd, const xe_cmd_def *def);
 xe_cmd_fn xe_find_explicit(const char *cmd);
 /* VM power commands (cmd_vm.c): NULL when cmd is not one. */
 xe_cmd_fn xe_find_vm_cmd(const char *cmd);
+/* The network commands (cmd_net.c), or NULL. */
+xe_cmd_fn xe_find_net_cmd(const char *cmd);
 /* help (help.c) */
 int xe_cmd_help(FILE *out, const xe_params *ps, const char *topic);
 

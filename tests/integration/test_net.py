@@ -279,6 +279,9 @@ def main(t, x, w):
     fails(t, lambda: api.PIF.forget(ref1), "PIF_IS_MANAGEMENT_INTERFACE", "forget management PIF")
     t.eq(w.switch_state(), before, "no change on the switch")
 
+    t.note("== xe")
+    xe_cmds(t, x, w, api, host, dom0)
+
     t.note("== crash: kill -9, a stale port, restart")
     api.VIF.unplug(vifs["b"])
     t.ok("vif0.1" not in w.vsctl("list-ports", "xenbr1").split(), "VIF.unplug removes the port")
@@ -308,6 +311,51 @@ def main(t, x, w):
     have = sorted(p for br in w.vsctl("list-br").split() for p in w.vsctl("list-ports", br).split()
                   if p.startswith("vif"))
     t.eq(have, want, "kill -9 during VIF.plug: after restart the switch matches the database")
+
+
+def xe_bin(x):
+    p = os.environ.get("XE") or os.path.join(os.path.dirname(os.path.dirname(x.binary)), "xe", "xe")
+    return p if os.access(p, os.X_OK) else None
+
+
+def xe_cmds(t, x, w, api, host, dom0):
+    xe = xe_bin(x)
+    if not xe:
+        t.skip("xe commands", "no xe binary next to xapid")
+        return
+
+    def run(*a):
+        r = subprocess.run([xe] + list(a), capture_output=True, text=True,
+                           env=dict(os.environ, XE_SOCKET=x.socket_path))
+        return r.returncode, r.stdout.strip(), r.stderr.strip()
+
+    rc, nu, err = run("network-create", "name-label=xe-net", "MTU=1500")
+    t.ok(rc == 0 and len(nu) == 36, "xe network-create prints the uuid", (rc, nu, err))
+    br = run("network-param-get", "uuid=" + nu, "param-name=bridge")[1]
+    t.ok(br in w.vsctl("list-br").split(), "its bridge is on the switch", br)
+    pif1 = [u for u in run("pif-list", "device=eth1", "VLAN=-1", "--minimal")[1].split(",") if u]
+    t.eq(len(pif1), 1, "xe pif-list device=eth1 VLAN=-1 finds the PIF")
+    rc, out, err = run("vlan-create", "pif-uuid=" + pif1[0], "vlan=5000", "network-uuid=" + nu)
+    t.ok(rc != 0 and "VLAN_TAG_INVALID" in out + err, "xe vlan-create vlan=5000 -> VLAN_TAG_INVALID",
+         (rc, out, err))
+    rc, vu, err = run("vlan-create", "pif-uuid=" + pif1[0], "vlan=77", "network-uuid=" + nu)
+    t.ok(rc == 0 and len(vu) == 36, "xe vlan-create vlan=77", (rc, vu, err))
+    t.eq(w.vsctl("get", "port", br, "tag"), "77", "xe's VLAN is a fake bridge with tag 77")
+    dom0u = api.VM.get_uuid(dom0)
+    rc, vifu, err = run("vif-create", "device=7", "network-uuid=" + nu, "vm-uuid=" + dom0u)
+    t.ok(rc == 0 and len(vifu) == 36, "xe vif-create", (rc, vifu, err))
+    sh("ip", "link", "add", "vif0.7", "type", "veth", "peer", "name", "xe7p", ns=w.host)
+    rc, out, err = run("vif-plug", "uuid=" + vifu)
+    t.ok(rc == 0 and w.vsctl("get", "port", "vif0.7", "tag") == "77", "xe vif-plug: port tagged 77",
+         (rc, out, err))
+    rc, out, err = run("vif-unplug", "uuid=" + vifu)
+    t.ok(rc == 0 and "vif0.7" not in w.vsctl("list-ports", "xenbr1").split(), "xe vif-unplug", (rc, out, err))
+    t.eq(run("vif-destroy", "uuid=" + vifu)[0], 0, "xe vif-destroy")
+    t.eq(run("vlan-destroy", "uuid=" + vu)[0], 0, "xe vlan-destroy")
+    t.ok(br in w.vsctl("list-br").split(), "after vlan-destroy the network has its own bridge again")
+    t.eq(run("network-destroy", "uuid=" + nu)[0], 0, "xe network-destroy")
+    t.ok(br not in w.vsctl("list-br").split(), "bridge gone")
+    sh("ip", "link", "del", "vif0.7", ns=w.host, check=False)
 
 
 def expected_ports(api):

@@ -325,6 +325,13 @@ xerr *op_VIF_create(call_ctx *ctx, const api_msg *m, xv *const *args, xv **resul
 		net_unlock();
 		return e;
 	}
+	/* Dangling refs answer HANDLE_INVALID before anything else. */
+	const char *net0 = xv_struct_str(rec, "network");
+	if ((vm && (e = check_ref(t, CLS_VM, vm))) || (net0 && (e = check_ref(t, CLS_network, net0)))) {
+		store_rollback(t);
+		net_unlock();
+		return e;
+	}
 	size_t n = 0;
 	char **vifs = vm ? net_find(t, CLS_VIF, "VM", vm, &n) : NULL;
 	bool used[VIF_DEVICE_MAX] = { false };
