@@ -63,6 +63,10 @@ class World:
         sh("ip", "-n", self.host, "link", "set", far_name, "netns", far_ns)
         sh("ip", "-n", self.host, "link", "set", name, "up")
         sh("ip", "-n", far_ns, "link", "set", far_name, "up")
+        # A real NIC hands over finished checksums; a veth may not, and
+        # the userspace datapath (tunnel decapsulation above all) needs them.
+        sh("ethtool", "-K", name, "tx", "off", ns=self.host, check=False)
+        sh("ethtool", "-K", far_name, "tx", "off", ns=far_ns, check=False)
 
     def guest(self, name, ifname, ip, mac=None):
         """A namespace standing in for a guest: a veth whose host end is

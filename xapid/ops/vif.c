@@ -445,6 +445,16 @@ xerr *op_VIF_plug(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
 		free(p);
 	} else if (net_rec_bool(rec, "currently_attached")) {
 		e = xerr_new("DEVICE_ALREADY_ATTACHED", vif, NULL);
+	} else {
+		/* Only the control domain's VIFs (host-side devices) can be
+		 * plugged until guests get their NICs from QEMU (the attach
+		 * path, net/STATUS.md): anything else would be a port no
+		 * guest sees. */
+		xv *cd = obj_get(t, CLS_VM, vm, "is_control_domain");
+		if (!cd || cd->kind != XV_BOOL || !cd->u.b)
+			e = xerr_new("OPERATION_NOT_ALLOWED",
+				     "VIF hotplug into a running guest is not implemented yet", NULL);
+		xv_free(cd);
 	}
 	if (!e)
 		e = vif_port_up(t, vif, dom);
