@@ -31,6 +31,7 @@
 #include "vdi_http.h"
 #include "xapid.h"
 #include "xenops.h"
+#include "netcore.h"
 
 #ifndef HALYARD_VERSION
 #define HALYARD_VERSION "0.0.0"
@@ -293,6 +294,8 @@ int main(int argc, char **argv)
 	/* Plug this host's SRs again (and make the default SR on first start). */
 	storage_init(&app);
 	xenops_init(&app);
+	/* The switch: backend, first-start PIF scan, reconcile with the DB. */
+	net_init(&app);
 
 	char *root_pw = NULL;
 	r = accounts_ensure_root(&app, &root_pw);
@@ -389,6 +392,7 @@ int main(int argc, char **argv)
 	tasks_shutdown(&app);
 	xenops_shutdown(&app); /* VMs keep running */
 	storage_shutdown(&app);
+	net_shutdown();         /* the switch keeps its ports */
 	app.timers = timers_free(app.timers);
 	app.sessions = sessions_free(app.sessions);
 	app.db = store_close(app.db);

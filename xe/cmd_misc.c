@@ -346,5 +346,7 @@ xe_cmd_fn xe_find_explicit(const char *cmd)
 		if (!strcmp(tab[i].name, cmd))
 			return tab[i].fn;
 	xe_cmd_fn fn = xe_find_storage_cmd(cmd);
+	if (!fn)
+		fn = xe_find_net_cmd(cmd);
 	return fn ? fn : xe_find_vm_cmd(cmd);
 }

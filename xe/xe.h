@@ -195,6 +195,8 @@ xe_cmd_fn xe_find_vm_ops_cmd(const char *cmd);
  * "512 MiB", "2G" …: units B, K/KiB, M/MiB, G/GiB, T/TiB, any case) in
  * bytes; false on bad input or overflow. */
 bool xe_parse_bytes(const char *s, int64_t *out);
+/* The network commands (cmd_net.c), or NULL. */
+xe_cmd_fn xe_find_net_cmd(const char *cmd);
 /* help (help.c) */
 int xe_cmd_help(FILE *out, const xe_params *ps, const char *topic);
 

@@ -1,0 +1,935 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The ovs backend: bridges, ports, bonds, tunnels and ingress policing as
+ * OVSDB transactions (ovsdb.c); VIF port security as OpenFlow rules.
+ *
+ * Every change bumps Open_vSwitch.next_cfg in the same transaction and
+ * then waits (an OVSDB "wait" operation, no polling) until ovs-vswitchd
+ * has applied it (cur_cfg >= that value), so a caller that returns has a
+ * switch that matches.
+ *
+ * OpenFlow: the rules are installed with ovs-ofctl on the bridge's
+ * management socket (<rundir>/<br>.mgmt) — a first step; an encoder of
+ * our own would remove the fork/exec. Only addresses that inet_pton
+ * accepted and MACs of six hex pairs reach the flow text.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "netback.h"
+#include "ovsdb.h"
+
+extern char **environ;
+
+#define CFG_WAIT_MS 20000
+
+typedef struct ovsb {
+	netb base;
+	ovsdb *db;
+	char *rundir;
+	char *datapath; /* datapath_type of the bridges we create */
+} ovsb;
+
+static char *estr(const char *fmt, const char *a, const char *b)
+{
+	char *s = NULL;
+	if (asprintf(&s, fmt, a ? a : "", b ? b : "") < 0)
+		return NULL;
+	return s;
+}
+
+static void seterr(char **err, char *msg)
+{
+	if (err && !*err)
+		*err = msg;
+	else
+		free(msg);
+}
+
+static json_object *op_new(const char *op, const char *table)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "op", json_object_new_string(op));
+	if (table)
+		json_object_object_add(o, "table", json_object_new_string(table));
+	return o;
+}
+
+/* Appends "next_cfg += 1" and a select of next_cfg to ops; the index of
+ * the select's result is returned. */
+static size_t add_cfg_bump(json_object *ops)
+{
+	json_object *m = op_new("mutate", "Open_vSwitch");
+	json_object_object_add(m, "where", json_object_new_array());
+	json_object *muts = json_object_new_array(), *mu = json_object_new_array();
+	json_object_array_add(mu, json_object_new_string("next_cfg"));
+	json_object_array_add(mu, json_object_new_string("+="));
+	json_object_array_add(mu, json_object_new_int(1));
+	json_object_array_add(muts, mu);
+	json_object_object_add(m, "mutations", muts);
+	json_object_array_add(ops, m);
+	json_object *s = op_new("select", "Open_vSwitch");
+	json_object_object_add(s, "where", json_object_new_array());
+	json_object *cols = json_object_new_array();
+	json_object_array_add(cols, json_object_new_string("next_cfg"));
+	json_object_object_add(s, "columns", cols);
+	json_object_array_add(ops, s);
+	return json_object_array_length(ops) - 1;
+}
+
+/* Waits until ovs-vswitchd applied configuration cfg. */
+static int wait_cfg(ovsb *o, int64_t cfg, char **err)
+{
+	json_object *ops = json_object_new_array();
+	json_object *w = op_new("wait", "Open_vSwitch");
+	json_object_object_add(w, "timeout", json_object_new_int(CFG_WAIT_MS));
+	json_object *where = json_object_new_array(), *c = json_object_new_array();
+	json_object_array_add(c, json_object_new_string("cur_cfg"));
+	json_object_array_add(c, json_object_new_string(">="));
+	json_object_array_add(c, json_object_new_int64(cfg));
+	json_object_array_add(where, c);
+	json_object_object_add(w, "where", where);
+	json_object_object_add(w, "columns", json_object_new_array());
+	json_object_object_add(w, "until", json_object_new_string("=="));
+	json_object *rows = json_object_new_array();
+	json_object_array_add(rows, json_object_new_object());
+	json_object_object_add(w, "rows", rows);
+	json_object_array_add(ops, w);
+	int r = ovsdb_transact(o->db, ops, NULL, err);
+	if (r == -EPROTO && err && *err && strstr(*err, "timed out")) {
+		free(*err);
+		*err = estr("ovs-vswitchd did not apply the change (is it running?)%s%s", "",
+			    "");
+		r = -ETIMEDOUT;
+	}
+	return r;
+}
+
+/* Runs ops (taken) with a cfg bump and waits for the switch. */
+static int commit(ovsb *o, json_object *ops, json_object **result, char **err)
+{
+	size_t sel = add_cfg_bump(ops);
+	json_object *res = NULL;
+	int r = ovsdb_transact(o->db, ops, &res, err);
+	if (r)
+		return r;
+	json_object *rows = NULL, *nc = NULL;
+	json_object *s = json_object_array_get_idx(res, sel);
+	int64_t cfg = -1;
+	if (json_object_object_get_ex(s, "rows", &rows) && json_object_array_length(rows) == 1 &&
+	    json_object_object_get_ex(json_object_array_get_idx(rows, 0), "next_cfg", &nc))
+		cfg = json_object_get_int64(nc);
+	if (cfg < 0) {
+		json_object_put(res);
+		seterr(err, estr("ovsdb: no next_cfg in the reply%s%s", "", ""));
+		return -EBADMSG;
+	}
+	if (result)
+		*result = res;
+	else
+		json_object_put(res);
+	r = wait_cfg(o, cfg, err);
+	if (r && result) {
+		json_object_put(*result);
+		*result = NULL;
+	}
+	return r;
+}
+
+/* Selects columns (NULL-terminated) of table rows where col == val. */
+static int select_eq(ovsb *o, const char *table, const char *col, const char *val,
+		     const char *const *cols, json_object **rows, char **err)
+{
+	json_object *ops = json_object_new_array();
+	json_object *s = op_new("select", table);
+	json_object_object_add(s, "where",
+			       col ? ovsdb_where_eq(col, json_object_new_string(val)) :
+				     json_object_new_array());
+	json_object *c = json_object_new_array();
+	for (size_t i = 0; cols[i]; i++)
+		json_object_array_add(c, json_object_new_string(cols[i]));
+	json_object_object_add(s, "columns", c);
+	json_object_array_add(ops, s);
+	json_object *res = NULL;
+	int r = ovsdb_transact(o->db, ops, &res, err);
+	if (r)
+		return r;
+	json_object *rr = NULL;
+	if (!json_object_object_get_ex(json_object_array_get_idx(res, 0), "rows", &rr) ||
+	    !json_object_is_type(rr, json_type_array)) {
+		json_object_put(res);
+		seterr(err, estr("ovsdb: select without rows%s%s", "", ""));
+		return -EBADMSG;
+	}
+	*rows = json_object_get(rr);
+	json_object_put(res);
+	return 0;
+}
+
+/* The _uuid of the row of table named name (heap), or NULL. */
+static char *uuid_of(ovsb *o, const char *table, const char *name, int *r, char **err)
+{
+	static const char *const cols[] = { "_uuid", NULL };
+	json_object *rows = NULL;
+	*r = select_eq(o, table, "name", name, cols, &rows, err);
+	if (*r)
+		return NULL;
+	json_object *wrap = json_object_new_object();
+	json_object_object_add(wrap, "rows", rows);
+	const char *u = ovsdb_row_uuid(wrap, 0);
+	char *res = u ? strdup(u) : NULL;
+	json_object_put(wrap);
+	return res;
+}
+
+static int ofctl(ovsb *o, const char *br, const char *const *args, const char *input,
+		 char **err);
+
+/*
+ * The OpenFlow pipeline of every bridge we manage: table 0 meters ports
+ * with a rate limit (userspace datapaths police with OpenFlow meters;
+ * Interface.ingress_policing_rate needs kernel tc actions that a host may
+ * lack), table 1 holds port security and ends in NORMAL switching.
+ */
+static int pipeline(ovsb *o, const char *br, char **err)
+{
+	const char *add[] = { "add-flows", NULL, "-", NULL };
+	return ofctl(o, br, add,
+		     "table=0,priority=1,actions=goto_table:1\n"
+		     "table=1,priority=0,actions=NORMAL\n",
+		     err);
+}
+
+static void close_ovs(netb *b)
+{
+	ovsb *o = (ovsb *)b;
+	ovsdb_close(o->db);
+	free(o->rundir);
+	free(o->datapath);
+	free(o);
+}
+
+static int bridge_add(netb *b, const char *br, int mtu, char **err)
+{
+	ovsb *o = (ovsb *)b;
+	int r;
+	char *u = uuid_of(o, "Bridge", br, &r, err);
+	if (r)
+		return r;
+	if (u) {
+		free(u);
+		return pipeline(o, br, err);
+	}
+	json_object *ops = json_object_new_array();
+	json_object *i = op_new("insert", "Interface");
+	json_object *row = json_object_new_object();
+	json_object_object_add(row, "name", json_object_new_string(br));
+	json_object_object_add(row, "type", json_object_new_string("internal"));
+	if (mtu > 0)
+		json_object_object_add(row, "mtu_request", json_object_new_int(mtu));
+	json_object_object_add(i, "row", row);
+	json_object_object_add(i, "uuid-name", json_object_new_string("iface"));
+	json_object_array_add(ops, i);
+	json_object *p = op_new("insert", "Port");
+	row = json_object_new_object();
+	json_object_object_add(row, "name", json_object_new_string(br));
+	json_object_object_add(row, "interfaces", ovsdb_named("iface"));
+	json_object_object_add(p, "row", row);
+	json_object_object_add(p, "uuid-name", json_object_new_string("port"));
+	json_object_array_add(ops, p);
+	json_object *bb = op_new("insert", "Bridge");
+	row = json_object_new_object();
+	json_object_object_add(row, "name", json_object_new_string(br));
+	json_object_object_add(row, "ports", ovsdb_named("port"));
+	json_object_object_add(row, "datapath_type", json_object_new_string(o->datapath));
+	json_object_object_add(bb, "row", row);
+	json_object_object_add(bb, "uuid-name", json_object_new_string("br"));
+	json_object_array_add(ops, bb);
+	json_object *m = op_new("mutate", "Open_vSwitch");
+	json_object_object_add(m, "where", json_object_new_array());
+	json_object *muts = json_object_new_array(), *mu = json_object_new_array();
+	json_object_array_add(mu, json_object_new_string("bridges"));
+	json_object_array_add(mu, json_object_new_string("insert"));
+	json_object_array_add(mu, ovsdb_set1(ovsdb_named("br")));
+	json_object_array_add(muts, mu);
+	json_object_object_add(m, "mutations", muts);
+	json_object_array_add(ops, m);
+	r = commit(o, ops, NULL, err);
+	return r ? r : pipeline(o, br, err);
+}
+
+static json_object *mutation(const char *col, const char *how, json_object *val)
+{
+	json_object *muts = json_object_new_array(), *mu = json_object_new_array();
+	json_object_array_add(mu, json_object_new_string(col));
+	json_object_array_add(mu, json_object_new_string(how));
+	json_object_array_add(mu, val);
+	json_object_array_add(muts, mu);
+	return muts;
+}
+
+static int bridge_del(netb *b, const char *br, char **err)
+{
+	ovsb *o = (ovsb *)b;
+	int r;
+	char *u = uuid_of(o, "Bridge", br, &r, err);
+	if (r || !u)
+		return r;
+	json_object *ops = json_object_new_array();
+	json_object *m = op_new("mutate", "Open_vSwitch");
+	json_object_object_add(m, "where", json_object_new_array());
+	json_object_object_add(m, "mutations",
+			       mutation("bridges", "delete", ovsdb_set1(ovsdb_uuid(u))));
+	json_object_array_add(ops, m);
+	free(u);
+	return commit(o, ops, NULL, err);
+}
+
+/* The string column col of every row (heap array). */
+static int names_of(json_object *rows, const char *col, char ***names, size_t *n)
+{
+	size_t k = json_object_array_length(rows);
+	char **v = calloc(k + 1, sizeof(char *));
+	if (!v)
+		return -ENOMEM;
+	size_t m = 0;
+	for (size_t i = 0; i < k; i++) {
+		json_object *c = NULL;
+		if (json_object_object_get_ex(json_object_array_get_idx(rows, i), col, &c) &&
+		    json_object_is_type(c, json_type_string))
+			v[m++] = strdup(json_object_get_string(c));
+	}
+	*names = v;
+	*n = m;
+	return 0;
+}
+
+static int bridge_list(netb *b, char ***names, size_t *n, char **err)
+{
+	static const char *const cols[] = { "name", NULL };
+	json_object *rows = NULL;
+	int r = select_eq((ovsb *)b, "Bridge", NULL, NULL, cols, &rows, err);
+	if (r)
+		return r;
+	r = names_of(rows, "name", names, n);
+	json_object_put(rows);
+	return r;
+}
+
+/* Adds the uuids of an OVSDB set-or-single value to a NULL-terminated
+ * heap list. */
+static bool set_has_uuid(json_object *v, const char *uuid)
+{
+	if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) != 2)
+		return false;
+	const char *tag = json_object_get_string(json_object_array_get_idx(v, 0));
+	json_object *x = json_object_array_get_idx(v, 1);
+	if (!strcmp(tag, "uuid"))
+		return !strcmp(json_object_get_string(x), uuid);
+	if (strcmp(tag, "set") || !json_object_is_type(x, json_type_array))
+		return false;
+	for (size_t i = 0; i < json_object_array_length(x); i++)
+		if (set_has_uuid(json_object_array_get_idx(x, i), uuid))
+			return true;
+	return false;
+}
+
+static int port_list(netb *b, const char *br, char ***names, size_t *n, char **err)
+{
+	static const char *const bcols[] = { "ports", NULL };
+	static const char *const pcols[] = { "_uuid", "name", NULL };
+	ovsb *o = (ovsb *)b;
+	json_object *brows = NULL, *prows = NULL;
+	int r = select_eq(o, "Bridge", "name", br, bcols, &brows, err);
+	if (r)
+		return r;
+	if (json_object_array_length(brows) != 1) {
+		json_object_put(brows);
+		seterr(err, estr("no bridge %s%s", br, ""));
+		return -ENOENT;
+	}
+	json_object *ports = NULL;
+	json_object_object_get_ex(json_object_array_get_idx(brows, 0), "ports", &ports);
+	if ((r = select_eq(o, "Port", NULL, NULL, pcols, &prows, err))) {
+		json_object_put(brows);
+		return r;
+	}
+	size_t k = json_object_array_length(prows), m = 0;
+	char **v = calloc(k + 1, sizeof(char *));
+	for (size_t i = 0; v && i < k; i++) {
+		json_object *row = json_object_array_get_idx(prows, i), *u = NULL, *nm = NULL;
+		json_object_object_get_ex(row, "_uuid", &u);
+		json_object_object_get_ex(row, "name", &nm);
+		const char *us = json_object_get_string(json_object_array_get_idx(u, 1));
+		const char *ns = json_object_get_string(nm);
+		if (us && ns && strcmp(ns, br) && set_has_uuid(ports, us))
+			v[m++] = strdup(ns);
+	}
+	json_object_put(brows);
+	json_object_put(prows);
+	if (!v)
+		return -ENOMEM;
+	*names = v;
+	*n = m;
+	return 0;
+}
+
+/* An Interface insert op named uname for the port description. */
+static json_object *iface_insert(const netb_port *p, const char *name, const char *uname)
+{
+	json_object *i = op_new("insert", "Interface");
+	json_object *row = json_object_new_object();
+	json_object_object_add(row, "name", json_object_new_string(name));
+	const char *type = p->type == NETB_PORT_INTERNAL ? "internal" :
+			   p->type == NETB_PORT_VXLAN	 ? "vxlan" :
+			   p->type == NETB_PORT_GRE	 ? "gre" :
+							   "";
+	json_object_object_add(row, "type", json_object_new_string(type));
+	if (p->type == NETB_PORT_VXLAN || p->type == NETB_PORT_GRE) {
+		const char *kv[] = { "remote_ip", p->remote_ip ? p->remote_ip : "",
+				     p->key ? "key" : NULL, p->key, NULL };
+		json_object_object_add(row, "options", ovsdb_map(kv));
+	}
+	if (p->rate_kbps > 0) {
+		json_object_object_add(row, "ingress_policing_rate",
+				       json_object_new_int64(p->rate_kbps));
+		json_object_object_add(row, "ingress_policing_burst",
+				       json_object_new_int64(p->burst_kb > 0 ? p->burst_kb :
+									     p->rate_kbps / 10));
+	}
+	if (p->ids)
+		json_object_object_add(row, "external_ids", ovsdb_map(p->ids));
+	json_object_object_add(i, "row", row);
+	json_object_object_add(i, "uuid-name", json_object_new_string(uname));
+	return i;
+}
+
+/* Ops that attach port row "port" to bridge br and check it exists. */
+static void attach_ops(json_object *ops, const char *br)
+{
+	json_object *m = op_new("mutate", "Bridge");
+	json_object_object_add(m, "where", ovsdb_where_eq("name", json_object_new_string(br)));
+	json_object_object_add(m, "mutations",
+			       mutation("ports", "insert", ovsdb_set1(ovsdb_named("port"))));
+	json_object_array_add(ops, m);
+}
+
+/* 0 when the mutate at index idx of res changed a row. */
+static int check_count(json_object *res, size_t idx, const char *br, char **err)
+{
+	json_object *c = NULL;
+	if (json_object_object_get_ex(json_object_array_get_idx(res, idx), "count", &c) &&
+	    json_object_get_int(c) > 0)
+		return 0;
+	seterr(err, estr("no bridge %s%s", br, ""));
+	return -ENOENT;
+}
+
+static int port_del(netb *b, const char *port, char **err);
+static int meter_set(ovsb *o, const char *br, const char *port, int64_t rate_kbps,
+		     int64_t burst_kb, char **err);
+
+static int port_add(netb *b, const char *br, const netb_port *p, char **err)
+{
+	ovsb *o = (ovsb *)b;
+	int r = port_del(b, p->name, err);
+	if (r)
+		return r;
+	json_object *ops = json_object_new_array();
+	json_object_array_add(ops, iface_insert(p, p->name, "iface"));
+	json_object *po = op_new("insert", "Port");
+	json_object *row = json_object_new_object();
+	json_object_object_add(row, "name", json_object_new_string(p->name));
+	json_object_object_add(row, "interfaces", ovsdb_named("iface"));
+	if (p->tag > 0)
+		json_object_object_add(row, "tag", json_object_new_int(p->tag));
+	if (p->ids)
+		json_object_object_add(row, "external_ids", ovsdb_map(p->ids));
+	json_object_object_add(po, "row", row);
+	json_object_object_add(po, "uuid-name", json_object_new_string("port"));
+	json_object_array_add(ops, po);
+	attach_ops(ops, br);
+	json_object *res = NULL;
+	/* A missing bridge leaves the new rows unreferenced: OVSDB drops
+	 * them at commit, and the count tells us. */
+	r = commit(o, ops, &res, err);
+	if (!r)
+		r = check_count(res, 2, br, err);
+	json_object_put(res);
+	if (!r && p->rate_kbps > 0)
+		r = meter_set(o, br, p->name, p->rate_kbps, p->burst_kb, err);
+	return r;
+}
+
+static int ofctl(ovsb *o, const char *br, const char *const *args, const char *input,
+		 char **err);
+
+/* The ofport of interface name (-1 when unknown). */
+static int64_t ofport_of(ovsb *o, const char *name, char **err)
+{
+	static const char *const cols[] = { "ofport", NULL };
+	json_object *rows = NULL;
+	if (select_eq(o, "Interface", "name", name, cols, &rows, err))
+		return -1;
+	int64_t n = -1;
+	json_object *v = NULL;
+	if (json_object_array_length(rows) == 1 &&
+	    json_object_object_get_ex(json_object_array_get_idx(rows, 0), "ofport", &v) &&
+	    json_object_is_type(v, json_type_int))
+		n = json_object_get_int64(v);
+	json_object_put(rows);
+	return n;
+}
+
+/* The name of the bridge holding port uuid pu (heap) or NULL. */
+static char *bridge_of_port(ovsb *o, const char *pu, char **err)
+{
+	static const char *const cols[] = { "name", "ports", NULL };
+	json_object *rows = NULL;
+	if (select_eq(o, "Bridge", NULL, NULL, cols, &rows, err))
+		return NULL;
+	char *res = NULL;
+	for (size_t i = 0; !res && i < json_object_array_length(rows); i++) {
+		json_object *row = json_object_array_get_idx(rows, i), *ports = NULL, *nm = NULL;
+		json_object_object_get_ex(row, "ports", &ports);
+		json_object_object_get_ex(row, "name", &nm);
+		if (set_has_uuid(ports, pu))
+			res = strdup(json_object_get_string(nm));
+	}
+	json_object_put(rows);
+	return res;
+}
+
+static int port_del(netb *b, const char *port, char **err)
+{
+	ovsb *o = (ovsb *)b;
+	int r;
+	char *u = uuid_of(o, "Port", port, &r, err);
+	if (r || !u)
+		return r;
+	/* Its OpenFlow rules go first (an ofport number is reused). */
+	char *br = bridge_of_port(o, u, NULL);
+	int64_t ofp = ofport_of(o, port, NULL);
+	if (br && ofp > 0) {
+		char m[64];
+		snprintf(m, sizeof(m), "in_port=%lld", (long long)ofp);
+		const char *a[] = { "del-flows", NULL, m, NULL };
+		(void)ofctl(o, br, a, NULL, NULL);
+		snprintf(m, sizeof(m), "meter=%lld", (long long)ofp);
+		const char *dm[] = { "del-meter", NULL, m, NULL };
+		(void)ofctl(o, br, dm, NULL, NULL);
+	}
+	free(br);
+	json_object *ops = json_object_new_array();
+	json_object *mu = op_new("mutate", "Bridge");
+	json_object_object_add(mu, "where", json_object_new_array());
+	json_object_object_add(mu, "mutations",
+			       mutation("ports", "delete", ovsdb_set1(ovsdb_uuid(u))));
+	json_object_array_add(ops, mu);
+	free(u);
+	return commit(o, ops, NULL, err);
+}
+
+static const char *ovs_bond_mode(const char *mode)
+{
+	if (!strcmp(mode, "active-backup"))
+		return "active-backup";
+	if (!strcmp(mode, "balance-slb"))
+		return "balance-slb";
+	if (!strcmp(mode, "lacp"))
+		return "balance-tcp";
+	return NULL;
+}
+
+static int bond_add(netb *b, const char *br, const char *bond, const char *const *members,
+		    const char *mode, const char *const *props, char **err)
+{
+	ovsb *o = (ovsb *)b;
+	const char *om = ovs_bond_mode(mode);
+	if (!om) {
+		seterr(err, estr("unknown bond mode %s%s", mode, ""));
+		return -EINVAL;
+	}
+	int r = port_del(b, bond, err);
+	if (r)
+		return r;
+	json_object *ops = json_object_new_array();
+	json_object *ifs = json_object_new_array();
+	size_t k = 0;
+	for (; members[k]; k++) {
+		char un[32];
+		snprintf(un, sizeof(un), "m%zu", k);
+		netb_port mp = { .name = members[k], .type = NETB_PORT_SYSTEM };
+		json_object_array_add(ops, iface_insert(&mp, members[k], un));
+		json_object_array_add(ifs, ovsdb_named(un));
+	}
+	json_object *set = json_object_new_array();
+	json_object_array_add(set, json_object_new_string("set"));
+	json_object_array_add(set, ifs);
+	json_object *po = op_new("insert", "Port");
+	json_object *row = json_object_new_object();
+	json_object_object_add(row, "name", json_object_new_string(bond));
+	json_object_object_add(row, "interfaces", set);
+	json_object_object_add(row, "bond_mode", json_object_new_string(om));
+	if (!strcmp(mode, "lacp"))
+		json_object_object_add(row, "lacp", json_object_new_string("active"));
+	if (props)
+		json_object_object_add(row, "other_config", ovsdb_map(props));
+	json_object_object_add(po, "row", row);
+	json_object_object_add(po, "uuid-name", json_object_new_string("port"));
+	json_object_array_add(ops, po);
+	attach_ops(ops, br);
+	json_object *res = NULL;
+	r = commit(o, ops, &res, err);
+	if (!r)
+		r = check_count(res, k + 1, br, err);
+	json_object_put(res);
+	return r;
+}
+
+/* Updates row name of table with columns (taken). */
+static int update_row(ovsb *o, const char *table, const char *name, json_object *row,
+		      char **err)
+{
+	json_object *ops = json_object_new_array();
+	json_object *u = op_new("update", table);
+	json_object_object_add(u, "where", ovsdb_where_eq("name", json_object_new_string(name)));
+	json_object_object_add(u, "row", row);
+	json_object_array_add(ops, u);
+	json_object *res = NULL;
+	int r = commit(o, ops, &res, err);
+	if (!r) {
+		json_object *c = NULL;
+		if (!json_object_object_get_ex(json_object_array_get_idx(res, 0), "count", &c) ||
+		    json_object_get_int(c) < 1) {
+			seterr(err, estr("no %s %s", table, name));
+			r = -ENOENT;
+		}
+	}
+	json_object_put(res);
+	return r;
+}
+
+static int bond_set_mode(netb *b, const char *bond, const char *mode, char **err)
+{
+	const char *om = ovs_bond_mode(mode);
+	if (!om) {
+		seterr(err, estr("unknown bond mode %s%s", mode, ""));
+		return -EINVAL;
+	}
+	json_object *row = json_object_new_object();
+	json_object_object_add(row, "bond_mode", json_object_new_string(om));
+	json_object_object_add(row, "lacp",
+			       json_object_new_string(strcmp(mode, "lacp") ? "off" : "active"));
+	return update_row((ovsb *)b, "Port", bond, row, err);
+}
+
+static int port_set_qos(netb *b, const char *port, int64_t rate_kbps, int64_t burst_kb,
+			char **err)
+{
+	ovsb *o = (ovsb *)b;
+	int r;
+	char *pu = uuid_of(o, "Port", port, &r, err);
+	char *br = pu ? bridge_of_port(o, pu, err) : NULL;
+	free(pu);
+	if (!br) {
+		seterr(err, estr("no port %s%s", port, ""));
+		return r ? r : -ENOENT;
+	}
+	r = meter_set(o, br, port, rate_kbps, burst_kb, err);
+	free(br);
+	if (r)
+		return r;
+	json_object *row = json_object_new_object();
+	if (rate_kbps < 0)
+		rate_kbps = 0;
+	json_object_object_add(row, "ingress_policing_rate", json_object_new_int64(rate_kbps));
+	json_object_object_add(row, "ingress_policing_burst",
+			       json_object_new_int64(rate_kbps ? (burst_kb > 0 ? burst_kb :
+										  rate_kbps / 10) :
+							       0));
+	return update_row((ovsb *)b, "Interface", port, row, err);
+}
+
+/* Runs ovs-ofctl args… on br's management socket; input goes to stdin
+ * (for add-flows -). The NULL at args[1] is replaced by the target. */
+static int ofctl(ovsb *o, const char *br, const char *const *args, const char *input,
+		 char **err)
+{
+	char target[4200];
+	snprintf(target, sizeof(target), "unix:%s/%s.mgmt", o->rundir, br);
+	const char *argv[16] = { "ovs-ofctl", "-O", "OpenFlow13" };
+	size_t n = 3;
+	for (size_t i = 0; args[i] || i == 1; i++) {
+		if (n + 2 >= sizeof(argv) / sizeof(argv[0]))
+			return -E2BIG;
+		argv[n++] = i == 1 ? target : args[i];
+	}
+	argv[n] = NULL;
+	int in[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	if (pipe2(in, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
+		int e = -errno;
+		for (int i = 0; i < 2; i++) {
+			if (in[i] >= 0)
+				close(in[i]);
+			if (errp[i] >= 0)
+				close(errp[i]);
+		}
+		return e;
+	}
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	pid_t pid;
+	int sr = posix_spawnp(&pid, "ovs-ofctl", &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(in[0]);
+	close(errp[1]);
+	if (sr) {
+		close(in[1]);
+		close(errp[0]);
+		seterr(err, estr("cannot run ovs-ofctl: %s%s", strerror(sr), ""));
+		return -sr;
+	}
+	if (input) {
+		size_t len = strlen(input);
+		while (len) {
+			ssize_t w = write(in[1], input, len);
+			if (w <= 0)
+				break;
+			input += w;
+			len -= (size_t)w;
+		}
+	}
+	close(in[1]);
+	char ebuf[512];
+	size_t el = 0;
+	for (;;) {
+		ssize_t rd = read(errp[0], ebuf + el, sizeof(ebuf) - 1 - el);
+		if (rd <= 0)
+			break;
+		el += (size_t)rd;
+		if (el == sizeof(ebuf) - 1)
+			el = 0; /* keep the tail only */
+	}
+	ebuf[el] = 0;
+	close(errp[0]);
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		seterr(err, estr("ovs-ofctl failed: %s%s", ebuf, ""));
+		return -EIO;
+	}
+	return 0;
+}
+
+static bool mac_ok(const char *m)
+{
+	if (!m || strlen(m) != 17)
+		return false;
+	for (int i = 0; i < 17; i++) {
+		char c = m[i];
+		if (i % 3 == 2 ? c != ':' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+					      (c >= 'A' && c <= 'F')))
+			return false;
+	}
+	return true;
+}
+
+/* Appends printf text to a heap buffer. */
+static void cat(char **buf, size_t *len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void cat(char **buf, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = NULL;
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	char *nb = realloc(*buf, *len + (size_t)n + 1);
+	if (nb) {
+		memcpy(nb + *len, s, (size_t)n + 1);
+		*buf = nb;
+		*len += (size_t)n;
+	}
+	free(s);
+}
+
+/* An address with an optional /prefix that inet_pton accepts. */
+static bool addr_ok(int af, const char *a)
+{
+	char tmp[INET6_ADDRSTRLEN + 8];
+	if (!a || strlen(a) >= sizeof(tmp))
+		return false;
+	strcpy(tmp, a);
+	char *slash = strchr(tmp, '/');
+	if (slash) {
+		*slash = 0;
+		char *end;
+		long p = strtol(slash + 1, &end, 10);
+		if (!slash[1] || *end || p < 0 || p > (af == AF_INET ? 32 : 128))
+			return false;
+	}
+	unsigned char buf[16];
+	return inet_pton(af, tmp, buf) == 1;
+}
+
+/* The rate limit of port as OpenFlow meter <ofport> and a table-0 flow;
+ * rate 0 removes both. */
+static int meter_set(ovsb *o, const char *br, const char *port, int64_t rate_kbps,
+		     int64_t burst_kb, char **err)
+{
+	int64_t ofp = ofport_of(o, port, err);
+	if (ofp <= 0) {
+		seterr(err, estr("port %s has no OpenFlow port number%s", port, ""));
+		return -ENOENT;
+	}
+	char m[64], mt[160];
+	snprintf(m, sizeof(m), "table=0,in_port=%lld", (long long)ofp);
+	/* Non-strict: the only table-0 flow matching this in_port is ours. */
+	const char *df[] = { "del-flows", NULL, m, NULL };
+	int r = ofctl(o, br, df, NULL, err);
+	snprintf(mt, sizeof(mt), "meter=%lld", (long long)ofp);
+	const char *dm[] = { "del-meter", NULL, mt, NULL };
+	(void)ofctl(o, br, dm, NULL, NULL);
+	if (r || rate_kbps <= 0)
+		return r;
+	int64_t burst = burst_kb > 0 ? burst_kb : rate_kbps / 10 > 8 ? rate_kbps / 10 : 8;
+	snprintf(mt, sizeof(mt), "meter=%lld,kbps,burst,band=type=drop,rate=%lld,burst_size=%lld",
+		 (long long)ofp, (long long)rate_kbps, (long long)burst);
+	const char *am[] = { "add-meter", NULL, mt, NULL };
+	if ((r = ofctl(o, br, am, NULL, err)))
+		return r;
+	char *flow = NULL;
+	if (asprintf(&flow, "%s,priority=100,actions=meter:%lld,goto_table:1\n", m,
+		     (long long)ofp) < 0)
+		return -ENOMEM;
+	const char *af[] = { "add-flows", NULL, "-", NULL };
+	r = ofctl(o, br, af, flow, err);
+	free(flow);
+	return r;
+}
+
+static int port_set_lock(netb *b, const char *br, const char *port, netb_lock mode,
+			 const char *mac, const char *const *ipv4, const char *const *ipv6,
+			 char **err)
+{
+	ovsb *o = (ovsb *)b;
+	int64_t ofp = ofport_of(o, port, err);
+	if (ofp <= 0) {
+		seterr(err, estr("port %s has no OpenFlow port number%s", port, ""));
+		return -ENOENT;
+	}
+	char m[64];
+	snprintf(m, sizeof(m), "table=1,in_port=%lld", (long long)ofp);
+	const char *del[] = { "del-flows", NULL, m, NULL };
+	int r = ofctl(o, br, del, NULL, err);
+	if (r || mode == NETB_LOCK_UNLOCKED)
+		return r;
+	char *flows = NULL;
+	size_t len = 0;
+	long long n = (long long)ofp;
+	cat(&flows, &len, "table=1,priority=200,in_port=%lld,actions=drop\n", n);
+	if (mode == NETB_LOCK_LOCKED) {
+		if (!mac_ok(mac)) {
+			free(flows);
+			seterr(err, estr("bad MAC %s%s", mac, ""));
+			return -EINVAL;
+		}
+		/* DHCP discovery before the guest has an address. */
+		cat(&flows, &len,
+		    "table=1,priority=300,in_port=%lld,dl_src=%s,udp,nw_src=0.0.0.0,tp_src=68,tp_dst=67,"
+		    "actions=NORMAL\n",
+		    n, mac);
+		for (size_t i = 0; ipv4 && ipv4[i]; i++) {
+			if (!addr_ok(AF_INET, ipv4[i]))
+				continue;
+			cat(&flows, &len,
+			    "table=1,priority=300,in_port=%lld,dl_src=%s,arp,arp_sha=%s,arp_spa=%s,"
+			    "actions=NORMAL\n",
+			    n, mac, mac, ipv4[i]);
+			cat(&flows, &len,
+			    "table=1,priority=300,in_port=%lld,dl_src=%s,ip,nw_src=%s,actions=NORMAL\n", n,
+			    mac, ipv4[i]);
+		}
+		for (size_t i = 0; ipv6 && ipv6[i]; i++) {
+			if (!addr_ok(AF_INET6, ipv6[i]))
+				continue;
+			cat(&flows, &len,
+			    "table=1,priority=300,in_port=%lld,dl_src=%s,ipv6,ipv6_src=%s,actions=NORMAL\n",
+			    n, mac, ipv6[i]);
+		}
+		/* Neighbour discovery from the link-local address. */
+		if (ipv6 && ipv6[0])
+			cat(&flows, &len,
+			    "table=1,priority=300,in_port=%lld,dl_src=%s,ipv6,ipv6_src=fe80::/10,"
+			    "actions=NORMAL\n",
+			    n, mac);
+	}
+	const char *add[] = { "add-flows", NULL, "-", NULL };
+	r = ofctl(o, br, add, flows ? flows : "", err);
+	free(flows);
+	return r;
+}
+
+static const netb_ops ovs_ops = {
+	.name = "openvswitch",
+	.close = close_ovs,
+	.bridge_add = bridge_add,
+	.bridge_del = bridge_del,
+	.bridge_list = bridge_list,
+	.port_add = port_add,
+	.port_del = port_del,
+	.port_list = port_list,
+	.bond_add = bond_add,
+	.bond_set_mode = bond_set_mode,
+	.port_set_qos = port_set_qos,
+	.port_set_lock = port_set_lock,
+};
+
+int netb_ovs_open(const char *db_sock, const char *rundir, netb **out, char **err)
+{
+	ovsb *o = calloc(1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	int r = ovsdb_open(db_sock, &o->db);
+	if (r) {
+		seterr(err, estr("cannot connect to OVSDB at %s: %s", db_sock, strerror(-r)));
+		free(o);
+		return r;
+	}
+	/* The connection works only when the database is Open_vSwitch. */
+	static const char *const cols[] = { "cur_cfg", NULL };
+	json_object *rows = NULL;
+	o->base.ops = &ovs_ops;
+	o->rundir = strdup(rundir);
+	const char *dp = getenv("HALYARD_OVS_DATAPATH");
+	o->datapath = strdup(dp && *dp ? dp : "netdev");
+	if ((r = select_eq(o, "Open_vSwitch", NULL, NULL, cols, &rows, err))) {
+		close_ovs(&o->base);
+		return r;
+	}
+	json_object_put(rows);
+	*out = &o->base;
+	return 0;
+}
+
+netb *netb_close(netb *b)
+{
+	if (b)
+		b->ops->close(b);
+	return NULL;
+}

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Drives a network backend against a real switch and checks each step
+ * with the switch's own tools (ovs-vsctl / ovs-ofctl or /sys). Run by
+ * test_backend.py inside a private network namespace with a private OVS:
+ *   backend_check ovs DB_SOCK RUNDIR | backend_check bridge
+ * Needs veths ethA, ethB, ethC in the namespace.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "netback.h"
+
+static const char *db;
+
+/* The output of a shell command (heap, trailing newline cut). */
+static char *sh(const char *fmt, const char *a, const char *b)
+{
+	char cmd[1024], buf[8192];
+	snprintf(cmd, sizeof(cmd), fmt, db ? db : "", a ? a : "", b ? b : "");
+	FILE *p = popen(cmd, "r");
+	size_t n = p ? fread(buf, 1, sizeof(buf) - 1, p) : 0;
+	if (p)
+		pclose(p);
+	buf[n] = 0;
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = 0;
+	return strdup(buf);
+}
+
+static bool has(char **v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], s))
+			return true;
+	return false;
+}
+
+static void freev(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+#define VSCTL "ovs-vsctl --db=unix:%s "
+
+static void run_ovs(netb *b)
+{
+	char *err = NULL;
+	CHECK(b->ops->bridge_add(b, "hxbr0", 1500, &err) == 0, "bridge_add: %s", err);
+	CHECK(b->ops->bridge_add(b, "hxbr0", 1500, &err) == 0, "bridge_add again: %s", err);
+	char *s = sh(VSCTL "br-exists %s && echo yes", "hxbr0", NULL);
+	CHECK(!strcmp(s, "yes"), "ovs-vsctl sees hxbr0: %s", s);
+	free(s);
+	s = sh(VSCTL "get bridge %s datapath_type", "hxbr0", NULL);
+	CHECK(!strcmp(s, "netdev"), "datapath_type %s", s);
+	free(s);
+	OK("bridge_add creates a netdev bridge, idempotently");
+
+	const char *ids[] = { "xs-network-uuid", "n1", NULL };
+	netb_port p = { .name = "ethA", .type = NETB_PORT_SYSTEM, .tag = 42, .ids = ids };
+	CHECK(b->ops->port_add(b, "hxbr0", &p, &err) == 0, "port_add: %s", err);
+	s = sh(VSCTL "get port %s tag", "ethA", NULL);
+	CHECK(!strcmp(s, "42"), "tag %s", s);
+	free(s);
+	s = sh(VSCTL "port-to-br %s", "ethA", NULL);
+	CHECK(!strcmp(s, "hxbr0"), "port-to-br %s", s);
+	free(s);
+	s = sh(VSCTL "get interface %s ofport", "ethA", NULL);
+	CHECK(atoi(s) > 0, "ofport %s", s);
+	free(s);
+	p.tag = 0;
+	CHECK(b->ops->port_add(b, "hxbr0", &p, &err) == 0, "port_add again: %s", err);
+	s = sh(VSCTL "get port %s tag", "ethA", NULL);
+	CHECK(!strcmp(s, "[]"), "tag after re-add %s", s);
+	free(s);
+	netb_port q = { .name = "ethC", .type = NETB_PORT_SYSTEM };
+	err = NULL;
+	CHECK(b->ops->port_add(b, "nosuchbr", &q, &err) == -ENOENT, "port on missing bridge");
+	free(err);
+	err = NULL;
+	s = sh(VSCTL "--bare --columns=name find interface name=%s", "ethC", NULL);
+	CHECK(!*s, "no stray interface row: %s", s);
+	free(s);
+	OK("port_add with and without a VLAN tag, re-add replaces, missing bridge -> ENOENT and no rows");
+
+	CHECK(b->ops->port_set_qos(b, "ethA", 8000, 0, &err) == 0, "qos: %s", err);
+	s = sh(VSCTL "get interface %s ingress_policing_rate", "ethA", NULL);
+	CHECK(!strcmp(s, "8000"), "rate %s", s);
+	free(s);
+	OK("ingress policing set on the interface");
+
+	const char *v4[] = { "10.0.0.5", "bad'addr", NULL };
+	CHECK(b->ops->port_set_lock(b, "hxbr0", "ethA", NETB_LOCK_LOCKED, "02:00:00:00:00:05",
+				    v4, NULL, &err) == 0,
+	      "lock: %s", err);
+	char *rundir = getenv("HX_RUNDIR");
+	const char *dump = "%.0sovs-ofctl -O OpenFlow13 dump-flows unix:%s/%s.mgmt";
+	s = sh(dump, rundir, "hxbr0");
+	CHECK(strstr(s, "nw_src=10.0.0.5") && strstr(s, "arp_spa=10.0.0.5") &&
+		      strstr(s, "actions=drop") && !strstr(s, "bad"),
+	      "flows: %s", s);
+	free(s);
+	CHECK(b->ops->port_set_lock(b, "hxbr0", "ethA", NETB_LOCK_UNLOCKED, NULL, NULL, NULL,
+				    &err) == 0,
+	      "unlock: %s", err);
+	s = sh(dump, rundir, "hxbr0");
+	CHECK(!strstr(s, "actions=drop"), "flows after unlock: %s", s);
+	free(s);
+	OK("locked port gets MAC/IP rules and a drop (a bad address never reaches the flow text), unlocked none");
+
+	const char *mem[] = { "ethB", "ethC", NULL };
+	const char *props[] = { "bond-detect-mode", "carrier", NULL };
+	CHECK(b->ops->bond_add(b, "hxbr0", "bond0", mem, "active-backup", props, &err) == 0,
+	      "bond: %s", err);
+	s = sh(VSCTL "get port %s bond_mode", "bond0", NULL);
+	CHECK(!strcmp(s, "active-backup"), "bond_mode %s", s);
+	free(s);
+	CHECK(b->ops->bond_set_mode(b, "bond0", "balance-slb", &err) == 0, "set_mode: %s", err);
+	s = sh(VSCTL "get port %s bond_mode", "bond0", NULL);
+	CHECK(!strcmp(s, "balance-slb"), "bond_mode after set %s", s);
+	free(s);
+	OK("bond of two members, set_mode");
+
+	netb_port t = { .name = "hxtun0", .type = NETB_PORT_VXLAN, .remote_ip = "192.0.2.9",
+			.key = "77" };
+	CHECK(b->ops->port_add(b, "hxbr0", &t, &err) == 0, "vxlan: %s", err);
+	s = sh(VSCTL "get interface %s options:remote_ip", "hxtun0", NULL);
+	CHECK(!strcmp(s, "\"192.0.2.9\""), "remote_ip %s", s);
+	free(s);
+	OK("vxlan tunnel port");
+
+	char **v = NULL;
+	size_t n = 0;
+	CHECK(b->ops->port_list(b, "hxbr0", &v, &n, &err) == 0, "port_list: %s", err);
+	CHECK(n == 3 && has(v, n, "ethA") && has(v, n, "bond0") && has(v, n, "hxtun0"),
+	      "ports (%zu)", n);
+	freev(v, n);
+	CHECK(b->ops->port_del(b, "ethA", &err) == 0, "port_del: %s", err);
+	CHECK(b->ops->port_del(b, "ethA", &err) == 0, "port_del again: %s", err);
+	s = sh(VSCTL "list-ports %s", "hxbr0", NULL);
+	CHECK(!strstr(s, "ethA"), "ports after del: %s", s);
+	free(s);
+	OK("port_list and port_del (idempotent)");
+
+	CHECK(b->ops->bridge_list(b, &v, &n, &err) == 0 && has(v, n, "hxbr0"), "bridge_list");
+	freev(v, n);
+	CHECK(b->ops->bridge_del(b, "hxbr0", &err) == 0, "bridge_del: %s", err);
+	s = sh(VSCTL "list-br%s%s", NULL, NULL);
+	CHECK(!strstr(s, "hxbr0"), "bridges after del: %s", s);
+	free(s);
+	CHECK(b->ops->bridge_del(b, "hxbr0", &err) == 0, "bridge_del again: %s", err);
+	OK("bridge_list and bridge_del (idempotent)");
+	free(err);
+}
+
+static void run_bridge(netb *b)
+{
+	char *err = NULL;
+	CHECK(b->ops->bridge_add(b, "hxlb0", 0, &err) == 0, "bridge_add: %s", err);
+	CHECK(net_link_exists("hxlb0"), "link exists");
+	netb_port p = { .name = "ethA", .type = NETB_PORT_SYSTEM };
+	CHECK(b->ops->port_add(b, "hxlb0", &p, &err) == 0, "port_add: %s", err);
+	char **v = NULL;
+	size_t n = 0;
+	CHECK(b->ops->port_list(b, "hxlb0", &v, &n, &err) == 0 && n == 1 && has(v, n, "ethA"),
+	      "port_list");
+	freev(v, n);
+	p.tag = 5;
+	CHECK(b->ops->port_add(b, "hxlb0", &p, &err) == -EOPNOTSUPP, "tag refused");
+	free(err);
+	err = NULL;
+	CHECK(b->ops->port_del(b, "ethA", &err) == 0, "port_del");
+	CHECK(b->ops->port_list(b, "hxlb0", &v, &n, &err) == 0 && n == 0, "empty");
+	freev(v, n);
+	CHECK(b->ops->bridge_del(b, "hxlb0", &err) == 0, "bridge_del");
+	CHECK(!net_link_exists("hxlb0"), "link gone");
+	CHECK(net_tap_create("hxtap0", "02:11:22:33:44:55") == 0, "tap");
+	CHECK(net_link_exists("hxtap0"), "tap exists");
+	CHECK(net_link_del("hxtap0") == 0 && !net_link_exists("hxtap0"), "tap gone");
+	CHECK(net_tap_create("bad name", NULL) == -EINVAL, "bad name");
+	OK("Linux bridge: bridge and port add/list/del over rtnetlink, tags refused, taps");
+	free(err);
+}
+
+int main(int argc, char **argv)
+{
+	netb *b = NULL;
+	char *err = NULL;
+	if (argc == 4 && !strcmp(argv[1], "ovs")) {
+		db = argv[2];
+		setenv("HX_RUNDIR", argv[3], 1);
+		if (netb_ovs_open(argv[2], argv[3], &b, &err)) {
+			printf("cannot open: %s\n", err);
+			return 1;
+		}
+		CHECK(!strcmp(b->ops->name, "openvswitch"), "name");
+		run_ovs(b);
+	} else if (argc == 2 && !strcmp(argv[1], "bridge")) {
+		netb_linuxbr_open(&b, &err);
+		run_bridge(b);
+	} else {
+		fprintf(stderr, "usage: backend_check ovs DB RUNDIR | bridge\n");
+		return 2;
+	}
+	b = netb_close(b);
+	free(err);
+	return check_done(argv[1]);
+}

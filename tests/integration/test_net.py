@@ -1,0 +1,504 @@
+# SPDX-License-Identifier: Apache-2.0
+"""
+Networking on a real userspace Open vSwitch, one xapid in a private
+network namespace (netenv.py). Veths eth1..eth3 stand in for NICs,
+namespaces for guests (dom0 VIFs vif0.N) and for the machines behind the
+NICs. Checked, each against the switch itself (ovs-vsctl / ovs-ofctl)
+and with real packets (ping between namespaces):
+
+  - the backend is recorded on the host; first-start PIF scan makes PIFs
+    (MAC, MTU, metrics) and networks with their bridges on the switch
+  - network.create / destroy make and remove bridges; bad bridge names
+  - VLAN.create: a fake bridge with the tag; bad tag, one-member bond,
+    second VLAN with the same tag, VLAN on a VLAN → the XenAPI error and
+    no change on the switch
+  - VLAN separation: guests on one VLAN network reach each other, a guest
+    on another VLAN network does not
+  - locked VIF: the own address passes, a spoofed source is dropped;
+    disabled drops everything; unlocked lets all through
+  - rate-limited VIF: throughput near the limit and far below the
+    unlimited rate (measured, compared with a generous factor only)
+  - active-backup bond: traffic keeps flowing when a member goes down
+  - PIF.unplug / forget of the management PIF, management_reconfigure
+    without an IP configuration → the errors
+  - kill -9 of xapid with a port on the switch the database does not know
+    → after restart the switch matches the database
+"""
+import json
+import os
+import signal
+import subprocess
+import time
+
+import harness
+import netenv
+from netenv import sh
+
+
+def fails(t, fn, code, what):
+    try:
+        fn()
+    except harness.XapiFailure as f:
+        t.ok(f.code == code, what, "got %s %s" % (f.code, f.params))
+        return f
+    t.ok(False, what, "no error")
+    return None
+
+
+def login(x):
+    a = x.local_api()
+    a.login("root", "")
+    return a
+
+
+def pif_by_device(api, host, dev):
+    for ref, r in api.PIF.get_all_records().items():
+        if r["device"] == dev and r["VLAN"] == "-1" and r["host"] == host:
+            return ref
+    return None
+
+
+def main(t, x, w):
+    api = login(x)
+    host = api.host.get_all()[0]
+    dom0 = api.host.get_control_domain(host)
+
+    t.note("== backend and bootstrap")
+    sv = api.host.get_software_version(host)
+    t.eq(sv.get("network_backend"), "openvswitch", "software_version:network_backend")
+    t.eq(api.host.get_other_config(host).get("network_backend"), "openvswitch",
+         "other_config:network_backend")
+    pifs = {r["device"]: (ref, r) for ref, r in api.PIF.get_all_records().items()}
+    t.ok(all(d in pifs for d in ("eth1", "eth2", "eth3")), "PIFs for eth1..eth3", sorted(pifs))
+    ref1, r1 = pifs["eth1"]
+    mac1 = sh("cat", "/sys/class/net/eth1/address", ns=w.host).stdout.strip()
+    t.eq(r1["MAC"], mac1, "PIF MAC is the NIC's")
+    t.eq(r1["MTU"], "1500", "PIF MTU")
+    t.eq(r1["physical"], True, "PIF is physical")
+    t.ok(r1["currently_attached"] is False, "a scanned NIC is not taken over")
+    m = api.PIF_metrics.get_record(r1["metrics"])
+    t.eq(m["carrier"], True, "PIF_metrics carrier of an up veth")
+    net1 = r1["network"]
+    br1 = api.network.get_bridge(net1)
+    t.eq(br1, "xenbr1", "eth1's network bridge is xenbr1")
+    t.ok(br1 in w.vsctl("list-br").split(), "xenbr1 exists on the switch")
+    t.eq(w.vsctl("get", "bridge", br1, "datapath_type"), "netdev", "userspace datapath")
+    api.PIF.scan(host)
+    t.eq(len(api.PIF.get_all()), len(pifs), "a second PIF.scan adds nothing")
+
+    t.note("== network.create / destroy")
+    before = w.switch_state()
+    n = api.network.create({"name_label": "internal", "name_description": "", "MTU": "1500",
+                            "other_config": {}})
+    br = api.network.get_bridge(n)
+    t.ok(br.startswith("xapi"), "internal network gets a xapi<N> bridge", br)
+    t.ok(br in w.vsctl("list-br").split(), "its bridge is on the switch")
+    fails(t, lambda: api.network.create({"name_label": "dup", "name_description": "", "MTU": "1500",
+                                         "other_config": {}, "bridge": br}),
+          "BRIDGE_NAME_EXISTS", "network.create with a bridge in use -> BRIDGE_NAME_EXISTS")
+    fails(t, lambda: api.network.create({"name_label": "bad", "name_description": "", "MTU": "1500",
+                                         "other_config": {}, "bridge": "a bad name;"}),
+          "INVALID_VALUE", "network.create with a bad bridge name -> INVALID_VALUE")
+    fails(t, lambda: api.network.create({"name_label": "bad", "name_description": "", "MTU": "9",
+                                         "other_config": {}}),
+          "INVALID_VALUE", "network.create with MTU 9 -> INVALID_VALUE")
+    api.network.destroy(n)
+    t.ok(br not in w.vsctl("list-br").split(), "network.destroy removes the bridge")
+    t.eq(w.switch_state(), before, "the switch is as before")
+
+    t.note("== VLANs")
+    api.PIF.plug(ref1)
+    t.eq(w.vsctl("port-to-br", "eth1"), "xenbr1", "PIF.plug puts eth1 on xenbr1")
+    mk = lambda name: api.network.create({"name_label": name, "name_description": "", "MTU": "1500",
+                                          "other_config": {}})
+    n10, n20 = mk("vlan10"), mk("vlan20")
+    before = w.switch_state()
+    fails(t, lambda: api.VLAN.create(ref1, "4095", n10), "VLAN_TAG_INVALID",
+          "VLAN tag 4095 -> VLAN_TAG_INVALID")
+    fails(t, lambda: api.VLAN.create(ref1, "-1", n10), "VLAN_TAG_INVALID",
+          "VLAN tag -1 -> VLAN_TAG_INVALID")
+    t.eq(w.switch_state(), before, "no change on the switch after the bad tags")
+    v10 = api.VLAN.create(ref1, "10", n10)
+    v20 = api.VLAN.create(ref1, "20", n20)
+    b10, b20 = api.network.get_bridge(n10), api.network.get_bridge(n20)
+    t.eq(w.vsctl("port-to-br", b10), "xenbr1", "VLAN 10's bridge is a fake bridge on xenbr1")
+    t.eq(w.vsctl("get", "port", b10, "tag"), "10", "with tag 10")
+    t.eq(w.vsctl("get", "port", b20, "tag"), "20", "and VLAN 20 with tag 20")
+    t.ok(b10 not in w.vsctl("list-br").split(), "no standalone bridge left for the VLAN network")
+    up10 = api.VLAN.get_untagged_PIF(v10)
+    t.eq(api.PIF.get_VLAN(up10), "10", "untagged PIF VLAN=10")
+    t.eq(api.PIF.get_device(up10), "eth1", "untagged PIF device eth1")
+    before = w.switch_state()
+    n30 = mk("vlan30")
+    before = w.switch_state()
+    fails(t, lambda: api.VLAN.create(ref1, "10", n30), "VLAN_IN_USE",
+          "a second VLAN 10 on eth1 -> VLAN_IN_USE")
+    fails(t, lambda: api.VLAN.create(up10, "30", n30), "PIF_IS_VLAN",
+          "a VLAN on a VLAN PIF -> PIF_IS_VLAN")
+    fails(t, lambda: api.VLAN.create(ref1, "30", n10), "NETWORK_ALREADY_CONNECTED",
+          "a second VLAN on the same network -> NETWORK_ALREADY_CONNECTED")
+    t.eq(w.switch_state(), before, "no change on the switch after the refusals")
+
+    t.note("== VLAN separation with guests")
+    g = {}
+    vifs = {}
+    plan = [("a", n10, "10.10.0.1/24"), ("b", n10, "10.10.0.2/24"), ("c", n20, "10.10.0.3/24")]
+    for i, (name, net, ip) in enumerate(plan):
+        vifs[name] = api.VIF.create({"device": str(i), "network": net, "VM": dom0, "MAC": "",
+                                     "MTU": "1500", "other_config": {}, "qos_algorithm_type": "",
+                                     "qos_algorithm_params": {}})
+        g[name] = w.guest(name, "vif0.%d" % i, ip, api.VIF.get_MAC(vifs[name]))
+        api.VIF.plug(vifs[name])
+    t.eq(w.vsctl("port-to-br", "vif0.0"), "xenbr1", "VIF port on the VLAN's parent bridge")
+    t.eq(w.vsctl("get", "port", "vif0.0", "tag"), "10", "VIF port tagged 10")
+    t.eq(w.vsctl("get", "port", "vif0.2", "tag"), "20", "VIF on VLAN 20 tagged 20")
+    ids = w.vsctl("get", "interface", "vif0.0", "external_ids")
+    t.ok(api.VIF.get_uuid(vifs["a"]) in ids, "port external_ids carry xs-vif-uuid", ids)
+    t.ok(w.reaches(g["a"], "10.10.0.2"), "a -> b on VLAN 10: ping passes")
+    t.ok(not w.reaches(g["a"], "10.10.0.3", tries=3), "a -> c across VLANs 10/20: no reply")
+    t.ok(not w.reaches(g["c"], "10.10.0.2", tries=3), "c -> b across VLANs: no reply")
+    fails(t, lambda: api.VIF.plug(vifs["a"]), "DEVICE_ALREADY_ATTACHED",
+          "VIF.plug twice -> DEVICE_ALREADY_ATTACHED")
+    mac = api.VIF.get_MAC(vifs["a"])
+    t.ok(len(mac) == 17 and int(mac[:2], 16) & 2 == 2 and api.VIF.get_MAC_autogenerated(vifs["a"]),
+         "generated MAC is locally administered", mac)
+    fails(t, lambda: api.VIF.create({"device": "0", "network": n10, "VM": dom0, "MAC": "",
+                                     "MTU": "1500", "other_config": {}, "qos_algorithm_type": "",
+                                     "qos_algorithm_params": {}}),
+          "DEVICE_ALREADY_EXISTS", "VIF device 0 twice -> DEVICE_ALREADY_EXISTS")
+    fails(t, lambda: api.VIF.create({"device": "9", "network": n10, "VM": dom0, "MAC": "zz",
+                                     "MTU": "1500", "other_config": {}, "qos_algorithm_type": "",
+                                     "qos_algorithm_params": {}}),
+          "MAC_INVALID", "VIF with MAC zz -> MAC_INVALID")
+
+    vm = api.VM.create(harness.vm_record("halted-vm"))
+    hv = api.VIF.create({"device": "", "network": n10, "VM": vm, "MAC": "02:00:00:00:00:42",
+                         "MTU": "1500", "other_config": {}, "qos_algorithm_type": "",
+                         "qos_algorithm_params": {}})
+    t.eq(api.VIF.get_device(hv), "0", "VIF.create with no device gets device 0")
+    t.eq(api.VIF.get_MAC_autogenerated(hv), False, "a given MAC is kept (not autogenerated)")
+    before = w.switch_state()
+    fails(t, lambda: api.VIF.plug(hv), "VM_BAD_POWER_STATE", "VIF.plug on a Halted VM -> VM_BAD_POWER_STATE")
+    fails(t, lambda: api.VIF.unplug(hv), "DEVICE_ALREADY_DETACHED", "VIF.unplug when unplugged -> DEVICE_ALREADY_DETACHED")
+    t.eq(w.switch_state(), before, "no change on the switch")
+    fails(t, lambda: api.network.destroy(n10), "NETWORK_CONTAINS_PIF", "network.destroy of a VLAN network -> NETWORK_CONTAINS_PIF")
+    api.VIF.destroy(hv)
+    api.VM.destroy(vm)
+
+    t.note("== VIF.move")
+    api.VIF.move(vifs["c"], n10)
+    t.eq(w.vsctl("get", "port", "vif0.2", "tag"), "10", "moved VIF's port now tagged 10")
+    t.ok(w.reaches(g["a"], "10.10.0.3"), "a -> c after the move: ping passes")
+    api.VIF.move(vifs["c"], n20)
+    t.ok(not w.reaches(g["a"], "10.10.0.3", tries=3), "moved back: separated again")
+
+    t.note("== locking")
+    api.VIF.set_ipv4_allowed(vifs["a"], ["10.10.0.1"])
+    api.VIF.set_locking_mode(vifs["a"], "locked")
+    flows = w.ofctl("xenbr1", "dump-flows")
+    t.ok("nw_src=10.10.0.1" in flows and "actions=drop" in flows, "locked: OpenFlow rules on the port",
+         flows)
+    t.ok(w.reaches(g["a"], "10.10.0.2"), "locked VIF: its own address passes")
+    sh("ip", "addr", "add", "10.10.0.99/24", "dev", "eth0", ns=g["a"])
+    t.ok(not w.reaches(g["a"], "10.10.0.2", src="10.10.0.99", tries=3),
+         "locked VIF: spoofed source 10.10.0.99 is dropped")
+    t.ok(w.reaches(g["a"], "10.10.0.2", src="10.10.0.1"), "locked VIF: own address still passes")
+    api.VIF.add_ipv4_allowed(vifs["a"], "10.10.0.99")
+    t.ok(w.reaches(g["a"], "10.10.0.2", src="10.10.0.99"), "after add_ipv4_allowed the second address passes")
+    fails(t, lambda: api.VIF.add_ipv4_allowed(vifs["a"], "10.10.0.300"), "INVALID_IP_ADDRESS_SPECIFIED",
+          "add_ipv4_allowed 10.10.0.300 -> INVALID_IP_ADDRESS_SPECIFIED")
+    api.VIF.set_locking_mode(vifs["a"], "disabled")
+    t.ok(not w.reaches(g["a"], "10.10.0.2", tries=3), "disabled VIF: nothing passes")
+    api.VIF.set_locking_mode(vifs["a"], "unlocked")
+    t.ok(w.reaches(g["a"], "10.10.0.2", src="10.10.0.99"), "unlocked VIF: any source passes")
+    t.ok("actions=drop" not in w.ofctl("xenbr1", "dump-flows"), "unlocked: no drop rule left")
+
+    t.note("== rate limit")
+    rate = lambda: throughput(w, g["a"], g["b"], "10.10.0.2")
+    free_rate = rate()
+    api.VIF.unplug(vifs["a"])
+    api.VIF.set_qos_algorithm_type(vifs["a"], "ratelimit")
+    api.VIF.set_qos_algorithm_params(vifs["a"], {"kbps": "250"})  # 250 KB/s = 2 Mbit/s
+    api.VIF.plug(vifs["a"])
+    t.eq(w.vsctl("get", "interface", "vif0.0", "ingress_policing_rate"), "2000",
+         "ingress_policing_rate = 8 * kbps")
+    t.ok(w.reaches(g["a"], "10.10.0.2"), "rate-limited VIF still passes pings")
+    lim_rate = rate()
+    t.note("throughput a->b: unlimited %.1f Mbit/s, limited to 2 Mbit/s: %.2f Mbit/s" %
+           (free_rate / 1e6, lim_rate / 1e6))
+    flows = w.ofctl("xenbr1", "dump-flows")
+    t.ok("meter:" in flows, "a meter on the rate-limited port's flow", flows)
+    t.ok(lim_rate < 2e6 * 3, "limited rate is near the limit (below 3x 2 Mbit/s)", lim_rate)
+    t.ok(free_rate > 3 * lim_rate, "unlimited rate is well above the limited one", (free_rate, lim_rate))
+    t.ok(lim_rate > 2e6 / 20, "limited VIF still carries traffic", lim_rate)
+
+    t.note("== bonds")
+    far = w.far
+    ref2, ref3 = pifs["eth2"][0], pifs["eth3"][0]
+    fails(t, lambda: api.Bond.create(n10, [ref2], "", "active-backup", {}),
+          "PIF_BOND_NEEDS_MORE_MEMBERS", "bond of one PIF -> PIF_BOND_NEEDS_MORE_MEMBERS")
+    bn0 = mk("bn0")
+    before = w.switch_state()
+    fails(t, lambda: api.Bond.create(bn0, [ref2, up10], "", "active-backup", {}),
+          "PIF_IS_VLAN", "bond with a VLAN PIF -> PIF_IS_VLAN")
+    t.eq(w.switch_state(), before, "no bond on the switch after the refusal")
+    bnet = mk("bonded")
+    bond = api.Bond.create(bnet, [ref2, ref3], "", "active-backup", {})
+    master = api.Bond.get_master(bond)
+    bdev = api.PIF.get_device(master)
+    bbr = api.network.get_bridge(bnet)
+    t.eq(w.vsctl("get", "port", bdev, "bond_mode"), "active-backup", "bond port in active-backup")
+    t.eq(w.vsctl("port-to-br", bdev), bbr, "bond port on the bond network's bridge")
+    t.eq(sorted(api.Bond.get_slaves(bond)), sorted([ref2, ref3]), "Bond.slaves")
+    fails(t, lambda: api.Bond.create(mk("bn2"), [ref2, ref3], "", "active-backup", {}),
+          "PIF_ALREADY_BONDED", "bonding bonded PIFs again -> PIF_ALREADY_BONDED")
+    fails(t, lambda: api.PIF.plug(ref2), "CANNOT_PLUG_BOND_SLAVE",
+          "PIF.plug of a member -> CANNOT_PLUG_BOND_SLAVE")
+    vd = api.VIF.create({"device": "3", "network": bnet, "VM": dom0, "MAC": "", "MTU": "1500",
+                         "other_config": {}, "qos_algorithm_type": "", "qos_algorithm_params": {}})
+    gd = w.guest("d", "vif0.3", "10.20.0.1/24", api.VIF.get_MAC(vd))
+    api.VIF.plug(vd)
+    t.ok(w.reaches(gd, "10.20.0.254", tries=30), "guest reaches the far side through the bond")
+    show = w.appctl("bond/show", bdev)
+    # "active member mac: <mac>(ethN)": the member carrying the traffic.
+    active = "eth3" if "(eth3)" in show.split("active member mac")[-1].split("\n")[0] else "eth2"
+    t.note("bond/show before: " + " | ".join(show.splitlines()[:12]))
+    sh("ip", "link", "set", active, "down", ns=w.host)
+    ok = w.reaches(gd, "10.20.0.254", tries=40)
+    t.ok(ok, "active-backup: traffic flows after member %s went down" % active,
+         w.appctl("bond/show", bdev))
+    sh("ip", "link", "set", active, "up", ns=w.host)
+    api.Bond.set_mode(bond, "balance-slb")
+    t.eq(w.vsctl("get", "port", bdev, "bond_mode"), "balance-slb", "Bond.set_mode balance-slb")
+    api.Bond.set_property(bond, "updelay", "100")
+    t.eq(w.vsctl("get", "port", bdev, "other_config:bond-updelay"), '"100"', "Bond.set_property updelay")
+    fails(t, lambda: api.Bond.set_property(bond, "nonsense", "1"), "INVALID_VALUE",
+          "unknown bond property -> INVALID_VALUE")
+
+    t.note("== management interface")
+    api.PIF.reconfigure_ip(ref1, "Static", "10.99.0.1", "255.255.255.0", "", "")
+    fails(t, lambda: api.PIF.reconfigure_ip(ref1, "Static", "10.99.0.300", "255.255.255.0", "", ""),
+          "INVALID_IP_ADDRESS_SPECIFIED", "reconfigure_ip with a bad address")
+    addr = sh("ip", "-4", "-o", "addr", "show", "dev", "xenbr1", ns=w.host).stdout
+    t.ok("10.99.0.1/24" in addr, "Static address on the PIF's bridge", addr)
+    api.host.management_reconfigure(ref1)
+    t.eq(api.PIF.get_management(ref1), True, "management_reconfigure sets management")
+    t.eq(api.host.get_address(host), "10.99.0.1", "host address follows")
+    fails(t, lambda: api.host.management_reconfigure(pifs["eth3"][0] if False else ref3),
+          "PIF_HAS_NO_NETWORK_CONFIGURATION", "management on a PIF without IP -> PIF_HAS_NO_NETWORK_CONFIGURATION")
+    t.eq(sum(1 for r in api.PIF.get_all_records().values() if r["management"]), 1,
+         "still exactly one management PIF")
+    before = w.switch_state()
+    fails(t, lambda: api.PIF.unplug(ref1), "PIF_IS_MANAGEMENT_INTERFACE", "unplug management PIF")
+    fails(t, lambda: api.PIF.forget(ref1), "PIF_IS_MANAGEMENT_INTERFACE", "forget management PIF")
+    t.eq(w.switch_state(), before, "no change on the switch")
+
+    t.note("== tunnel")
+    tunnel_checks(t, api, w, ref1, dom0)
+
+    t.note("== xe")
+    xe_cmds(t, x, w, api, host, dom0)
+
+    t.note("== crash: kill -9, a stale port, restart")
+    api.VIF.unplug(vifs["b"])
+    t.ok("vif0.1" not in w.vsctl("list-ports", "xenbr1").split(), "VIF.unplug removes the port")
+    # What a crash between the switch change and the commit leaves behind:
+    # a port the database does not know as attached.
+    w.vsctl("add-port", "xenbr1", "vif0.1", "tag=10")
+    x.kill9()
+    x.start()
+    want = expected_ports(login(x))
+    have = sorted(p for br in w.vsctl("list-br").split() for p in w.vsctl("list-ports", br).split()
+                  if p.startswith("vif"))
+    t.eq(have, want, "after restart the switch's VIF ports match the attached VIFs")
+    t.ok("vif0.1" not in have, "the stale port is gone")
+    api = login(x)
+    t.ok(w.reaches(g["a"], "10.10.0.3") is False and w.reaches(g["c"], "10.10.0.3", tries=1) in (True, False),
+         "the switch still separates after the restart")
+    api.VIF.plug(vifs["b"])
+    t.ok(w.reaches(g["a"], "10.10.0.2"), "replugged VIF passes after the restart")
+    # kill -9 mid-way through a plug: whatever instant it hits, the restart converges.
+    api.VIF.unplug(vifs["b"])
+    task = api.Async.VIF.plug(vifs["b"])
+    time.sleep(0.05)
+    x.kill9()
+    x.start()
+    api = login(x)
+    want = expected_ports(api)
+    have = sorted(p for br in w.vsctl("list-br").split() for p in w.vsctl("list-ports", br).split()
+                  if p.startswith("vif"))
+    t.eq(have, want, "kill -9 during VIF.plug: after restart the switch matches the database")
+
+
+def tunnel_checks(t, api, w, ref1, dom0):
+    """A VXLAN tunnel network from this host (transport PIF eth1, 10.99.0.1
+    on xenbr1) to a second "host": the namespace at the far end of eth1,
+    10.99.0.2, with a kernel VXLAN device (VNI 42) carrying 10.50.0.2."""
+    wire = w.wire
+    sh("ip", "addr", "add", "10.99.0.2/24", "dev", "w1", ns=wire)
+    sh("ip", "link", "add", "vx0", "type", "vxlan", "id", "42", "remote", "10.99.0.1",
+       "local", "10.99.0.2", "dstport", "4789", "dev", "w1", ns=wire)
+    sh("ip", "addr", "add", "10.50.0.2/24", "dev", "vx0", ns=wire)
+    sh("ip", "link", "set", "vx0", "up", ns=wire)
+    tnet = api.network.create({"name_label": "tunnel-net", "name_description": "", "MTU": "1400",
+                               "other_config": {}})
+    fails(t, lambda: api.tunnel.create(api.PIF.get_all_records() and
+                                       [r for r, v in api.PIF.get_all_records().items()
+                                        if v["device"] == "eth3"][0], tnet, "vxlan"),
+          "TRANSPORT_PIF_NOT_CONFIGURED", "tunnel on a PIF without IP -> TRANSPORT_PIF_NOT_CONFIGURED")
+    tun = api.tunnel.create(ref1, tnet, "vxlan")
+    api.tunnel.add_to_other_config(tun, "key", "42")
+    api.tunnel.add_to_other_config(tun, "remote_ip", "10.99.0.2")
+    tbr = api.network.get_bridge(tnet)
+    acc = api.tunnel.get_access_PIF(tun)
+    t.ok(api.PIF.get_device(acc).startswith("tunnel"), "tunnel access PIF", api.PIF.get_device(acc))
+    ports = w.vsctl("list-ports", tbr).split()
+    vx = [p for p in ports if p.startswith("t")]
+    t.ok(len(vx) == 1 and w.vsctl("get", "interface", vx[0], "type") == "vxlan",
+         "one vxlan port on the tunnel network's bridge", ports)
+    t.eq(api.tunnel.get_status(tun).get("active"), "true", "tunnel status active")
+    vt = api.VIF.create({"device": "5", "network": tnet, "VM": dom0, "MAC": "", "MTU": "1400",
+                         "other_config": {}, "qos_algorithm_type": "", "qos_algorithm_params": {}})
+    gt = w.guest("t", "vif0.5", "10.50.0.1/24", api.VIF.get_MAC(vt))
+    sh("ip", "link", "set", "eth0", "mtu", "1400", ns=gt)
+    api.VIF.plug(vt)
+    ok = w.reaches(gt, "10.50.0.2", tries=20)
+    t.ok(ok, "guest reaches the far host through the VXLAN tunnel",
+         None if ok else "\n".join([w.appctl("ovs/route/show"), w.appctl("tnl/neigh/show"),
+                                     w.appctl("tnl/ports/show"), w.appctl("dpctl/dump-flows"),
+                                     sh("ip", "-s", "link", "show", "vx0", ns=wire).stdout,
+                                     sh("ip", "neigh", ns=wire).stdout]))
+    api.VIF.unplug(vt)
+    api.VIF.destroy(vt)
+    api.tunnel.destroy(tun)
+    t.ok(not [p for p in w.vsctl("list-ports", tbr).split() if p.startswith("t")],
+         "tunnel.destroy removes the tunnel port")
+
+
+def xe_bin(x):
+    p = os.environ.get("XE") or os.path.join(os.path.dirname(os.path.dirname(x.binary)), "xe", "xe")
+    return p if os.access(p, os.X_OK) else None
+
+
+def xe_cmds(t, x, w, api, host, dom0):
+    xe = xe_bin(x)
+    if not xe:
+        t.skip("xe commands", "no xe binary next to xapid")
+        return
+
+    def run(*a):
+        r = subprocess.run([xe] + list(a), capture_output=True, text=True,
+                           env=dict(os.environ, XE_SOCKET=x.socket_path))
+        return r.returncode, r.stdout.strip(), r.stderr.strip()
+
+    rc, nu, err = run("network-create", "name-label=xe-net", "MTU=1500")
+    t.ok(rc == 0 and len(nu) == 36, "xe network-create prints the uuid", (rc, nu, err))
+    br = run("network-param-get", "uuid=" + nu, "param-name=bridge")[1]
+    t.ok(br in w.vsctl("list-br").split(), "its bridge is on the switch", br)
+    pif1 = [u for u in run("pif-list", "device=eth1", "VLAN=-1", "--minimal")[1].split(",") if u]
+    t.eq(len(pif1), 1, "xe pif-list device=eth1 VLAN=-1 finds the PIF")
+    rc, out, err = run("vlan-create", "pif-uuid=" + pif1[0], "vlan=5000", "network-uuid=" + nu)
+    t.ok(rc != 0 and "VLAN_TAG_INVALID" in out + err, "xe vlan-create vlan=5000 -> VLAN_TAG_INVALID",
+         (rc, out, err))
+    rc, vu, err = run("vlan-create", "pif-uuid=" + pif1[0], "vlan=77", "network-uuid=" + nu)
+    t.ok(rc == 0 and len(vu) == 36, "xe vlan-create vlan=77", (rc, vu, err))
+    t.eq(w.vsctl("get", "port", br, "tag"), "77", "xe's VLAN is a fake bridge with tag 77")
+    dom0u = api.VM.get_uuid(dom0)
+    rc, vifu, err = run("vif-create", "device=7", "network-uuid=" + nu, "vm-uuid=" + dom0u)
+    t.ok(rc == 0 and len(vifu) == 36, "xe vif-create", (rc, vifu, err))
+    sh("ip", "link", "add", "vif0.7", "type", "veth", "peer", "name", "xe7p", ns=w.host)
+    rc, out, err = run("vif-plug", "uuid=" + vifu)
+    t.ok(rc == 0 and w.vsctl("get", "port", "vif0.7", "tag") == "77", "xe vif-plug: port tagged 77",
+         (rc, out, err))
+    rc, out, err = run("vif-unplug", "uuid=" + vifu)
+    t.ok(rc == 0 and "vif0.7" not in w.vsctl("list-ports", "xenbr1").split(), "xe vif-unplug", (rc, out, err))
+    t.eq(run("vif-destroy", "uuid=" + vifu)[0], 0, "xe vif-destroy")
+    t.eq(run("vlan-destroy", "uuid=" + vu)[0], 0, "xe vlan-destroy")
+    t.ok(br in w.vsctl("list-br").split(), "after vlan-destroy the network has its own bridge again")
+    t.eq(run("network-destroy", "uuid=" + nu)[0], 0, "xe network-destroy")
+    t.ok(br not in w.vsctl("list-br").split(), "bridge gone")
+    sh("ip", "link", "del", "vif0.7", ns=w.host, check=False)
+
+
+def expected_ports(api):
+    out = []
+    for ref, r in api.VIF.get_all_records().items():
+        if r["currently_attached"]:
+            vm = api.VM.get_record(r["VM"])
+            if vm["power_state"] in ("Running", "Paused"):
+                out.append("vif%s.%s" % (vm["domid"], r["device"]))
+    return sorted(out)
+
+
+SENDER = r"""
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], 5001), timeout=10)
+buf = b"x" * 65536
+end = time.monotonic() + float(sys.argv[2])
+n = 0
+while time.monotonic() < end:
+    n += s.send(buf)
+s.close()
+print(n)
+"""
+
+RECEIVER = r"""
+import socket, time
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.settimeout(30)
+l.bind(("0.0.0.0", 5001)); l.listen(1)
+print("ready", flush=True)
+c, _ = l.accept()
+c.settimeout(30)
+n = 0
+t0 = None
+while True:
+    d = c.recv(1 << 16)
+    if not d:
+        break
+    if t0 is None:
+        t0 = time.monotonic()
+    n += len(d)
+print(n, time.monotonic() - (t0 or time.monotonic()))
+"""
+
+
+def throughput(w, src_ns, dst_ns, dst_ip, seconds=2.0):
+    """Bits per second of one TCP stream src -> dst (received bytes over
+    the receiver's time)."""
+    rx = subprocess.Popen(["ip", "netns", "exec", dst_ns, "python3", "-c", RECEIVER],
+                          stdout=subprocess.PIPE, text=True)
+    rx.stdout.readline()
+    r = sh("python3", "-c", SENDER, dst_ip, seconds, ns=src_ns, check=False, timeout=60)
+    try:
+        out, _ = rx.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        rx.kill()
+        out, _ = rx.communicate()
+    if len(out.split()) != 2:
+        raise RuntimeError("throughput run failed: sender %s %s, receiver %r" %
+                           (r.returncode, r.stderr.strip()[-300:], out))
+    n, dt = out.split()
+    return int(n) * 8 / max(float(dt), 0.001)
+
+
+def setup(w):
+    """NICs before xapid's first start: eth1 to a 'wire' namespace, eth2 and
+    eth3 to a 'far' namespace where a Linux bridge joins them (a switch)
+    with the address 10.20.0.254."""
+    wire = w.netns("wire")
+    w.wire = wire
+    w.nic("eth1", wire, "w1")
+    w.far = w.netns("far")
+    w.nic("eth2", w.far, "f2")
+    w.nic("eth3", w.far, "f3")
+    sh("ip", "link", "add", "fbr", "type", "bridge", ns=w.far)
+    for p in ("f2", "f3"):
+        sh("ip", "link", "set", p, "master", "fbr", ns=w.far)
+    sh("ip", "addr", "add", "10.20.0.254/24", "dev", "fbr", ns=w.far)
+    sh("ip", "link", "set", "fbr", "up", ns=w.far)
+
+
+if __name__ == "__main__":
+    netenv.run(main, "n", setup)

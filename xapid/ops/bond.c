@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Bond.create / destroy / set_mode / set_property.
+ *
+ * A bond is a master PIF (device bond<N>) on the bond's network plus the
+ * member PIFs (bond_slave_of); on Open vSwitch it is one port with the
+ * members as its interfaces (active-backup, balance-slb, or lacp as
+ * balance-tcp with LACP active). Properties XAPI knows and their OVS
+ * names: updelay / downdelay (ms), lacp-time (slow|fast),
+ * hashing_algorithm (src_mac|tcpudp_ports).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_ids.h"
+#include "dispatch.h"
+#include "net_ops.h"
+#include "netcore.h"
+#include "ops.h"
+#include "util.h"
+#include "xapid.h"
+
+static bool mac_ok(const char *m)
+{
+	unsigned v[6];
+	char tail;
+	return m && strlen(m) == 17 &&
+	       sscanf(m, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		      &tail) == 6;
+}
+
+/* Checks one property; NULL when XAPI accepts it. */
+static xerr *check_prop(const char *k, const char *v)
+{
+	char *end = NULL;
+	if (!strcmp(k, "updelay") || !strcmp(k, "downdelay")) {
+		long x = strtol(v, &end, 10);
+		if (*v && !*end && x >= 0)
+			return NULL;
+	} else if (!strcmp(k, "lacp-time")) {
+		if (!strcmp(v, "slow") || !strcmp(v, "fast"))
+			return NULL;
+	} else if (!strcmp(k, "hashing_algorithm")) {
+		if (!strcmp(v, "src_mac") || !strcmp(v, "tcpudp_ports"))
+			return NULL;
+	} else if (!strncmp(k, "lacp-", 5)) {
+		return NULL;
+	}
+	return xerr_new("INVALID_VALUE", k, v, NULL);
+}
+
+xerr *op_Bond_create(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
+{
+	const char *network = xv_s(args[0]), *mac = xv_s(args[2]), *mode = xv_s(args[3]);
+	const xv *members = args[1], *props = args[4];
+	if (xv_len(members) < 2)
+		return xerr_new("PIF_BOND_NEEDS_MORE_MEMBERS", NULL);
+	if (*mac && !mac_ok(mac))
+		return xerr_new("MAC_INVALID", mac, NULL);
+	for (size_t i = 0; props && i < xv_len(props); i++) {
+		xerr *pe = check_prop(props->u.st.m[i].key, xv_s(props->u.st.m[i].val));
+		if (pe)
+			return pe;
+	}
+	net_lock();
+	txn *t;
+	xerr *e = db_begin(ctx, true, &t);
+	if (e) {
+		net_unlock();
+		return e;
+	}
+	char *host = NULL, *master = NULL, *bond = NULL, *first_mac = NULL;
+	char dev[32] = "";
+	int64_t mtu = 1500;
+	bool touched = false;
+	if ((e = check_ref(t, CLS_network, network)))
+		goto out;
+	for (size_t i = 0; i < xv_len(members) && !e; i++) {
+		const char *p = xv_s(xv_array_get(members, i));
+		xv *r = NULL;
+		if ((e = check_ref(t, CLS_PIF, p)) || (e = store_get_record(t, CLS_PIF, p, &r)))
+			break;
+		const char *h = net_rec_str(r, "host"), *bs = net_rec_str(r, "bond_slave_of");
+		if (!host) {
+			host = hx_strdup(h);
+			first_mac = hx_strdup(net_rec_str(r, "MAC"));
+			mtu = net_rec_int(r, "MTU");
+		}
+		if (strcmp(h, host))
+			e = xerr_new("PIF_CANNOT_BOND_CROSS_HOST", NULL);
+		else if (strcmp(h, ctx->app->host_ref))
+			e = xerr_new("PIF_NOT_ATTACHED_TO_HOST", p, ctx->app->host_ref, NULL);
+		else if (net_rec_int(r, "VLAN") >= 0)
+			e = xerr_new("PIF_IS_VLAN", p, NULL);
+		else if (*bs && strcmp(bs, HX_NULL_REF) && store_exists(t, CLS_Bond, bs))
+			e = xerr_new("PIF_ALREADY_BONDED", p, NULL);
+		else if (!net_rec_bool(r, "physical"))
+			e = xerr_new("PIF_IS_NOT_PHYSICAL", p, NULL);
+		for (size_t j = 0; j < i && !e; j++)
+			if (!strcmp(p, xv_s(xv_array_get(members, j))))
+				e = xerr_new("INVALID_VALUE", "members", p, NULL);
+		xv_free(r);
+	}
+	if (e)
+		goto out;
+	size_t n = 0;
+	char **on = net_find(t, CLS_PIF, "network", network, &n);
+	if (n)
+		e = xerr_new("NETWORK_ALREADY_CONNECTED", network, on[0], NULL);
+	net_free_refs(on, n);
+	if (e)
+		goto out;
+	/* bond<N>: the first N no PIF of this host uses. */
+	for (int i = 0;; i++) {
+		snprintf(dev, sizeof(dev), "bond%d", i);
+		char **same = net_find(t, CLS_PIF, "device", dev, &n);
+		net_free_refs(same, n);
+		if (!n)
+			break;
+	}
+	xv *pr = xv_struct();
+	xv_struct_set(pr, "device", xv_str(dev));
+	xv_struct_set(pr, "network", xv_str(network));
+	xv_struct_set(pr, "host", xv_str(host));
+	xv_struct_set(pr, "MAC", xv_str(*mac ? mac : first_mac));
+	xv_struct_set(pr, "MTU", xv_int(mtu));
+	xv_struct_set(pr, "VLAN", xv_int(-1));
+	xv_struct_set(pr, "metrics", xv_str(HX_NULL_REF));
+	xv_struct_set(pr, "physical", xv_bool(false));
+	xv_struct_set(pr, "currently_attached", xv_bool(true));
+	xv_struct_set(pr, "ip_configuration_mode", xv_str("None"));
+	xv_struct_set(pr, "ipv6_configuration_mode", xv_str("None"));
+	xv_struct_set(pr, "primary_address_type", xv_str("IPv4"));
+	xv_struct_set(pr, "managed", xv_bool(true));
+	if ((e = obj_create(t, CLS_PIF, pr, &master)))
+		goto out;
+	xv *br = xv_struct();
+	xv_struct_set(br, "master", xv_str(master));
+	xv_struct_set(br, "mode", xv_str(mode));
+	xv_struct_set(br, "properties", props ? xv_dup(props) : xv_struct());
+	xv_struct_set(br, "primary_slave", xv_str(xv_s(xv_array_get(members, 0))));
+	xv_struct_set(br, "links_up", xv_int((int64_t)xv_len(members)));
+	xv_struct_set(br, "auto_update_mac", xv_bool(!*mac));
+	if ((e = obj_create(t, CLS_Bond, br, &bond)))
+		goto out;
+	netb *b = net_backend();
+	for (size_t i = 0; i < xv_len(members) && !e; i++) {
+		const char *p = xv_s(xv_array_get(members, i));
+		if ((e = obj_set(t, CLS_PIF, p, "bond_slave_of", xv_str(bond))) ||
+		    (e = obj_set(t, CLS_PIF, p, "currently_attached", xv_bool(false))))
+			break;
+		/* A member leaves its own bridge. */
+		char *d = obj_get_str(t, CLS_PIF, p, "device");
+		if (b)
+			(void)b->ops->port_del(b, d, NULL);
+		free(d);
+		touched = true;
+	}
+	if (e)
+		goto out;
+	touched = true;
+	if ((e = pif_attach(t, master)))
+		goto out;
+	e = db_commit(t);
+	t = NULL;
+out:
+	t = store_rollback(t);
+	if (e && touched && net_backend()) {
+		/* Undo on the switch: the bond port goes, members come back. */
+		netb *nb = net_backend();
+		if (*dev)
+			(void)nb->ops->port_del(nb, dev, NULL);
+		if (!db_begin(ctx, false, &t)) {
+			for (size_t i = 0; i < xv_len(members); i++) {
+				const char *p = xv_s(xv_array_get(members, i));
+				xv *att = obj_get(t, CLS_PIF, p, "currently_attached");
+				if (att && att->kind == XV_BOOL && att->u.b)
+					xerr_free(pif_attach(t, p));
+				xv_free(att);
+			}
+			t = store_rollback(t);
+		}
+	}
+	free(host);
+	free(first_mac);
+	free(master);
+	if (!e)
+		*result = xv_str_own(bond);
+	else
+		free(bond);
+	net_unlock();
+	return e;
+}
+
+xerr *op_Bond_destroy(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
+{
+	const char *bond = xv_s(args[0]);
+	net_lock();
+	txn *t;
+	xerr *e = db_begin(ctx, true, &t);
+	if (e) {
+		net_unlock();
+		return e;
+	}
+	char *master = NULL, *dev = NULL;
+	if ((e = check_ref(t, CLS_Bond, bond)))
+		goto out;
+	master = obj_get_str(t, CLS_Bond, bond, "master");
+	if (store_exists(t, CLS_PIF, master)) {
+		size_t n = 0;
+		char **vl = net_find(t, CLS_VLAN, "tagged_PIF", master, &n);
+		net_free_refs(vl, n);
+		xv *mg = obj_get(t, CLS_PIF, master, "management");
+		bool mgmt = mg && mg->kind == XV_BOOL && mg->u.b;
+		xv_free(mg);
+		if (n) {
+			e = xerr_new("PIF_VLAN_STILL_EXISTS", master, NULL);
+			goto out;
+		}
+		if (mgmt) {
+			e = xerr_new("PIF_IS_MANAGEMENT_INTERFACE", master, NULL);
+			goto out;
+		}
+		dev = obj_get_str(t, CLS_PIF, master, "device");
+		if ((e = store_destroy(t, CLS_PIF, master)))
+			goto out;
+	}
+	size_t n = 0;
+	char **sl = net_find(t, CLS_PIF, "bond_slave_of", bond, &n);
+	for (size_t i = 0; i < n && !e; i++)
+		e = obj_set(t, CLS_PIF, sl[i], "bond_slave_of", xv_str(HX_NULL_REF));
+	net_free_refs(sl, n);
+	if (!e)
+		e = store_destroy(t, CLS_Bond, bond);
+	if (e)
+		goto out;
+	netb *b = net_backend();
+	if (b && dev && *dev)
+		(void)b->ops->port_del(b, dev, NULL);
+	e = db_commit(t);
+	t = NULL;
+out:
+	store_rollback(t);
+	free(master);
+	free(dev);
+	net_unlock();
+	return e;
+}
+
+/* Re-attaches the bond's master when it is attached. */
+static xerr *reapply(txn *t, const char *bond)
+{
+	char *master = obj_get_str(t, CLS_Bond, bond, "master");
+	xerr *e = NULL;
+	xv *att = store_exists(t, CLS_PIF, master) ?
+			  obj_get(t, CLS_PIF, master, "currently_attached") :
+			  NULL;
+	if (att && att->kind == XV_BOOL && att->u.b && net_backend())
+		e = pif_attach(t, master);
+	xv_free(att);
+	free(master);
+	return e;
+}
+
+xerr *op_Bond_set_mode(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
+{
+	const char *bond = xv_s(args[0]), *mode = xv_s(args[1]);
+	net_lock();
+	txn *t;
+	xerr *e = db_begin(ctx, true, &t);
+	if (!e && !(e = check_ref(t, CLS_Bond, bond)) &&
+	    !(e = obj_set(t, CLS_Bond, bond, "mode", xv_str(mode))) && !(e = reapply(t, bond))) {
+		e = db_commit(t);
+		t = NULL;
+	}
+	store_rollback(t);
+	net_unlock();
+	return e;
+}
+
+xerr *op_Bond_set_property(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
+{
+	const char *bond = xv_s(args[0]), *k = xv_s(args[1]), *v = xv_s(args[2]);
+	xerr *e = check_prop(k, v);
+	if (e)
+		return e;
+	net_lock();
+	txn *t;
+	e = db_begin(ctx, true, &t);
+	if (!e && !(e = check_ref(t, CLS_Bond, bond))) {
+		xv *p = obj_get(t, CLS_Bond, bond, "properties");
+		if (!p || p->kind != XV_STRUCT) {
+			xv_free(p);
+			p = xv_struct();
+		}
+		xv_struct_set(p, k, xv_str(v));
+		if (!(e = obj_set(t, CLS_Bond, bond, "properties", p)) && !(e = reapply(t, bond))) {
+			e = db_commit(t);
+			t = NULL;
+		}
+	}
+	store_rollback(t);
+	net_unlock();
+	return e;
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Shared by the network handlers (network.c, pif.c, vlan.c, bond.c,
+ * tunnel.c, vif.c): the backend in use (net/netback.h), one lock that
+ * serialises every change of network configuration (database and switch
+ * together), where a network's ports go on the switch, and the start-time
+ * work (backend choice, first-start PIF scan, reconciliation of the switch
+ * with the database).
+ *
+ * Configuration by environment (scripts/run and the tests set it):
+ *   HALYARD_NET_BACKEND   ovs | bridge | none (default: ovs when an OVSDB
+ *                         socket answers, else none; the Linux bridge
+ *                         backend only when named)
+ *   HALYARD_OVS_DB        the OVSDB socket (default /run/openvswitch/db.sock)
+ *   HALYARD_OVS_RUNDIR    where <bridge>.mgmt sockets are (default: the
+ *                         socket's directory)
+ *   HALYARD_NET_NICS      extra NIC name patterns for PIF.scan (veths in
+ *                         tests), comma separated, fnmatch syntax
+ *   HALYARD_NET_MANAGEMENT  a device to take over as the management
+ *                         interface at first start (moves its address to
+ *                         the bridge); unset = never touch the host's NIC
+ */
+#ifndef HALYARD_OPS_NETCORE_H
+#define HALYARD_OPS_NETCORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dispatch.h"
+#include "netback.h"
+#include "store.h"
+
+struct xapid;
+
+/* The backend, or NULL when the host has no switch. */
+netb *net_backend(void);
+/* "openvswitch", "bridge" or "none". */
+const char *net_backend_name(void);
+
+/* The lock every network configuration change holds. */
+void net_lock(void);
+void net_unlock(void);
+
+/* Chooses and opens the backend, records it on the host, scans the NICs
+ * into PIFs on the first start, and makes the switch match the database
+ * (bridges, PIF ports, VLANs, bonds, tunnels, VIF ports; stale VIF ports
+ * removed). Logs what it could not do; never fails xapid's start. */
+void net_init(struct xapid *app);
+void net_shutdown(void);
+
+/* A backend failure as a XenAPI error (takes msg). */
+xerr *net_backend_err(const char *what, int r, char *msg);
+/* OPENVSWITCH_NOT_ACTIVE-style error when there is no backend. */
+xerr *net_need_backend(void);
+
+/* Where the ports of network go on the switch: the bridge (heap) and the
+ * 802.1Q tag (0 = none). A VLAN network lives on its tagged PIF's bridge. */
+xerr *net_target(txn *t, const char *network, char **bridge, int *tag);
+
+/* Record helpers. */
+const char *net_rec_str(const xv *rec, const char *f);
+int64_t net_rec_int(const xv *rec, const char *f);
+bool net_rec_bool(const xv *rec, const char *f);
+
+/* The refs of class cls whose field f equals value (heap array; n). */
+char **net_find(txn *t, int cls, const char *f, const char *value, size_t *n);
+void net_free_refs(char **v, size_t n);
+
+/* network.c: makes sure network's bridge (or VLAN fake bridge) exists. */
+xerr *network_realise(txn *t, const char *network);
+
+/* pif.c: scans the host's NICs into PIFs (inside no txn). */
+xerr *pif_scan(struct xapid *app, const char *host);
+/* pif.c: attaches PIF pif to the switch (bridge port, bond, VLAN). */
+xerr *pif_attach(txn *t, const char *pif);
+
+/* vif.c: switch side of a VIF: the tap vif<domid>.<device>, its port on
+ * the network's bridge with tag, QoS and port security. */
+xerr *vif_port_up(txn *t, const char *vif, int64_t domid);
+/* Removes the VIF's port and tap (no error when absent). */
+void vif_port_down(const char *vif_ifname);
+/* The tap name of a VIF (heap). */
+char *vif_ifname(int64_t domid, const char *device);
+/* Re-applies port security of an attached VIF after a change. */
+xerr *vif_apply_lock(txn *t, const char *vif);
+/* Brings the switch in line with the VIF records at start. */
+void vif_reconcile(struct xapid *app);
+
+#endif
