@@ -588,12 +588,21 @@ static int ensure_schema(store *s, sqlite3 *db, char **errmsg)
 	return 0;
 }
 
+static bool st_keeps_rows(const store *s, const char *cls)
+{
+	for (const char *const *k = s->sc.keep_rows; k && *k; k++)
+		if (!strcmp(*k, cls))
+			return true;
+	return false;
+}
+
 /*
  * XAPI semantics at start: rows of non-persistent classes are deleted
  * (with tombstones, so event clients see them go) and non-persistent
  * fields of the other classes are set back to their defaults (bumping
  * _gen of the rows that change). Runs inside the caller's write txn with
- * generation g; *changes counts affected rows.
+ * generation g; *changes counts affected rows. Classes in
+ * sc.keep_rows keep their rows as they are.
  */
 xerr *st_reset_nonpersistent(store *s, conn *c, int64_t g, bool classes_too,
 			     int64_t *changes)
@@ -604,7 +613,7 @@ xerr *st_reset_nonpersistent(store *s, conn *c, int64_t g, bool classes_too,
 		if (!ci->table)
 			continue;
 		if (!ci->c->persist) {
-			if (!classes_too)
+			if (!classes_too || st_keeps_rows(s, ci->c->name))
 				continue;
 			char *sql;
 			if (ci->c->gen_events) {
@@ -857,6 +866,7 @@ err_close:
 
 int store_open(store **out, const char *path, char **errmsg)
 {
+	static const char *const keep[] = {"task", NULL};
 	store_schema sc = {
 		.classes = api_classes,
 		.nclasses = api_nclasses,
@@ -865,6 +875,7 @@ int store_open(store **out, const char *path, char **errmsg)
 		.hash = api_schema_hash,
 		.version_major = api_schema_major,
 		.version_minor = api_schema_minor,
+		.keep_rows = keep,
 	};
 	return store_open_schema(out, path, &sc, errmsg);
 }

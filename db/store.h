@@ -47,8 +47,9 @@ typedef struct txn txn;
 /*
  * Opens (creating if needed) the database at path. Creates missing tables,
  * upgrades an older schema (adds new columns with their defaults, keeps
- * data), deletes rows of non-persistent classes and resets non-persistent
- * fields to their defaults. Returns 0 or a negative errno with *errmsg.
+ * data), deletes rows of non-persistent classes (except tasks: xapid's
+ * tasks_recover settles those) and resets non-persistent fields to their
+ * defaults. Returns 0 or a negative errno with *errmsg.
  */
 int store_open(store **out, const char *path, char **errmsg);
 /* Every txn must have ended. Accepts NULL, returns NULL. Waiters still
@@ -70,6 +71,10 @@ typedef struct store_schema {
 	int nenums;
 	const char *hash;            /* recorded in _meta; a change triggers the upgrade */
 	int version_major, version_minor; /* a newer database is refused */
+	/* Non-persistent classes whose rows survive opening (NULL-terminated
+	 * names, may be NULL): the caller settles them (xapid fails the tasks
+	 * a crash interrupted, see tasks_recover). Their fields are kept too. */
+	const char *const *keep_rows;
 } store_schema;
 int store_open_schema(store **out, const char *path, const store_schema *schema,
 		      char **errmsg);

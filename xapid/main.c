@@ -290,6 +290,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	/* Tasks the last stop interrupted end as failure (still visible). */
+	tasks_recover(&app);
+
 	/* Re-attach to running VMs, reconcile their records, watch them. */
 	/* Plug this host's SRs again (and make the default SR on first start). */
 	storage_init(&app);

@@ -277,15 +277,27 @@ def main(t, x):
             ddir = api.PBD.get_device_config(api.SR.get_PBDs(dsr)[0])["location"]
             n_vdi = len(api.SR.get_VDIs(dsr))
             task = api.Async.VDI.copy(big, dsr, "OpaqueRef:NULL", "OpaqueRef:NULL")
+            task_uuid = api.task.get_uuid(task)
             seen = harness.wait_until(lambda: [f for f in sr_files(ddir) if f.startswith(".tmp-")], 30, 0.005)
             t.ok(seen, "the copy is under way (a .tmp- image exists)")
+            t.eq(api.task.get_status(task), "pending", "the task is pending when xapid dies")
             x.kill9()
             x.start()
             api = x.login()
             sid = api.session
             t.eq([f for f in sr_files(ddir) if f.startswith(".tmp-")], [], "no orphan image after restart")
             t.eq(len(api.SR.get_VDIs(dsr)), n_vdi, "no VDI record made")
-            t.ok(task not in api.task.get_all(), "the interrupted task is gone (tasks do not survive a restart)")
+            t.ok(task in api.task.get_all(), "the interrupted task is still visible after the restart")
+            t.eq(api.task.get_by_uuid(task_uuid), task, "found by its uuid too")
+            rec = api.task.get_record(task)
+            t.eq(rec["status"], "failure", "the interrupted task ended as failure")
+            t.eq(rec["error_info"], ["INTERNAL_ERROR", "xapid restarted while the task was running"],
+                 "with XAPI's INTERNAL_ERROR and why")
+            t.ok(rec["finished"] is not None and rec["allowed_operations"] == [],
+                 "finished, nothing allowed any more", (rec["finished"], rec["allowed_operations"]))
+            t.eq(api.VDI.get_current_operations(big), {}, "the source VDI has no operation left")
+            api.task.destroy(task)
+            t.ok(task not in api.task.get_all(), "task.destroy collects it like any finished task")
             api.VDI.destroy(big)
 
         xe = os.environ.get("XE") or os.path.join(os.path.dirname(os.path.dirname(

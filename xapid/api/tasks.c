@@ -259,6 +259,46 @@ xerr *tasks_cancel(xapid *app, const char *task_ref)
 	return e;
 }
 
+int tasks_recover(xapid *app)
+{
+	txn *t;
+	xv *all = NULL;
+	xerr *e = store_begin(app->db, false, &t);
+	if (!e)
+		e = store_get_all_records(t, CLS_task, &all);
+	store_rollback(t);
+	if (e) {
+		fprintf(stderr, "xapid: interrupted tasks: %s\n", e->code);
+		xerr_free(e);
+		return 0;
+	}
+	/* XAPI's master destroys such tasks at start (a waiting client then
+	 * sees HANDLE_INVALID); the task's caller is owed an outcome, so here
+	 * it fails with INTERNAL_ERROR, the code XAPI gives an operation that
+	 * died without an error of its own. TASK_CANCELLED would say somebody
+	 * cancelled it (status cancelled), which nobody did. */
+	xerr *why = xerr_new("INTERNAL_ERROR", TASK_RESTART_TEXT, NULL);
+	int n = 0;
+	for (size_t i = 0; i < all->u.st.n; i++) {
+		const char *st = xv_struct_str(all->u.st.m[i].val, "status");
+		if (!st || (strcmp(st, "pending") && strcmp(st, "cancelling")))
+			continue;
+		const char *ref = all->u.st.m[i].key;
+		e = tasks_finish(app, ref, NULL, why);
+		if (e) {
+			fprintf(stderr, "xapid: task %s: cannot fail it: %s\n", ref, e->code);
+			xerr_free(e);
+			continue;
+		}
+		n++;
+	}
+	xerr_free(why);
+	xv_free(all);
+	if (n)
+		fprintf(stderr, "xapid: %d task(s) interrupted by the last stop ended as failure\n", n);
+	return n;
+}
+
 /* ---- Async.* ----------------------------------------------------------- */
 
 struct async_job {

@@ -34,6 +34,15 @@ xerr *tasks_set_progress(struct xapid *app, const char *task_ref, double progres
  * a running one when its handler next checks tasks_cancelled(). */
 xerr *tasks_cancel(struct xapid *app, const char *task_ref);
 bool tasks_cancelled(struct xapid *app, const char *task_ref);
+/*
+ * At start, before serving: every task still pending or cancelling was
+ * interrupted by the end of the previous xapid (a crash, kill -9, power
+ * loss). It ends as failure with INTERNAL_ERROR [TASK_RESTART_TEXT] and
+ * stays visible until tasks_gc collects it like any finished task.
+ * Returns how many tasks it failed.
+ */
+#define TASK_RESTART_TEXT "xapid restarted while the task was running"
+int tasks_recover(struct xapid *app);
 /* Destroys finished tasks older than the TTLs (and pending ones past theirs). */
 void tasks_gc(struct xapid *app);
 void tasks_shutdown(struct xapid *app);
