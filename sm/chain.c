@@ -15,6 +15,9 @@
 
 #define MARKER ".halyard-sr"
 #define TMP_PREFIX ".tmp-"
+/* ".intent-<location>": "<old top name>\n<base name>\n", written before an
+ * offline snapshot/clone renames the VDI's top away; see sm_chain_sr_attach. */
+#define INTENT_PREFIX ".intent-"
 
 /* ---- names -------------------------------------------------------------- */
 
@@ -90,6 +93,12 @@ static char *fname(sm_chain *c, const char *name)
 	o.filename = NULL;
 	sm_open_clear(&o);
 	return f;
+}
+
+/* Makes a file built under a .tmp name durable before its rename. */
+static int sync_name(sm_chain *c, const char *name)
+{
+	return c->ops->sync ? c->ops->sync(c->fs, name) : 0;
 }
 
 static xerr *no_vdi(const char *loc)
@@ -226,6 +235,52 @@ xerr *sm_chain_sr_create(sm_chain *c, const char *sr_uuid)
 	return NULL;
 }
 
+/*
+ * An offline snapshot/clone interrupted by a crash (chain.h, steps 1-2):
+ * while the intent exists the VDI's top may be missing (renamed to the
+ * base, new top not yet in place). If the VDI has no image, the base goes
+ * back to the old top's name (roll back); if it has one, the new top was
+ * in place and the chain is whole (roll forward: nothing to do). Then the
+ * intent goes. Running it twice is harmless.
+ */
+static void recover_intent(sm_chain *c, const char *intent)
+{
+	char buf[256] = { 0 };
+	int64_t n = c->ops->get_small(c->fs, intent, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return;
+	const char *loc = intent + strlen(INTENT_PREFIX);
+	char *nl = strchr(buf, '\n');
+	char *top = buf, *base = nl ? nl + 1 : NULL;
+	if (nl)
+		*nl = 0;
+	if (base)
+		base[strcspn(base, "\n")] = 0;
+	char *tloc = NULL, *bloc = NULL;
+	bool thidden = true, bhidden = false;
+	bool sane = base && parse_name(top, &tloc, NULL, &thidden) && !thidden &&
+		    !strcmp(tloc, loc) && parse_name(base, &bloc, NULL, &bhidden) && bhidden;
+	free(tloc);
+	free(bloc);
+	if (!sane) {
+		fprintf(stderr, "sm: %s: not a snapshot intent, left alone\n", intent);
+		return;
+	}
+	char *cur = NULL;
+	const char *fmt;
+	if (find_image(c, loc, &cur, &fmt) < 0) {
+		int r = c->ops->rename(c->fs, base, top);
+		if (r < 0 && r != -ENOENT) {
+			fprintf(stderr, "sm: %s: cannot roll back (%s), intent kept\n", intent,
+			        strerror(-r));
+			return;
+		}
+		fprintf(stderr, "sm: VDI %s: interrupted snapshot rolled back\n", loc);
+	}
+	free(cur);
+	c->ops->unlink(c->fs, intent);
+}
+
 xerr *sm_chain_sr_attach(sm_chain *c, const char *sr_uuid, bool adopt)
 {
 	char buf[128] = { 0 };
@@ -247,11 +302,15 @@ xerr *sm_chain_sr_attach(sm_chain *c, const char *sr_uuid, bool adopt)
 		return sm_backend_failure(SM_E_SR_UNAVAILABLE,
 			"the location holds another SR (%s)", buf);
 	}
-	/* Leftovers of operations interrupted by a crash. */
+	/* Leftovers of operations interrupted by a crash: half-done
+	 * snapshots are rolled back or completed, temporaries removed. */
 	struct scan_acc a;
 	xerr *e = list_all(c, &a);
 	if (e)
 		return e;
+	for (size_t i = 0; i < a.n; i++)
+		if (strncmp(a.names[i], INTENT_PREFIX, strlen(INTENT_PREFIX)) == 0)
+			recover_intent(c, a.names[i]);
 	for (size_t i = 0; i < a.n; i++)
 		if (strncmp(a.names[i], TMP_PREFIX, strlen(TMP_PREFIX)) == 0)
 			c->ops->unlink(c->fs, a.names[i]);
@@ -268,7 +327,8 @@ xerr *sm_chain_sr_destroy(sm_chain *c)
 	int bad = 0;
 	for (size_t i = 0; i < a.n; i++)
 		if (parse_name(a.names[i], NULL, NULL, NULL) ||
-		    strncmp(a.names[i], TMP_PREFIX, strlen(TMP_PREFIX)) == 0)
+		    strncmp(a.names[i], TMP_PREFIX, strlen(TMP_PREFIX)) == 0 ||
+		    strncmp(a.names[i], INTENT_PREFIX, strlen(INTENT_PREFIX)) == 0)
 			if (c->ops->unlink(c->fs, a.names[i]) < 0)
 				bad++;
 	acc_free(&a);
@@ -357,7 +417,9 @@ xerr *sm_chain_vdi_create(sm_sr *sr, const sm_vdi_params *p, sm_vdi_info *out)
 		sm_backend_failure(SM_E_VDI_CREATE, "bad path");
 	free(fn);
 	if (!e) {
-		int r = c->ops->rename(c->fs, tmp, final);
+		int r = sync_name(c, tmp);
+		if (!r)
+			r = c->ops->rename(c->fs, tmp, final);
 		if (r < 0)
 			e = sm_backend_failure(SM_E_VDI_CREATE, "rename: %s", strerror(-r));
 	}
@@ -451,6 +513,8 @@ static xerr *snap_live(sm_chain *c, const char *location, const char *new_uuid,
 	c->ops->unlink(c->fs, top);
 	fn_snap = fname(c, tmpsnap);
 	e = qimg_create(fn_snap, "qcow2", size, bref, fmt);
+	if (!e && (r = sync_name(c, tmpsnap)) < 0)
+		e = sm_backend_failure(SM_E_VDI_SNAPSHOT, "sync: %s", strerror(-r));
 	if (!e) {
 		r = c->ops->rename(c->fs, tmpsnap, snapname);
 		if (r < 0)
@@ -513,21 +577,42 @@ static xerr *snap(sm_sr *sr, const char *location, const char *new_uuid,
 	hx_uuid(bu);
 	char *base = hx_asprintf("%s.base.%s", bu, fmt);
 	char *newtop = hx_asprintf("%s.qcow2", location);
+	char *tmptop = hx_asprintf(TMP_PREFIX "%s.top.qcow2", location);
 	char *tmpsnap = hx_asprintf(TMP_PREFIX "%s.qcow2", new_uuid);
 	char *snapname = hx_asprintf("%s.qcow2", new_uuid);
+	char *intent = hx_asprintf(INTENT_PREFIX "%s", location);
+	char *itext = hx_asprintf("%s\n%s\n", top, base);
 	char *fn_newtop = NULL, *fn_snap = NULL, *bref = NULL;
-	int r = c->ops->rename(c->fs, top, base);
+	/* Crash-safe steps (a crash anywhere: sm_chain_sr_attach rolls back
+	 * or forward): intent; top → base; new top built under a .tmp name,
+	 * then renamed into place; intent removed. */
+	int r = c->ops->put_small(c->fs, intent, itext, strlen(itext));
 	if (r < 0) {
+		e = sm_backend_failure(SM_E_VDI_SNAPSHOT, "intent: %s", strerror(-r));
+		goto out;
+	}
+	r = c->ops->rename(c->fs, top, base);
+	if (r < 0) {
+		c->ops->unlink(c->fs, intent);
 		e = sm_backend_failure(SM_E_VDI_SNAPSHOT, "rename: %s", strerror(-r));
 		goto out;
 	}
-	fn_newtop = fname(c, newtop);
+	fn_newtop = fname(c, tmptop);
 	bref = backing_ref(c, base);
 	e = qimg_create(fn_newtop, "qcow2", cur.virtual_size, bref, fmt);
-	if (e)
+	if (!e && (r = sync_name(c, tmptop)) < 0)
+		e = sm_backend_failure(SM_E_VDI_SNAPSHOT, "sync: %s", strerror(-r));
+	if (!e && (r = c->ops->rename(c->fs, tmptop, newtop)) < 0)
+		e = sm_backend_failure(SM_E_VDI_SNAPSHOT, "rename: %s", strerror(-r));
+	if (e) {
+		c->ops->unlink(c->fs, tmptop);
 		goto undo_rename;
+	}
+	c->ops->unlink(c->fs, intent);
 	fn_snap = fname(c, tmpsnap);
 	e = qimg_create(fn_snap, "qcow2", cur.virtual_size, bref, fmt);
+	if (!e && (r = sync_name(c, tmpsnap)) < 0)
+		e = sm_backend_failure(SM_E_VDI_SNAPSHOT, "sync: %s", strerror(-r));
 	if (!e) {
 		r = c->ops->rename(c->fs, tmpsnap, snapname);
 		if (r < 0)
@@ -542,12 +627,16 @@ static xerr *snap(sm_sr *sr, const char *location, const char *new_uuid,
 	e = stat_image(c, snapname, new_uuid, "qcow2", false, out);
 	goto out;
 undo_rename:
-	c->ops->rename(c->fs, base, top);
+	if (c->ops->rename(c->fs, base, top) == 0)
+		c->ops->unlink(c->fs, intent);
 out:
 	sm_vdi_info_clear(&cur);
 	free(top);
 	free(base);
 	free(newtop);
+	free(tmptop);
+	free(intent);
+	free(itext);
 	free(tmpsnap);
 	free(snapname);
 	free(fn_newtop);
@@ -609,7 +698,9 @@ xerr *sm_chain_vdi_copy(sm_sr *sr, const sm_open *src, const sm_vdi_params *p,
 	if (!e)
 		e = qimg_convert(src, fn, fmt, false, prog);
 	if (!e) {
-		int r = c->ops->rename(c->fs, tmp, final);
+		int r = sync_name(c, tmp);
+		if (!r)
+			r = c->ops->rename(c->fs, tmp, final);
 		if (r < 0)
 			e = sm_backend_failure(SM_E_VDI_COPY, "rename: %s", strerror(-r));
 	}

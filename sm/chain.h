@@ -15,13 +15,16 @@
  * Backing file names inside qcow2 headers are relative ("<x>.base.qcow2"),
  * so a chain resolves the same for a local path and an nfs:// URL.
  *
- * Snapshot/clone of VDI A (top file A.qcow2):
- *   1. rename A.qcow2 → N.base.qcow2        (N fresh; a running QEMU keeps
- *                                            its open file: same inode)
- *   2. create A.qcow2 over N.base.qcow2     (the VDI keeps its location)
- *      live: the consumer switches to it     (sm_live.snapshot)
- *   3. create S.qcow2 over N.base.qcow2     (the snapshot / clone)
+ * Snapshot/clone of VDI A (top file A.qcow2), no consumer:
+ *   0. write .intent-A = "A.qcow2\nN.base.qcow2\n"   (fsync'd, dir too)
+ *   1. rename A.qcow2 → N.base.qcow2        (N fresh)
+ *   2. create .tmp-A.top.qcow2 over N.base.qcow2, fsync, rename it to
+ *      A.qcow2 (the VDI keeps its location); remove .intent-A
+ *   3. create .tmp-S.qcow2 over N.base.qcow2, fsync, rename to S.qcow2
  *   A raw VDI is first of all made the base as is (a raw base under qcow2).
+ *   After a crash, sm_chain_sr_attach finds .intent-A: A has no image →
+ *   N.base goes back to A's old name; A has one → nothing to undo. .tmp-*
+ *   go. A base left with one child is merged back by GC.
  *
  * A VDI a running QEMU has open is never renamed (QEMU reopens images by
  * name, e.g. read-only when they become a backing file): its top gets a
@@ -30,9 +33,10 @@
  * removed and the VDI's location becomes X (sm_vdi_info.moved_location).
  *
  * GC (sm_chain_gc): a base no image depends on is deleted; a base with one
- * child is merged into the child (qemu-img rebase: data first, header
- * last, so a crash leaves a valid chain; live: sm_live.stream), then
- * deleted.
+ * child is merged into the child (qemu-img rebase -t writethrough: data and
+ * its L2 entries on disk before the header changes, so a crash leaves a
+ * valid chain; live: sm_live.stream, which flushes before the job may
+ * write the new header), then deleted.
  *
  * A driver using the engine sets sr->priv to a struct whose first member
  * is an sm_chain, and may point its vtable slots at the functions below.

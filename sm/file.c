@@ -127,6 +127,8 @@ static int fs_put_small(void *fs, const char *name, const void *buf, size_t n)
 	close(fd);
 	if (r < 0)
 		unlinkat(f->dirfd, name, 0);
+	else
+		fsync(f->dirfd);
 	return r;
 }
 
@@ -155,7 +157,21 @@ static int fs_link(void *fs, const char *from, const char *to)
 	return 0;
 }
 
+static int fs_sync(void *fs, const char *name)
+{
+	file_sr *f = fs;
+	if (!name_ok(name))
+		return -EINVAL;
+	int fd = openat(f->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	int r = fsync(fd) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
 static const sm_fsops file_fsops = {
+	.sync = fs_sync,
 	.link = fs_link,
 	.list = fs_list,
 	.stat = fs_stat,

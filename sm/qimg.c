@@ -270,8 +270,16 @@ xerr *qimg_rebase(const char *filename, const char *new_backing,
 	int a = 0;
 	argv[a++] = "rebase";
 	argv[a++] = "-q";
-	if (unsafe)
+	if (unsafe) {
 		argv[a++] = "-u";
+	} else {
+		/* Every copied cluster and its L2 entry reach the disk before
+		 * the header names the new backing file (qemu-img would
+		 * otherwise keep L2 updates in its cache until the end, and a
+		 * kill between the header write and that flush loses data). */
+		argv[a++] = "-t";
+		argv[a++] = "writethrough";
+	}
 	argv[a++] = "-f";
 	argv[a++] = "qcow2";
 	argv[a++] = "-b";

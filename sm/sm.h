@@ -450,6 +450,10 @@ typedef struct sm_fsops {
 	 * resolves a relative backing name against the image's own path
 	 * ("nfs://h/e/top.qcow2/" + name), so the nfs SR writes full URLs. */
 	char *(*backing_ref)(void *fs, const char *name);
+	/* Optional: makes the content of `name` durable (fsync) before it is
+	 * renamed into place. rename/unlink/link/put_small are durable (the
+	 * directory is synced) when they return. */
+	int (*sync)(void *fs, const char *name);
 } sm_fsops;
 
 #endif

@@ -458,6 +458,11 @@ static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress
 	json_object_object_add(a, "job-id", json_object_new_string(job));
 	json_object_object_add(a, "device", json_object_new_string(top));
 	json_object_object_add(a, "auto-dismiss", json_object_new_boolean(false));
+	/* The job stops at "pending" with the data copied and the old header
+	 * (backing = the node being merged away) still in place; the copied
+	 * data is flushed, and only then job-finalize writes the new header.
+	 * A crash of anything at any point leaves a chain that reads right. */
+	json_object_object_add(a, "auto-finalize", json_object_new_boolean(false));
 	if (base) {
 		const char *slash = strrchr(base_filename, '/');
 		json_object_object_add(a, "base-node", json_object_new_string(base));
@@ -469,12 +474,15 @@ static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress
 	if (e)
 		return e;
 	int64_t deadline = hx_mono_ms() + JOB_MS;
+	xerr *flush_err = NULL;
 	for (;;) {
 		json_object *r = NULL;
 		e = vm_qmp(c->vm, "query-block-jobs", NULL, &r);
-		if (e)
+		if (e) {
+			xerr_free(flush_err);
 			return e;
-		bool found = false, done = false;
+		}
+		bool found = false, done = false, pending = false;
 		char *err = NULL;
 		size_t len = r && json_object_is_type(r, json_type_array) ? json_object_array_length(r) : 0;
 		for (size_t i = 0; i < len; i++) {
@@ -482,6 +490,9 @@ static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress
 			if (!json_object_object_get_ex(b, "device", &id) || strcmp(json_object_get_string(id), job))
 				continue;
 			found = true;
+			if (json_object_object_get_ex(b, "status", &st) &&
+			    !strcmp(json_object_get_string(st), "pending"))
+				pending = true;
 			if (json_object_object_get_ex(b, "status", &st) &&
 			    !strcmp(json_object_get_string(st), "concluded")) {
 				done = true;
@@ -493,10 +504,31 @@ static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress
 				sm_progress_set(p, (double)json_object_get_int64(off) / (double)json_object_get_int64(ln));
 		}
 		json_object_put(r);
-		if (!found)
+		if (!found) {
+			xerr_free(flush_err);
 			return xerr_new("INTERNAL_ERROR", "block-stream job vanished", NULL);
+		}
+		if (pending) {
+			/* Data first (new clusters of the top and their L2
+			 * entries), header last. */
+			if (!flush_err)
+				flush_err = flush_node(c->vm, c->n);
+			/* A failed flush cancels the job: the old chain stays. */
+			e = vm_qmp(c->vm, flush_err ? "job-cancel" : "job-finalize",
+				   obj1("id", json_object_new_string(job)), NULL);
+			if (e) {
+				xerr_free(flush_err);
+				return e;
+			}
+			usleep(20 * 1000);
+			continue;
+		}
 		if (done) {
 			xerr_free(vm_qmp(c->vm, "job-dismiss", obj1("id", json_object_new_string(job)), NULL));
+			if (flush_err) {
+				free(err);
+				return flush_err;
+			}
 			if (err) {
 				e = sm_backend_failure(SM_E_IO, "block-stream: %s", err);
 				free(err);
@@ -508,6 +540,7 @@ static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress
 			return flush_node(c->vm, c->n);
 		}
 		if (hx_mono_ms() > deadline) {
+			xerr_free(flush_err);
 			xerr_free(vm_qmp(c->vm, "block-job-cancel", obj1("device", json_object_new_string(job)), NULL));
 			return xerr_new("INTERNAL_ERROR", "block-stream timed out", NULL);
 		}
