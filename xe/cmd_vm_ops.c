@@ -11,8 +11,10 @@
  *
  * VMs are selected by XAPI's rules (vm_select.c). Memory sizes are bytes
  * or a number with a unit (KiB, MiB, GiB, TiB; K, M, G, T), as xe takes
- * them. vm-uninstall lists what it will destroy and asks for "yes"
- * unless force=true (disks are not removed yet: no storage here).
+ * them. vm-uninstall lists what it will destroy (the VM, the disks of
+ * its Disk VBDs that no other VM uses, its suspend image) and asks for
+ * "yes" unless force=true; VM.destroy takes the VBDs and VIFs, then
+ * each of those VDIs is destroyed.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -146,17 +148,72 @@ static int vm_vcpu_hotplug(xe_ctx *x, const char *cmd, const xe_cmd_def *def)
 	return xe_do_vm_op(x, own, false, true, call_op, &c);
 }
 
-/* vm-uninstall: the VM record (and, later, its disks). */
+/* The VDIs vm-uninstall destroys with the VM (as xe does): the disks of
+ * its Disk VBDs that no other VM uses, and its suspend image. Heap array
+ * of VDI refs in *out (an XV_ARRAY). */
+static xerr *own_disks(xe_ctx *x, const xv *rec, const char *vm, xv **out)
+{
+	*out = xv_array();
+	const xv *vbds = xv_struct_get(rec, "VBDs");
+	for (size_t i = 0; vbds && i < xv_len(vbds); i++) {
+		xv *b = NULL;
+		xerr *e = xe_callv(x, "VBD.get_record", &b, xv_str(xv_s(xv_array_get(vbds, i))), NULL);
+		if (e)
+			return e;
+		const char *type = xv_struct_str(b, "type"), *vdi = xv_struct_str(b, "VDI");
+		const xv *empty = xv_struct_get(b, "empty");
+		bool disk = type && !strcmp(type, "Disk") && vdi && strcmp(vdi, "OpaqueRef:NULL") &&
+			    !(empty && empty->kind == XV_BOOL && empty->u.b);
+		xv *users = NULL;
+		if (disk && !(e = xe_callv(x, "VDI.get_VBDs", &users, xv_str(vdi), NULL))) {
+			for (size_t j = 0; disk && j < xv_len(users); j++) {
+				xv *ovm = NULL;
+				xerr *ge = xe_callv(x, "VBD.get_VM", &ovm,
+						    xv_str(xv_s(xv_array_get(users, j))), NULL);
+				/* Shared with another VM: kept. */
+				if (!ge && strcmp(xv_s(ovm), vm))
+					disk = false;
+				xerr_free(ge);
+				xv_free(ovm);
+			}
+			if (disk)
+				xv_array_push(*out, xv_str(vdi));
+		}
+		xv_free(users);
+		xv_free(b);
+		if (e)
+			return e;
+	}
+	const char *sus = xv_struct_str(rec, "suspend_VDI");
+	if (sus && strcmp(sus, "OpaqueRef:NULL"))
+		xv_array_push(*out, xv_str(sus));
+	return NULL;
+}
+
+/* vm-uninstall: the VM record with its devices, then its own disks. */
 static xerr *uninstall_op(xe_ctx *x, const char *ref, void *arg)
 {
 	(void)arg;
-	xv *rec = NULL;
+	xv *rec = NULL, *vdis = NULL;
 	xerr *e = xe_callv(x, "VM.get_record", &rec, xv_str(ref), NULL);
 	if (e)
 		return e;
+	if ((e = own_disks(x, rec, ref, &vdis))) {
+		xv_free(rec);
+		xv_free(vdis);
+		return e;
+	}
 	fprintf(x->out, "The following items are about to be destroyed\n");
 	fprintf(x->out, "VM : %s (%s)\n", xv_struct_str(rec, "uuid") ? xv_struct_str(rec, "uuid") : "",
 		xv_struct_str(rec, "name_label") ? xv_struct_str(rec, "name_label") : "");
+	for (size_t i = 0; i < xv_len(vdis); i++) {
+		xv *d = NULL;
+		if (!xe_callv(x, "VDI.get_record", &d, xv_str(xv_s(xv_array_get(vdis, i))), NULL))
+			fprintf(x->out, "VDI: %s (%s)\n",
+				xv_struct_str(d, "uuid") ? xv_struct_str(d, "uuid") : "",
+				xv_struct_str(d, "name_label") ? xv_struct_str(d, "name_label") : "");
+		xv_free(d);
+	}
 	if (!xe_param_bool(x->params, "force", false)) {
 		fprintf(x->out, "Type 'yes' to continue\n");
 		fflush(x->out);
@@ -164,6 +221,7 @@ static xerr *uninstall_op(xe_ctx *x, const char *ref, void *arg)
 		if (!fgets(line, sizeof(line), stdin) || strncmp(line, "yes", 3) ||
 		    (line[3] && line[3] != '\n')) {
 			xv_free(rec);
+			xv_free(vdis);
 			return xe_fail("Aborted");
 		}
 	}
@@ -172,9 +230,12 @@ static xerr *uninstall_op(xe_ctx *x, const char *ref, void *arg)
 		e = xe_callv(x, "VM.hard_shutdown", NULL, xv_str(ref), NULL);
 	if (!e)
 		e = xe_callv(x, "VM.destroy", NULL, xv_str(ref), NULL);
+	for (size_t i = 0; !e && i < xv_len(vdis); i++)
+		e = xe_callv(x, "VDI.destroy", NULL, xv_str(xv_s(xv_array_get(vdis, i))), NULL);
 	if (!e)
 		fprintf(x->out, "All objects destroyed\n");
 	xv_free(rec);
+	xv_free(vdis);
 	return e;
 }
 

@@ -210,11 +210,23 @@ def main(t, x):
             t.eq(api.VDI.get_SR(cpd), dsr, "VM.copy puts the disk on the SR asked")
             t.eq(get(cpd)[1][:MiB], pattern("vm", MiB), "with the same data")
             t.eq(api.VM.get_power_state(cp), "Halted", "the copy is Halted")
+            nets = api.network.get_all()
+            vif = api.VIF.create({"VM": vm, "network": nets[0], "device": "0", "MAC": "",
+                                  "MTU": "1500", "other_config": {},
+                                  "qos_algorithm_type": "", "qos_algorithm_params": {},
+                                  "locking_mode": "network_default", "ipv4_allowed": [],
+                                  "ipv6_allowed": []}) if nets else None
             for v_ in (cl, cp, vm):
-                disks = [api.VBD.get_VDI(b) for b in api.VM.get_VBDs(v_) if api.VBD.get_type(b) == "Disk"]
+                vbds = api.VM.get_VBDs(v_)
+                disks = [api.VBD.get_VDI(b) for b in vbds if api.VBD.get_type(b) == "Disk"]
                 api.VM.destroy(v_)
+                t.eq([b for b in vbds if b in api.VBD.get_all()], [],
+                     "VM.destroy destroys the VM's VBDs")
+                t.eq([d for d in disks if d not in api.VDI.get_all()], [], "but not its VDIs")
                 for dv in disks:
                     api.VDI.destroy(dv)
+            if vif:
+                t.ok(vif not in api.VIF.get_all(), "and its VIFs")
 
         with t.section("ISO SR: read-only VDIs, rescanned"):
             idir = os.path.join(work, "isos")
@@ -308,8 +320,9 @@ def main(t, x):
             else:
                 env = dict(os.environ, XE_SOCKET=x.socket_path)
 
-                def run(*a):
-                    p = subprocess.run([xe] + list(a), env=env, capture_output=True, text=True, timeout=120)
+                def run(*a, stdin=""):
+                    p = subprocess.run([xe] + list(a), env=env, capture_output=True, text=True,
+                                       timeout=120, input=stdin)
                     return p.returncode, p.stdout.strip(), p.stderr.strip()
                 xdir = os.path.join(work, "xe-sr")
                 rc, out, err = run("sr-create", "name-label=xe sr", "type=file",
@@ -353,8 +366,34 @@ def main(t, x):
                     t.ok("disks" not in api.VM.get_other_config(pvm), "other_config:disks consumed")
                     rc, out, err = run("vm-disk-list", "vm=prov")
                     t.ok(rc == 0 and api.VDI.get_uuid(pv) in out, "xe vm-disk-list", out + err)
-                    api.VM.destroy(pvm)
-                    api.VDI.destroy(pv)
+                    pvbd = vbds[0]
+                    shared = api.VM.create(harness.vm_record("shares prov's disk"))
+                    sh_vbd = api.VBD.create({"VM": shared, "VDI": pv, "userdevice": "1",
+                                             "bootable": False, "mode": "RO", "type": "Disk",
+                                             "unpluggable": True, "empty": False,
+                                             "other_config": {}, "qos_algorithm_type": "",
+                                             "qos_algorithm_params": {}})
+                    rc, out, err = run("vm-uninstall", "vm=prov", stdin="yes\n")
+                    t.ok(rc == 0 and api.VDI.get_uuid(pv) not in out,
+                         "xe vm-uninstall keeps a disk another VM uses", out + err)
+                    t.ok(pv in api.VDI.get_all() and pvbd not in api.VBD.get_all(),
+                         "that VDI stays; the VM's VBD went", pvbd)
+                    api.VM.destroy(shared)
+                    t.ok(sh_vbd not in api.VBD.get_all(), "VM.destroy took the other VM's VBD too")
+                    rc, out, err = run("vm-install", "template=Other install media",
+                                       "new-name-label=prov2", "sr-name-label=xe sr")
+                    pvm = api.VM.get_by_uuid(out.splitlines()[-1])
+                    pv = api.VBD.get_VDI(api.VM.get_VBDs(pvm)[0])
+                    rc, out, err = run("vm-uninstall", "vm=prov2", stdin="no\n")
+                    t.ok(rc != 0 and "VDI: " + api.VDI.get_uuid(pv) in out and
+                         "Type 'yes' to continue" in out,
+                         "xe vm-uninstall lists the VM's disk and asks; 'no' aborts", out + err)
+                    t.ok(pvm in api.VM.get_all() and pv in api.VDI.get_all(), "nothing destroyed")
+                    rc, out, err = run("vm-uninstall", "vm=prov2", "force=true")
+                    t.ok(rc == 0 and "All objects destroyed" in out, "xe vm-uninstall force=true",
+                         out + err)
+                    t.ok(pvm not in api.VM.get_all() and pv not in api.VDI.get_all(),
+                         "the VM and its disk are gone")
                 rc, out, err = run("vdi-destroy", "uuid=" + su)
                 t.eq(rc, 0, "xe vdi-destroy", err)
                 rc, out, err = run("vdi-destroy", "uuid=" + vu)

@@ -809,7 +809,7 @@ xerr *op_VM_destroy(call_ctx *ctx, const api_msg *m, xv *const *args, xv **resul
 	char *uuid = hx_strdup(rec_str(rec, "uuid"));
 	xv_free(rec);
 	if (!e)
-		e = implicit_call(ctx, args, result);
+		e = vm_destroy_record(ctx, vm); /* with its VBDs, VIFs, … */
 	if (!e && hx_is_uuid(uuid)) {
 		char *dir = xenops_vm_dir(ctx->app, uuid);
 		const char *files[] = { "suspend.img", "console.log", "qemu.log", "qemu.pid",

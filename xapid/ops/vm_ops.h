@@ -16,6 +16,8 @@
 struct xapid;
 
 #define OP(name) xerr *name(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
+/* vm_destroy.c: the VM record with its devices and metrics (one txn). */
+xerr *vm_destroy_record(call_ctx *ctx, const char *vm);
 /* vm_checks.c */
 OP(op_VM_assert_operation_valid);
 OP(op_VM_update_allowed_operations);
