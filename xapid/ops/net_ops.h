@@ -26,6 +26,8 @@ OP(op_PIF_unplug);
 OP(op_VIF_add_ipv4_allowed);
 OP(op_VIF_add_ipv6_allowed);
 OP(op_VIF_create);
+/* A random locally administered unicast MAC (heap): VIF.create, VM.clone. */
+char *vif_new_mac(void);
 OP(op_VIF_destroy);
 OP(op_VIF_move);
 OP(op_VIF_plug);

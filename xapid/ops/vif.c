@@ -56,7 +56,7 @@ static bool mac_ok(const char *m)
 }
 
 /* A random locally administered unicast MAC (heap). */
-static char *new_mac(void)
+char *vif_new_mac(void)
 {
 	unsigned char b[6];
 	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
@@ -370,7 +370,7 @@ xerr *op_VIF_create(call_ctx *ctx, const api_msg *m, xv *const *args, xv **resul
 	}
 	store_rollback(t);
 	if (!e && gen)
-		xv_struct_set(rec, "MAC", xv_str_own(new_mac()));
+		xv_struct_set(rec, "MAC", xv_str_own(vif_new_mac()));
 	/* A new VIF is never attached: VIF.plug (or the VM's start) does it. */
 	if (!e)
 		xv_struct_set(rec, "currently_attached", xv_bool(false));
