@@ -5,7 +5,7 @@
  * vdi-forget, vdi-snapshot, vdi-clone, vdi-copy, vdi-resize, vdi-import,
  * vdi-export, vbd-create, vbd-destroy, vbd-plug, vbd-unplug, vbd-insert,
  * vbd-eject, cd-list, vm-disk-add, vm-disk-remove, vm-disk-list,
- * vm-cd-add, vm-cd-insert, vm-cd-eject, vm-cd-remove, vm-cd-list, vm-clone,
+ * vm-cd-add, vm-cd-insert, vm-cd-eject, vm-cd-remove, vm-cd-list, vm-snapshot, vm-clone,
  * vm-copy.
  * The *-list and *-param-* commands are the generic ones (cmd_class.c).
  * Objects are named by uuid (uuid=, sr-uuid=, vdi-uuid=, vm=) as xe does.
@@ -715,6 +715,24 @@ static int vm_clone_copy(xe_ctx *x, bool copy)
 	return xe_finish(e);
 }
 
+/* vm-snapshot vm= new-name-label=: VM.snapshot, prints the snapshot's uuid. */
+static int vm_snapshot(xe_ctx *x, const char *c, const xe_cmd_def *d)
+{
+	char *vm = NULL;
+	xerr *e = vm_ref(x, &vm);
+	const char *name = pstr(x, "new-name-label", NULL);
+	if (!e && !name)
+		e = xe_usage_error("Missing parameter", "new-name-label");
+	xv *r = NULL;
+	if (!e)
+		e = xe_callv(x, "VM.snapshot", &r, xv_str(vm), xv_str(name), xv_array(), NULL);
+	if (!e)
+		e = print_uuid(x, "VM", xv_s(r));
+	xv_free(r);
+	free(vm);
+	return xe_finish(e);
+}
+
 static int vm_clone(xe_ctx *x, const char *c, const xe_cmd_def *d) { return vm_clone_copy(x, false); }
 static int vm_copy(xe_ctx *x, const char *c, const xe_cmd_def *d) { return vm_clone_copy(x, true); }
 
@@ -767,7 +785,7 @@ xe_cmd_fn xe_find_storage_cmd(const char *cmd)
 		{ "vm-disk-list", vm_disk_list }, { "vm-cd-add", vm_cd_add },
 		{ "vm-cd-insert", vm_cd_insert }, { "vm-cd-eject", vm_cd_eject },
 		{ "vm-cd-remove", vm_cd_remove }, { "vm-cd-list", vm_cd_list },
-		{ "vm-clone", vm_clone }, { "vm-copy", vm_copy },
+		{ "vm-clone", vm_clone }, { "vm-copy", vm_copy }, { "vm-snapshot", vm_snapshot },
 	};
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
 		if (!strcmp(tab[i].name, cmd))

@@ -245,6 +245,55 @@ def main(t, x):
                 t.ok(not [f for f in api.VIF.get_all() if api.VIF.get_VM(f) in (cl, cp, vm)],
                      "and its VIFs")
 
+        with t.section("VM.snapshot: record, disks snapshotted, MACs kept, ignore_vdis"):
+            vm = api.VM.create(harness.vm_record("to snapshot"))
+            d0 = vdi_new(sr, 8 * MiB, "sd0")
+            d1 = vdi_new(sr, 8 * MiB, "sd1")
+            t.eq(put(d0, pattern("snap", MiB)).status, 200, "a disk with data")
+            for i, d in enumerate((d0, d1)):
+                api.VBD.create({"VM": vm, "VDI": d, "userdevice": str(i), "bootable": i == 0,
+                                "mode": "RW", "type": "Disk", "unpluggable": True, "empty": False,
+                                "other_config": {}, "qos_algorithm_type": "",
+                                "qos_algorithm_params": {}})
+            nets = api.network.get_all()
+            vif = api.VIF.create({"VM": vm, "network": nets[0], "device": "0", "MAC": "",
+                                  "MTU": "1500", "other_config": {},
+                                  "qos_algorithm_type": "", "qos_algorithm_params": {},
+                                  "locking_mode": "network_default", "ipv4_allowed": [],
+                                  "ipv6_allowed": []}) if nets else None
+            n_vdis = len(api.VDI.get_all())
+            snap = api.VM.snapshot(vm, "snap 1", [d1])
+            r = api.VM.get_record(snap)
+            t.eq((r["is_a_snapshot"], r["is_a_template"], r["snapshot_of"], r["power_state"],
+                  r["name_label"]), (True, True, vm, "Halted", "snap 1"),
+                 "a Halted snapshot record of the VM (is_a_template too)")
+            t.eq(r["snapshot_info"].get("power-state-at-snapshot"), "Halted",
+                 "snapshot_info power-state-at-snapshot")
+            t.ok(r["snapshot_time"] is not None, "snapshot_time set", r["snapshot_time"])
+            t.eq(api.VM.get_snapshots(vm), [snap], "VM.snapshots lists it")
+            t.eq(api.VM.get_parent(vm), snap, "the VM's parent is its latest snapshot")
+            sv = [api.VBD.get_VDI(b) for b in r["VBDs"]]
+            t.eq(len(sv), 1, "ignore_vdis left the second disk out", sv)
+            t.eq(len(api.VDI.get_all()), n_vdis + 1, "one VDI snapshot made")
+            t.eq((api.VDI.get_is_a_snapshot(sv[0]), api.VDI.get_snapshot_of(sv[0])), (True, d0),
+                 "the disk is a VDI snapshot of the VM's disk")
+            put(d0, pattern("after", MiB))
+            t.eq(get(sv[0])[1][:MiB], pattern("snap", MiB), "it keeps the data of the moment")
+            if vif:
+                t.eq([api.VIF.get_MAC(f) for f in r["VIFs"]], [api.VIF.get_MAC(vif)],
+                     "the snapshot's VIF keeps the MAC (as XAPI)")
+            t.fails(lambda: api.VM.snapshot(snap, "of a snapshot", []), "VM_IS_TEMPLATE",
+                    "a snapshot of a snapshot → VM_IS_TEMPLATE")
+            t.fails(lambda: api.VM.snapshot("OpaqueRef:nope", "x", []), "HANDLE_INVALID",
+                    "a bad VM ref → HANDLE_INVALID")
+            sdisks = [api.VBD.get_VDI(b) for b in api.VM.get_VBDs(snap)]
+            api.VM.destroy(snap)
+            for d in sdisks:
+                api.VDI.destroy(d)
+            api.VM.destroy(vm)
+            api.VDI.destroy(d0)
+            api.VDI.destroy(d1)
+
         with t.section("ISO SR: read-only VDIs, rescanned"):
             idir = os.path.join(work, "isos")
             os.makedirs(idir)
@@ -406,6 +455,16 @@ def main(t, x):
                          "Type 'yes' to continue" in out,
                          "xe vm-uninstall lists the VM's disk and asks; 'no' aborts", out + err)
                     t.ok(pvm in api.VM.get_all() and pv in api.VDI.get_all(), "nothing destroyed")
+                    rc, out, err = run("vm-snapshot", "vm=prov2", "new-name-label=xs")
+                    t.ok(rc == 0 and api.VM.get_is_a_snapshot(api.VM.get_by_uuid(out)),
+                         "xe vm-snapshot prints the snapshot's uuid", out + err)
+                    if rc == 0:
+                        xs = api.VM.get_by_uuid(out)
+                        xsd = [api.VBD.get_VDI(b) for b in api.VM.get_VBDs(xs)]
+                        t.eq(len(xsd), 1, "with a snapshot of the disk")
+                        api.VM.destroy(xs)
+                        for d in xsd:
+                            api.VDI.destroy(d)
                     rc, out, err = run("vm-uninstall", "vm=prov2", "force=true")
                     t.ok(rc == 0 and "All objects destroyed" in out, "xe vm-uninstall force=true",
                          out + err)

@@ -44,6 +44,7 @@ SOP(op_VBD_eject);
 SOP(op_VBD_assert_attachable);
 SOP(op_VM_provision);
 SOP(op_VM_clone);
+SOP(op_VM_snapshot);
 SOP(op_VM_copy);
 #undef SOP
 

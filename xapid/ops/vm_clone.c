@@ -8,6 +8,11 @@
  * other_config owner=""), its VIFs are copies with new MACs (XAPI keeps
  * MACs only for snapshots) and other_config mac_seed is renewed. A failure
  * removes everything made so far.
+ *
+ * VM.snapshot is the same walk with VDI.snapshot (live through the running
+ * QEMU when the VM runs), ignore_vdis left out, MACs kept, and a record
+ * marked is_a_snapshot / is_a_template, snapshot_of, snapshot_time,
+ * snapshot_info power-state-at-snapshot; the VM's parent becomes it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,9 +43,20 @@ static xerr *commit_or_rollback(txn *t, xerr *e)
 	return store_commit(t);
 }
 
-static xerr *clone_or_copy(call_ctx *ctx, const char *vm, const char *name, const char *sr,
-                           bool copy, xv **result)
+enum dup_op { DUP_CLONE, DUP_COPY, DUP_SNAPSHOT };
+
+static bool in_refs(const xv *refs, const char *ref)
 {
+	for (size_t i = 0; refs && i < xv_len(refs); i++)
+		if (!strcmp(xv_s(xv_array_get(refs, i)), ref))
+			return true;
+	return false;
+}
+
+static xerr *clone_or_copy(call_ctx *ctx, const char *vm, const char *name, const char *sr,
+                           enum dup_op op, const xv *ignore_vdis, xv **result)
+{
+	bool copy = op == DUP_COPY, snap = op == DUP_SNAPSHOT;
 	txn *t;
 	xerr *e = db_begin(ctx, false, &t);
 	if (e)
@@ -68,7 +84,13 @@ static xerr *clone_or_copy(call_ctx *ctx, const char *vm, const char *name, cons
 	xv *ctl = rec ? xv_struct_get(rec, "is_control_domain") : NULL;
 	if (!e && ctl && ctl->kind == XV_BOOL && ctl->u.b)
 		e = xerr_new("OPERATION_NOT_ALLOWED", "the control domain cannot be cloned", NULL);
-	if (!e && ps && strcmp(ps, "Halted") && strcmp(ps, "Suspended")) {
+	xv *tmpl = rec ? xv_struct_get(rec, "is_a_template") : NULL;
+	xv *isnap = rec ? xv_struct_get(rec, "is_a_snapshot") : NULL;
+	if (!e && snap && ((tmpl && tmpl->kind == XV_BOOL && tmpl->u.b) ||
+			   (isnap && isnap->kind == XV_BOOL && isnap->u.b)))
+		e = xerr_new("VM_IS_TEMPLATE", vm, NULL);
+	if (!e && ps && strcmp(ps, "Halted") && strcmp(ps, "Suspended") &&
+	    !(snap && !strcmp(ps, "Running"))) {
 		char *p = hx_strdup(ps);
 		for (char *c = p; *c; c++)
 			if (*c >= 'A' && *c <= 'Z')
@@ -78,6 +100,7 @@ static xerr *clone_or_copy(call_ctx *ctx, const char *vm, const char *name, cons
 	}
 	char **made = hx_calloc(nv + 1, sizeof(char *));
 	char **newvdi = hx_calloc(nv + 1, sizeof(char *));
+	bool *skip = hx_calloc(nv + 1, sizeof(bool));
 	size_t nmade = 0;
 	/* Disks first (the long part), then the records in one txn. */
 	for (size_t i = 0; !e && i < nv; i++) {
@@ -87,8 +110,17 @@ static xerr *clone_or_copy(call_ctx *ctx, const char *vm, const char *name, cons
 		if ((type && !strcmp(type, "CD")) || (em && em->kind == XV_BOOL && em->u.b) ||
 		    !vdi || hx_is_null_ref(vdi))
 			continue;
+		if (snap && in_refs(ignore_vdis, vdi)) {
+			skip[i] = true;
+			continue;
+		}
 		xv *r = NULL;
-		if (copy) {
+		if (snap) {
+			xv *a[2] = { xv_str(vdi), xv_struct() };
+			e = op_VDI_snapshot(ctx, NULL, a, &r);
+			xv_free(a[0]);
+			xv_free(a[1]);
+		} else if (copy) {
 			char *dst = NULL;
 			if (sr && *sr && !hx_is_null_ref(sr)) {
 				dst = hx_strdup(sr);
@@ -124,14 +156,31 @@ static xerr *clone_or_copy(call_ctx *ctx, const char *vm, const char *name, cons
 		xv_struct_set(nr, "power_state", xv_str("Halted"));
 		xv_struct_set(nr, "domid", xv_int(-1));
 		xv *oc = xv_struct_get(nr, "other_config");
-		if (oc && oc->kind == XV_STRUCT) {
+		if (snap) {
+			const char *parent = xv_struct_str(rec, "parent");
+			xv_struct_set(nr, "is_a_snapshot", xv_bool(true));
+			xv_struct_set(nr, "is_a_template", xv_bool(true));
+			xv_struct_set(nr, "snapshot_of", xv_str(vm));
+			xv_struct_set(nr, "snapshot_time", xv_datetime(hx_now()));
+			xv *info = xv_struct();
+			char *p = hx_strdup(ps);
+			xv_struct_set(info, "power-state-at-snapshot", xv_str_own(p));
+			xv_struct_set(info, "disk-snapshot-type", xv_str("crash_consistent"));
+			xv_struct_set(nr, "snapshot_info", info);
+			xv_struct_set(nr, "parent", xv_str(parent ? parent : HX_NULL_REF));
+			xv_struct_del(nr, "suspend_VDI");
+		} else if (oc && oc->kind == XV_STRUCT) {
 			char seed[37];
 			hx_uuid(seed);
 			xv_struct_set(oc, "mac_seed", xv_str(seed));
 			xv_struct_del(oc, "default_template");
 		}
 		e = obj_create(t, CLS_VM, nr, &newref);
+		if (!e && snap)
+			e = obj_set(t, CLS_VM, vm, "parent", xv_str(newref));
 		for (size_t i = 0; !e && i < nv; i++) {
+			if (skip[i])
+				continue;
 			xv *vr = xv_dup(vrecs[i]);
 			static const char *const drop[] = { "uuid", "allowed_operations",
 				"current_operations", "metrics", "currently_attached", NULL };
@@ -156,8 +205,10 @@ static xerr *clone_or_copy(call_ctx *ctx, const char *vm, const char *name, cons
 				xv_struct_del(fr, drop[k]);
 			xv_struct_set(fr, "VM", xv_str(newref));
 			xv_struct_set(fr, "currently_attached", xv_bool(false));
-			xv_struct_set(fr, "MAC", xv_str_own(vif_new_mac()));
-			xv_struct_set(fr, "MAC_autogenerated", xv_bool(true));
+			if (!snap) {
+				xv_struct_set(fr, "MAC", xv_str_own(vif_new_mac()));
+				xv_struct_set(fr, "MAC_autogenerated", xv_bool(true));
+			}
 			e = obj_create(t, CLS_VIF, fr, NULL);
 		}
 		if (!e)
@@ -182,6 +233,7 @@ static xerr *clone_or_copy(call_ctx *ctx, const char *vm, const char *name, cons
 		free(made[i]);
 	free(made);
 	free(newvdi);
+	free(skip);
 	free(vrecs);
 	for (size_t i = 0; i < nf; i++)
 		xv_free(frecs[i]);
@@ -194,10 +246,18 @@ static xerr *clone_or_copy(call_ctx *ctx, const char *vm, const char *name, cons
 
 xerr *op_VM_clone(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
 {
-	return clone_or_copy(ctx, xv_s(args[0]), xv_s(args[1]), NULL, false, result);
+	return clone_or_copy(ctx, xv_s(args[0]), xv_s(args[1]), NULL, DUP_CLONE, NULL, result);
+}
+
+xerr *op_VM_snapshot(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
+{
+	(void)m;
+	return clone_or_copy(ctx, xv_s(args[0]), xv_s(args[1]), NULL, DUP_SNAPSHOT,
+			     args[2], result);
 }
 
 xerr *op_VM_copy(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
 {
-	return clone_or_copy(ctx, xv_s(args[0]), xv_s(args[1]), xv_s(args[2]), true, result);
+	return clone_or_copy(ctx, xv_s(args[0]), xv_s(args[1]), xv_s(args[2]), DUP_COPY, NULL,
+			     result);
 }
