@@ -186,6 +186,19 @@ def body(t, api, vm, A, vdi_new, put, get, vbd, bases, wait_line, con, work, srd
             t.ok(recs2 == list(range(len(recs2))) and len(recs2) >= 16 and len(recs2) >= len(recs),
                  "snapshot 2 holds records 0..k2 (k2 >= 15)", recs2)
             t.ok(len(bases()) >= 2, "the chain has base nodes", os.listdir(srdir))
+            vs = api.VM.snapshot(vm, "live snap", [scr])
+            vr = api.VM.get_record(vs)
+            t.eq((vr["is_a_snapshot"], vr["snapshot_info"].get("power-state-at-snapshot"),
+                  vr["power_state"]), (True, "Running", "Halted"),
+                 "VM.snapshot of the running VM: a Halted snapshot record")
+            vsd = [api.VBD.get_VDI(b) for b in vr["VBDs"] if api.VBD.get_type(b) == "Disk"]
+            t.eq(len(vsd), 1, "its data disk snapshotted live, the script disk ignored", vsd)
+            recs3 = records_in(get(vsd[0])) if vsd else []
+            t.ok(recs3 == list(range(len(recs3))) and len(recs3) >= len(recs2),
+                 "the VM snapshot's disk holds records 0..k3 in order", recs3)
+            api.VM.destroy(vs)
+            for d in vsd:
+                api.VDI.destroy(d)
             api.VDI.destroy(s1)
             t.ok(wait_line("WROTE 25", 120), "the guest writes on")
             api.VDI.destroy(s2)
