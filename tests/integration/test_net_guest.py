@@ -15,12 +15,15 @@ and QEMU's virtio-net NIC. Checked:
   - VIF.move of a running guest's VIF to the other VLAN: now the
     namespace there reaches it and the other guest does not;
   - VM.hard_reboot: a new domid, the port of the old one gone, the new
-    one there; VM.hard_shutdown / clean_shutdown: the VM's ports leave
-    the switch and its VIFs are currently_attached=false.
+    one there; an xapid restart keeps the ports of running guests;
+    suspend removes the port, resume brings it back (and the guest
+    answers); QEMU killed and VM.hard_shutdown: the VM's ports and taps
+    leave the switch and its VIFs are currently_attached=false.
 Two guest boots. Skips (77) without root, OVS, QEMU or when the guest
 cannot be built.
 """
 import os
+import re
 import harness
 import netenv
 from netenv import sh
@@ -175,15 +178,43 @@ def main(t, x, w):
             t.eq(vif_ports(w), {"vif%d.0" % new, port["b"]}, "old port gone, vif%d.0 there" % new)
             t.eq(api.VIF.get_currently_attached(vifs["a"]), True, "a's VIF attached to the new domain")
 
-        with t.section("VM shutdown: ports leave the switch, VIFs detached"):
-            api.VM.hard_shutdown(vms["b"])
-            t.eq(vif_ports(w), {"vif%d.0" % new}, "b's port gone after hard_shutdown")
-            t.eq(api.VIF.get_currently_attached(vifs["b"]), False, "b's VIF currently_attached false")
-            api.VM.hard_shutdown(vms["a"])
-            t.eq(vif_ports(w), set(), "no guest port left on the switch")
+        with t.section("xapid restart keeps the ports of running guests"):
+            # Ports and tags (the interface rows are re-made by the start-time
+            # reconciliation, so their uuids are left out).
+            layout = lambda: re.sub(r" ifaces=\[[^]]*\]", "", w.switch_state())
+            before = layout()
+            x.restart()
+            api = x.local_api()
+            api.login("root", "")
+            t.eq(layout(), before, "the same ports and tags after the restart")
+            t.ok(all(api.VIF.get_currently_attached(vifs[n]) for n in ("a", "b")),
+                 "the VIFs are still currently_attached")
+            t.ok(w.reaches(nsc, ips["b"], tries=15), "guest b still answers on VLAN 20")
+
+        with t.section("suspend / resume: the port goes and comes back"):
+            api.VM.suspend(vms["b"])
+            t.eq(vif_ports(w), {"vif%d.0" % new}, "b's port gone while Suspended")
+            t.eq(api.VIF.get_currently_attached(vifs["b"]), False, "b's VIF detached while Suspended")
+            api.VM.resume(vms["b"], False, False)
+            pb = "vif%s.0" % api.VM.get_domid(vms["b"])
+            t.eq(vif_ports(w), {"vif%d.0" % new, pb}, "b's port back after resume (%s)" % pb)
+            t.eq(w.vsctl("get", "port", pb, "tag"), "20", "still on VLAN 20")
+            t.eq(api.VIF.get_currently_attached(vifs["b"]), True, "b's VIF attached again")
+            t.ok(w.reaches(nsc, ips["b"], tries=25), "the resumed guest answers through its NIC")
+
+        with t.section("the VM stops: ports leave the switch, VIFs detached"):
+            pidf = os.path.join(x.state_dir, "vms", api.VM.get_uuid(vms["a"]), "qemu.pid")
+            with open(pidf) as f:
+                os.kill(int(f.read().strip()), 9)
+            gone = harness.wait_until(lambda: api.VM.get_power_state(vms["a"]) == "Halted", 60, 0.2)
+            t.ok(gone, "a's QEMU killed: the VM is Halted")
+            t.eq(vif_ports(w), {pb}, "a's port gone after its QEMU died")
             t.eq(api.VIF.get_currently_attached(vifs["a"]), False, "a's VIF currently_attached false")
+            api.VM.hard_shutdown(vms["b"])
+            t.eq(vif_ports(w), set(), "b's port gone after hard_shutdown: no guest port left")
+            t.eq(api.VIF.get_currently_attached(vifs["b"]), False, "b's VIF currently_attached false")
             links = sh("ip", "-o", "link", ns=w.host).stdout
-            t.ok(("vif%d.0" % new) not in links and port["b"] not in links, "and no tap is left")
+            t.ok(("vif%d.0" % new) not in links and (pb + ":") not in links, "and no tap is left")
             api.VIF.unplug(vc)
     finally:
         for vm in vms.values():
