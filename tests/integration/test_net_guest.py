@@ -144,6 +144,12 @@ def main(t, x, w):
                 return
             t.ok(not w.reaches(nsc, ips["a"], tries=3), "VLAN 20 -> guest a: no reply")
             t.ok(not w.reaches(nsc, ips["b"], tries=3), "VLAN 20 -> guest b: no reply")
+            def vif_ds():
+                names = [d["name_label"] for d in api.VM.get_data_sources(vms["a"])]
+                return [n for n in names if n.startswith("vif_0_")]
+            ds = harness.wait_until(vif_ds, 60, 0.5)
+            t.ok("vif_0_rx" in (ds or []) and "vif_0_tx" in (ds or []),
+                 "the VM has vif_0_rx/tx data sources (its tap's counters)", ds)
 
         with t.section("VIF.unplug / VIF.plug on a running guest (QMP hotplug)"):
             mark = len(console("a"))

@@ -19,6 +19,10 @@
  * Every port carries external_ids xs-vif-uuid, xs-vm-uuid,
  * xs-network-uuid and attached-mac, as XAPI's do.
  *
+ * A guest's VIF reaches QEMU through vm_vifs.c at the VM's start and
+ * through QMP hotplug (qemu_nic.c) on VIF.plug/unplug of a running guest;
+ * the control domain's VIFs are host-side devices only.
+ *
  * Crash safety: the switch is changed before the database says
  * currently_attached, and vif_reconcile at start removes every vif* port
  * that no attached VIF of a live VM explains and re-creates the ports of
