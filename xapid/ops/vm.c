@@ -335,8 +335,23 @@ fail:
 static xerr *op_end(struct vmop *o, const char *state, int64_t domid, bool started)
 {
 	txn *t;
-	xerr *e = store_begin(o->app->db, true, &t);
-	if (e)
+	xerr *e;
+	/* The domain of a live VM went: its VIFs go first, so that whoever
+	 * sees the new power state sees no port of the old domain. */
+	if (state && strcmp(state, "Running") && strcmp(state, "Paused") &&
+	    !store_begin(o->app->db, false, &t)) {
+		xv *pv = obj_get(t, CLS_VM, o->vm, "power_state");
+		xv *dv = obj_get(t, CLS_VM, o->vm, "domid");
+		bool was_live = pv && pv->kind == XV_STRING &&
+				(!strcmp(xv_s(pv), "Running") || !strcmp(xv_s(pv), "Paused"));
+		int64_t old = dv && dv->kind == XV_INT ? dv->u.i : -1;
+		xv_free(pv);
+		xv_free(dv);
+		store_rollback(t);
+		if (was_live && old > 0)
+			vm_vifs_stopped(o->app, o->vm, old);
+	}
+	if ((e = store_begin(o->app->db, true, &t)))
 		return e;
 	if (!store_exists(t, CLS_VM, o->vm)) {
 		store_rollback(t);
@@ -346,23 +361,20 @@ static xerr *op_end(struct vmop *o, const char *state, int64_t domid, bool start
 	 * write txn (no two VMs share one). */
 	if (state && domid == 0)
 		domid = o->domid > 0 ? o->domid : alloc_domid(t);
-	xv *pv = obj_get(t, CLS_VM, o->vm, "power_state");
-	xv *dv = obj_get(t, CLS_VM, o->vm, "domid");
-	const char *was = pv && pv->kind == XV_STRING ? xv_s(pv) : "";
-	bool was_live = !strcmp(was, "Running") || !strcmp(was, "Paused");
-	int64_t old_domid = dv && dv->kind == XV_INT ? dv->u.i : -1;
-	xv_free(dv);
-	const char *now = state ? state : was;
-	bool live_now = !strcmp(now, "Running") || !strcmp(now, "Paused");
-	xv_free(pv);
-	/* The domain of a live VM went: its VIFs go after the commit. */
-	int64_t gone_domid = was_live && !live_now && old_domid > 0 ? old_domid : -1;
 	if (state && (e = set_power(t, o->app, o->vm, state, domid)))
 		goto fail;
 	/* A start that failed gives back the domid it reserved. */
-	if (!state && !live_now && old_domid > 0 &&
-	    (e = obj_set(t, CLS_VM, o->vm, "domid", xv_int(-1))))
-		goto fail;
+	if (!state) {
+		xv *pv = obj_get(t, CLS_VM, o->vm, "power_state");
+		xv *dv = obj_get(t, CLS_VM, o->vm, "domid");
+		bool live = pv && pv->kind == XV_STRING &&
+			    (!strcmp(xv_s(pv), "Running") || !strcmp(xv_s(pv), "Paused"));
+		bool has = dv && dv->kind == XV_INT && dv->u.i > 0;
+		xv_free(pv);
+		xv_free(dv);
+		if (!live && has && (e = obj_set(t, CLS_VM, o->vm, "domid", xv_int(-1))))
+			goto fail;
+	}
 	if (started && (e = metrics_started(t, o->vm, o->rec)))
 		goto fail;
 	xv *cur = obj_get(t, CLS_VM, o->vm, "current_operations");
@@ -371,11 +383,7 @@ static xerr *op_end(struct vmop *o, const char *state, int64_t domid, bool start
 	if ((e = obj_set(t, CLS_VM, o->vm, "current_operations", cur ? cur : xv_struct())) ||
 	    (e = update_allowed(t, o->vm)))
 		goto fail;
-	if ((e = store_commit(t)))
-		return e;
-	if (gone_domid > 0)
-		vm_vifs_stopped(o->app, o->vm, gone_domid);
-	return NULL;
+	return store_commit(t);
 fail:
 	store_rollback(t);
 	return e;
