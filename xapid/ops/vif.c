@@ -19,6 +19,10 @@
  * Every port carries external_ids xs-vif-uuid, xs-vm-uuid,
  * xs-network-uuid and attached-mac, as XAPI's do.
  *
+ * A guest's VIF reaches QEMU through vm_vifs.c at the VM's start and
+ * through QMP hotplug (qemu_nic.c) on VIF.plug/unplug of a running guest;
+ * the control domain's VIFs are host-side devices only.
+ *
  * Crash safety: the switch is changed before the database says
  * currently_attached, and vif_reconcile at start removes every vif* port
  * that no attached VIF of a live VM explains and re-creates the ports of
@@ -35,6 +39,7 @@
 #include "dispatch.h"
 #include "net_ops.h"
 #include "netcore.h"
+#include "qemu_nic.h"
 #include "ops.h"
 #include "util.h"
 #include "xapid.h"
@@ -424,6 +429,35 @@ xerr *op_VIF_destroy(call_ctx *ctx, const api_msg *m, xv *const *args, xv **resu
 	return e;
 }
 
+/* Is vm the control domain? */
+static bool is_dom0(txn *t, const char *vm)
+{
+	xv *cd = obj_get(t, CLS_VM, vm, "is_control_domain");
+	bool r = cd && cd->kind == XV_BOOL && cd->u.b;
+	xv_free(cd);
+	return r;
+}
+
+/* Sets currently_attached of vif in a txn of its own. */
+static xerr *set_attached(call_ctx *ctx, const char *vif, bool val)
+{
+	txn *t;
+	xerr *e = db_begin(ctx, true, &t);
+	if (e)
+		return e;
+	if ((e = obj_set(t, CLS_VIF, vif, "currently_attached", xv_bool(val)))) {
+		store_rollback(t);
+		return e;
+	}
+	return db_commit(t);
+}
+
+/*
+ * VIF.plug: the port (and tap) first, then for a guest QEMU's netdev and
+ * NIC (QMP, with no txn open, as the disks do), then currently_attached;
+ * a failure takes back what was done. The network lock is held
+ * throughout, so a stop of the VM (vm_vifs_stopped) waits for it.
+ */
 xerr *op_VIF_plug(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
 {
 	const char *vif = xv_s(args[0]);
@@ -437,6 +471,9 @@ xerr *op_VIF_plug(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
 		return e;
 	}
 	const char *vm = net_rec_str(rec, "VM");
+	bool guest = false;
+	xo_nic nic = { 0 };
+	char *vm_uuid = NULL;
 	if (dom < 0) {
 		char *p = obj_get_str(t, CLS_VM, vm, "power_state");
 		for (char *c = p; *c; c++)
@@ -445,37 +482,41 @@ xerr *op_VIF_plug(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
 		free(p);
 	} else if (net_rec_bool(rec, "currently_attached")) {
 		e = xerr_new("DEVICE_ALREADY_ATTACHED", vif, NULL);
-	} else {
-		/* Only the control domain's VIFs (host-side devices) can be
-		 * plugged until guests get their NICs from QEMU (the attach
-		 * path, net/STATUS.md): anything else would be a port no
-		 * guest sees. */
-		xv *cd = obj_get(t, CLS_VM, vm, "is_control_domain");
-		if (!cd || cd->kind != XV_BOOL || !cd->u.b)
-			e = xerr_new("OPERATION_NOT_ALLOWED",
-				     "VIF hotplug into a running guest is not implemented yet", NULL);
-		xv_free(cd);
+	} else if (!is_dom0(t, vm)) {
+		guest = true;
+		vm_uuid = obj_get_str(t, CLS_VM, vm, "uuid");
+		nic.device = hx_strdup(net_rec_str(rec, "device"));
+		nic.mac = hx_strdup(net_rec_str(rec, "MAC"));
+		nic.mtu = net_rec_int(rec, "MTU");
 	}
 	if (!e)
 		e = vif_port_up(t, vif, dom);
-	if (!e)
-		e = obj_set(t, CLS_VIF, vif, "currently_attached", xv_bool(true));
-	if (!e) {
-		e = db_commit(t);
+	char *ifn = dom >= 0 ? vif_ifname(dom, net_rec_str(rec, "device")) : NULL;
+	if (!e && guest) {
+		store_rollback(t);
 		t = NULL;
+		nic.ifname = hx_strdup(ifn);
+		e = xo_nic_hotplug(vm_uuid, &nic);
+		if (!e && (e = set_attached(ctx, vif, true)))
+			xerr_free(xo_nic_unplug(vm_uuid, nic.device, true));
+	} else if (!e) {
+		if (!(e = obj_set(t, CLS_VIF, vif, "currently_attached", xv_bool(true)))) {
+			e = db_commit(t);
+			t = NULL;
+		}
 	}
-	if (e && dom >= 0 && !net_rec_bool(rec, "currently_attached")) {
-		char *ifn = vif_ifname(dom, net_rec_str(rec, "device"));
+	if (e && ifn && !net_rec_bool(rec, "currently_attached"))
 		vif_port_down(ifn);
-		free(ifn);
-	}
+	free(ifn);
+	free(vm_uuid);
+	xo_nic_clear(&nic);
 	store_rollback(t);
 	xv_free(rec);
 	net_unlock();
 	return e;
 }
 
-static xerr *unplug(call_ctx *ctx, const char *vif)
+static xerr *unplug(call_ctx *ctx, const char *vif, bool force)
 {
 	net_lock();
 	txn *t;
@@ -486,20 +527,23 @@ static xerr *unplug(call_ctx *ctx, const char *vif)
 		net_unlock();
 		return e;
 	}
+	const char *vm = net_rec_str(rec, "VM");
 	if (!net_rec_bool(rec, "currently_attached"))
 		e = xerr_new("DEVICE_ALREADY_DETACHED", vif, NULL);
+	bool guest = !e && dom >= 0 && !is_dom0(t, vm);
+	char *vm_uuid = guest ? obj_get_str(t, CLS_VM, vm, "uuid") : NULL;
+	store_rollback(t);
+	/* The guest lets go of the NIC first, then the port goes. */
+	if (guest)
+		e = xo_nic_unplug(vm_uuid, net_rec_str(rec, "device"), force);
 	if (!e && dom >= 0) {
 		char *ifn = vif_ifname(dom, net_rec_str(rec, "device"));
 		vif_port_down(ifn);
 		free(ifn);
 	}
 	if (!e)
-		e = obj_set(t, CLS_VIF, vif, "currently_attached", xv_bool(false));
-	if (!e) {
-		e = db_commit(t);
-		t = NULL;
-	}
-	store_rollback(t);
+		e = set_attached(ctx, vif, false);
+	free(vm_uuid);
 	xv_free(rec);
 	net_unlock();
 	return e;
@@ -507,12 +551,12 @@ static xerr *unplug(call_ctx *ctx, const char *vif)
 
 xerr *op_VIF_unplug(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
 {
-	return unplug(ctx, xv_s(args[0]));
+	return unplug(ctx, xv_s(args[0]), false);
 }
 
 xerr *op_VIF_unplug_force(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
 {
-	return unplug(ctx, xv_s(args[0]));
+	return unplug(ctx, xv_s(args[0]), true);
 }
 
 xerr *op_VIF_move(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)

@@ -35,6 +35,8 @@
 #include "vm_ops.h"
 #include "xapid.h"
 #include "qemu_disk.h"
+#include "qemu_nic.h"
+#include "vm_vifs.h"
 #include "storage.h"
 #include "xenops.h"
 
@@ -194,7 +196,8 @@ int64_t vm_free_memory(txn *t, struct xapid *app)
 	return f > 0 ? f : 0;
 }
 
-/* The lowest domid (>= 1) no live VM uses. */
+/* The lowest domid (>= 1) no live VM uses (nor a VM being started,
+ * which holds the domid its domain is being built with). */
 static int64_t alloc_domid(txn *t)
 {
 	xv *all = NULL;
@@ -205,8 +208,10 @@ static int64_t alloc_domid(txn *t)
 		for (size_t i = 0; i < xv_len(all); i++) {
 			xv *rec = all->u.st.m[i].val;
 			const char *p = rec_str(rec, "power_state");
+			xv *cur = xv_struct_get(rec, "current_operations");
+			bool starting = cur && xv_len(cur) && rec_int(rec, "domid") > 0;
 			if (rec_bool(rec, "is_control_domain") ||
-			    (strcmp(p, "Running") && strcmp(p, "Paused")))
+			    (strcmp(p, "Running") && strcmp(p, "Paused") && !starting))
 				continue;
 			if (rec_int(rec, "domid") == id) {
 				id++;
@@ -227,6 +232,7 @@ struct vmop {
 	char *uuid;
 	char *opref;
 	xv *rec; /* the record as the operation began */
+	int64_t domid; /* the domid boot() reserved, 0: none */
 };
 
 static void vmop_free(struct vmop *o)
@@ -329,18 +335,46 @@ fail:
 static xerr *op_end(struct vmop *o, const char *state, int64_t domid, bool started)
 {
 	txn *t;
-	xerr *e = store_begin(o->app->db, true, &t);
-	if (e)
+	xerr *e;
+	/* The domain of a live VM went: its VIFs go first, so that whoever
+	 * sees the new power state sees no port of the old domain. */
+	if (state && strcmp(state, "Running") && strcmp(state, "Paused") &&
+	    !store_begin(o->app->db, false, &t)) {
+		xv *pv = obj_get(t, CLS_VM, o->vm, "power_state");
+		xv *dv = obj_get(t, CLS_VM, o->vm, "domid");
+		bool was_live = pv && pv->kind == XV_STRING &&
+				(!strcmp(xv_s(pv), "Running") || !strcmp(xv_s(pv), "Paused"));
+		int64_t old = dv && dv->kind == XV_INT ? dv->u.i : -1;
+		xv_free(pv);
+		xv_free(dv);
+		store_rollback(t);
+		if (was_live && old > 0)
+			vm_vifs_stopped(o->app, o->vm, old);
+	}
+	if ((e = store_begin(o->app->db, true, &t)))
 		return e;
 	if (!store_exists(t, CLS_VM, o->vm)) {
 		store_rollback(t);
 		return NULL;
 	}
-	/* domid 0: allocate one here, in the write txn (no two VMs share one). */
+	/* domid 0: the one boot() reserved, else allocate one here, in the
+	 * write txn (no two VMs share one). */
 	if (state && domid == 0)
-		domid = alloc_domid(t);
+		domid = o->domid > 0 ? o->domid : alloc_domid(t);
 	if (state && (e = set_power(t, o->app, o->vm, state, domid)))
 		goto fail;
+	/* A start that failed gives back the domid it reserved. */
+	if (!state) {
+		xv *pv = obj_get(t, CLS_VM, o->vm, "power_state");
+		xv *dv = obj_get(t, CLS_VM, o->vm, "domid");
+		bool live = pv && pv->kind == XV_STRING &&
+			    (!strcmp(xv_s(pv), "Running") || !strcmp(xv_s(pv), "Paused"));
+		bool has = dv && dv->kind == XV_INT && dv->u.i > 0;
+		xv_free(pv);
+		xv_free(dv);
+		if (!live && has && (e = obj_set(t, CLS_VM, o->vm, "domid", xv_int(-1))))
+			goto fail;
+	}
 	if (started && (e = metrics_started(t, o->vm, o->rec)))
 		goto fail;
 	xv *cur = obj_get(t, CLS_VM, o->vm, "current_operations");
@@ -384,6 +418,30 @@ static char *suspend_path(struct xapid *app, const char *uuid)
 	char *p = hx_asprintf("%s/suspend.img", d);
 	free(d);
 	return p;
+}
+
+/* Chooses the domid of the domain boot() builds (the tap names of the
+ * VIFs carry it, so it is known before QEMU starts) and records it on
+ * the VM in its own write txn, so that no other start takes it. */
+static xerr *reserve_domid(struct vmop *o)
+{
+	txn *t;
+	xerr *e = store_begin(o->app->db, true, &t);
+	if (e)
+		return e;
+	if (!store_exists(t, CLS_VM, o->vm)) {
+		store_rollback(t);
+		return xerr_new("HANDLE_INVALID", "VM", o->vm, NULL);
+	}
+	int64_t id = alloc_domid(t);
+	if ((e = obj_set(t, CLS_VM, o->vm, "domid", xv_int(id)))) {
+		store_rollback(t);
+		return e;
+	}
+	if ((e = store_commit(t)))
+		return e;
+	o->domid = id;
+	return NULL;
 }
 
 /* Builds the spec from the record and starts the domain. */
@@ -447,15 +505,32 @@ static xerr *boot(struct vmop *o, bool paused, const char *incoming)
 		.paused = paused,
 		.incoming = incoming,
 	};
-	xo_disk *disks = NULL;
-	size_t ndisks = 0;
-	xerr *e = vm_disks_prepare(o->app, o->vm, dir, &disks, &ndisks);
+	/* The ports of an earlier domain of this VM (hard_reboot) go first. */
+	int64_t old = rec_int(r, "domid");
+	if (old > 0 && (state_bit(rec_str(r, "power_state")) & (ST_RUNNING | ST_PAUSED)))
+		vm_vifs_stopped(o->app, o->vm, old);
+	xerr *e = reserve_domid(o);
 	if (e) {
 		free(dir);
 		return e;
 	}
+	xo_disk *disks = NULL;
+	size_t ndisks = 0;
+	xo_nic *nics = NULL;
+	size_t nnics = 0;
+	if ((e = vm_disks_prepare(o->app, o->vm, dir, &disks, &ndisks))) {
+		free(dir);
+		return e;
+	}
+	if ((e = vm_vifs_prepare(o->app, o->vm, o->domid, &nics, &nnics))) {
+		free(dir);
+		vm_disks_free(disks, ndisks);
+		return e;
+	}
 	spec.disks = disks;
 	spec.ndisks = ndisks;
+	spec.nics = nics;
+	spec.nnics = nnics;
 	xo_domain *d = NULL;
 	e = xenops_backend()->create(&spec, &d);
 	free(dir);
@@ -463,7 +538,11 @@ static xerr *boot(struct vmop *o, bool paused, const char *incoming)
 	if (!e) {
 		xenops_add(o->uuid, d);
 		xerr_free(vm_disks_started(o->app, o->vm));
+		vm_vifs_started(o->app, o->vm, nics, nnics);
+	} else {
+		vm_vifs_stopped(o->app, o->vm, o->domid);
 	}
+	vm_vifs_free(nics, nnics);
 	return e;
 }
 
@@ -765,6 +844,9 @@ xerr *op_VM_power_state_reset(call_ctx *ctx, const api_msg *m, xv *const *args, 
 		goto fail;
 	}
 	char *uuid = obj_get_str(t, CLS_VM, vm, "uuid");
+	xv *dv = obj_get(t, CLS_VM, vm, "domid");
+	int64_t old_domid = dv && dv->kind == XV_INT ? dv->u.i : -1;
+	xv_free(dv);
 	xenops_destroy(uuid);
 	char *sp = suspend_path(ctx->app, uuid);
 	unlink(sp);
@@ -774,7 +856,10 @@ xerr *op_VM_power_state_reset(call_ctx *ctx, const api_msg *m, xv *const *args, 
 	    (e = obj_set(t, CLS_VM, vm, "current_operations", xv_struct())) ||
 	    (e = update_allowed(t, vm)))
 		goto fail;
-	return db_commit(t);
+	if ((e = db_commit(t)))
+		return e;
+	vm_vifs_stopped(ctx->app, vm, old_domid);
+	return NULL;
 fail:
 	store_rollback(t);
 	return e;
@@ -980,8 +1065,12 @@ void vm_reconcile(struct xapid *app)
 		bool changed = false;
 		xv *cur = xv_struct_get(rec, "current_operations");
 		if (cur && xv_len(cur)) {
-			/* The xapid that ran these is gone. */
+			/* The xapid that ran these is gone (with the domid a
+			 * start it ran had reserved). */
 			e = obj_set(t, CLS_VM, vm, "current_operations", xv_struct());
+			if (!e && st != XO_RUNNING && st != XO_PAUSED &&
+			    strcmp(p, "Running") && strcmp(p, "Paused"))
+				e = obj_set(t, CLS_VM, vm, "domid", xv_int(-1));
 			changed = true;
 		}
 		if (!e && (st == XO_RUNNING || st == XO_PAUSED)) {

@@ -44,6 +44,7 @@
 #include "qemu_stats.h"
 #include "qemu_int.h"
 #include "qemu_disk.h"
+#include "qemu_nic.h"
 #include "util.h"
 #include "xenops.h"
 
@@ -465,6 +466,7 @@ static void build_argv(const xo_spec *s, char *binary /* taken */, struct argv *
 	arg_add(a, hx_strdup("-device"));
 	arg_add(a, hx_strdup("virtio-balloon-pci,id=balloon0"));
 	xo_qemu_disk_argv(s, arg_add_cb, a);
+	xo_qemu_nic_argv(s, arg_add_cb, a);
 	if (!strcmp(s->domain_type, "pvh")) {
 		arg_add(a, hx_strdup("-kernel"));
 		arg_add(a, hx_strdup(s->kernel));

@@ -37,6 +37,8 @@ typedef struct xo_spec {
 	const char *incoming;     /* a suspend image to resume from, or NULL */
 	const struct xo_disk *disks; /* the VM's VBDs (qemu_disk.h), ndisks of them */
 	size_t ndisks;
+	const struct xo_nic *nics; /* the VM's plugged VIFs (qemu_nic.h), nnics of them */
+	size_t nnics;
 } xo_spec;
 
 /* What the guest is doing, as the backend sees it. */

@@ -1,0 +1,237 @@
+# SPDX-License-Identifier: Apache-2.0
+"""
+Networking with real guests (issue 5, item 4): two QEMU guests of the
+test guest (tests/guest/build-guest) on one VLAN network of a userspace
+Open vSwitch in a private namespace (netenv.py), each with a VIF that
+xapid attaches as the tap vif<domid>.<device> (port tagged, external_ids)
+and QEMU's virtio-net NIC. Checked:
+  - at VM.start the VIFs are plugged: taps on the switch with the VLAN
+    tag, currently_attached, QEMU has the NIC (the guests configure eth0
+    from halyard.ip and ping each other: busybox ping in the guest,
+    results on the serial console);
+  - a namespace on another VLAN network (a dom0 VIF) reaches neither;
+  - VIF.unplug of a running guest's VIF: its port goes, the peer's
+    pings fail; VIF.plug (QMP hotplug): port back, pings pass again;
+  - VIF.move of a running guest's VIF to the other VLAN: now the
+    namespace there reaches it and the other guest does not;
+  - VM.hard_reboot: a new domid, the port of the old one gone, the new
+    one there; an xapid restart keeps the ports of running guests;
+    suspend removes the port, resume brings it back (and the guest
+    answers); QEMU killed and VM.hard_shutdown: the VM's ports and taps
+    leave the switch and its VIFs are currently_attached=false.
+Two guest boots. Skips (77) without root, OVS, QEMU or when the guest
+cannot be built.
+"""
+import os
+import re
+import harness
+import netenv
+from netenv import sh
+
+MiB = 1 << 20
+BOOT_TIMEOUT = 240
+
+
+def guest_files():
+    import shutil
+    import subprocess
+    if not shutil.which("qemu-system-x86_64"):
+        harness.skip("qemu-system-x86_64 is not installed")
+    cache = os.environ.get("GUEST_CACHE") or os.path.join(harness.REPO, "build", "guest")
+    script = os.path.join(harness.REPO, "tests", "guest", "build-guest")
+    r = subprocess.run([script, cache], capture_output=True, text=True, timeout=900)
+    if r.returncode != 0:
+        harness.skip("the test guest cannot be built here: %s" % r.stderr.strip()[-400:])
+    d = r.stdout.strip().splitlines()[-1]
+    return os.path.join(d, "vmlinuz"), os.path.join(d, "initrd.gz")
+
+
+def vif_ports(w):
+    """The vif<domid>.<dev> ports of guests (not dom0's) on every bridge."""
+    out = set()
+    for br in w.vsctl("list-br").split():
+        for p in w.vsctl("list-ports", br).split():
+            if p.startswith("vif") and not p.startswith("vif0."):
+                out.add(p)
+    return out
+
+
+def main(t, x, w):
+    kernel, initrd = guest_files()
+    api = x.local_api()
+    api.login("root", "")
+    host = api.host.get_all()[0]
+    dom0 = api.host.get_control_domain(host)
+    pif = None
+    for ref, r in api.PIF.get_all_records().items():
+        if r["device"] == "eth1" and r["VLAN"] == "-1":
+            pif = ref
+    t.ok(pif, "a PIF for eth1")
+    api.PIF.plug(pif)
+    mk = lambda name: api.network.create({"name_label": name, "name_description": "", "MTU": "1500",
+                                          "other_config": {}})
+    n10, n20 = mk("vlan10"), mk("vlan20")
+    api.VLAN.create(pif, "10", n10)
+    api.VLAN.create(pif, "20", n20)
+
+    def vif_rec(vm, dev, net):
+        return {"device": dev, "network": net, "VM": vm, "MAC": "", "MTU": "1500",
+                "other_config": {}, "qos_algorithm_type": "", "qos_algorithm_params": {}}
+
+    # The far end on VLAN 20: a namespace behind a dom0 VIF.
+    vc = api.VIF.create(vif_rec(dom0, "5", n20))
+    nsc = w.guest("c", "vif0.5", "10.77.0.9/24", api.VIF.get_MAC(vc))
+    api.VIF.plug(vc)
+
+    ips = {"a": "10.77.0.1", "b": "10.77.0.2"}
+    vms, vifs = {}, {}
+    for name, peer in (("a", "b"), ("b", "a")):
+        vm = api.VM.create(harness.vm_record(
+            "net-guest-" + name, memory_static_max=str(128 * MiB), memory_dynamic_max=str(128 * MiB),
+            memory_dynamic_min=str(128 * MiB), memory_static_min=str(128 * MiB), domain_type="pvh",
+            PV_kernel=kernel, PV_ramdisk=initrd,
+            PV_args="console=ttyS0 quiet halyard.ip=%s/24 halyard.ping=%s" % (ips[name], ips[peer]),
+            actions_after_shutdown="destroy", actions_after_reboot="restart",
+            actions_after_crash="destroy"))
+        vms[name] = vm
+        vifs[name] = api.VIF.create(vif_rec(vm, "0", n10))
+
+    def console(name):
+        p = os.path.join(x.state_dir, "vms", api.VM.get_uuid(vms[name]), "console.log")
+        try:
+            with open(p, errors="replace") as f:
+                return f.read().splitlines()
+        except FileNotFoundError:
+            return []
+
+    def pings(name, dst, since):
+        """The guest's ping results to dst after console line `since`."""
+        return [l.split()[2] for l in console(name)[since:] if l.startswith("HALYARD-PING %s " % dst)]
+
+    def settles(name, dst, want, since, timeout=BOOT_TIMEOUT):
+        """True once the guest's last 3 ping results after `since` are `want`."""
+        def ok():
+            r = pings(name, dst, since)
+            return len(r) >= 3 and r[-3:] == [want] * 3
+        return harness.wait_until(ok, timeout, 0.2)
+
+    try:
+        with t.section("VM.start plugs the VIFs: taps on the switch, NICs in QEMU"):
+            for name in ("a", "b"):
+                api.VM.start(vms[name], False, False)
+            dom = {n: int(api.VM.get_domid(vms[n])) for n in ("a", "b")}
+            t.ok(dom["a"] > 0 and dom["b"] > 0 and dom["a"] != dom["b"],
+                 "two domids, distinct and > 0", dom)
+            port = {n: "vif%d.0" % dom[n] for n in dom}
+            t.eq(vif_ports(w), set(port.values()), "the switch has exactly the two guests' ports")
+            t.eq(w.vsctl("get", "port", port["a"], "tag"), "10", "a's port tagged 10 (VLAN network)")
+            t.eq(w.vsctl("port-to-br", port["a"]), "xenbr1", "on the VLAN's parent bridge")
+            ids = w.vsctl("get", "interface", port["b"], "external_ids")
+            t.ok(api.VIF.get_uuid(vifs["b"]) in ids and api.VM.get_uuid(vms["b"]) in ids,
+                 "port external_ids carry the VIF's and VM's uuids", ids)
+            t.ok(all(api.VIF.get_currently_attached(vifs[n]) for n in ("a", "b")),
+                 "the VIFs are currently_attached")
+            tun = sh("cat", "/sys/class/net/%s/tun_flags" % port["a"], ns=w.host, check=False)
+            t.ok(tun.returncode == 0, "the port is a tap device")
+
+        with t.section("the two guests reach each other; another VLAN reaches neither"):
+            ok_a = settles("a", ips["b"], "ok", 0)
+            ok_b = settles("b", ips["a"], "ok", 0)
+            t.ok(ok_a, "guest a pings guest b (busybox ping in the guest)",
+                 "\n".join(console("a")[-15:]))
+            t.ok(ok_b, "guest b pings guest a", "\n".join(console("b")[-15:]))
+            if not (ok_a and ok_b):
+                return
+            t.ok(not w.reaches(nsc, ips["a"], tries=3), "VLAN 20 -> guest a: no reply")
+            t.ok(not w.reaches(nsc, ips["b"], tries=3), "VLAN 20 -> guest b: no reply")
+            def vif_ds():
+                names = [d["name_label"] for d in api.VM.get_data_sources(vms["a"])]
+                return [n for n in names if n.startswith("vif_0_")]
+            ds = harness.wait_until(vif_ds, 60, 0.5)
+            t.ok("vif_0_rx" in (ds or []) and "vif_0_tx" in (ds or []),
+                 "the VM has vif_0_rx/tx data sources (its tap's counters)", ds)
+
+        with t.section("VIF.unplug / VIF.plug on a running guest (QMP hotplug)"):
+            mark = len(console("a"))
+            api.VIF.unplug(vifs["b"])
+            t.eq(api.VIF.get_currently_attached(vifs["b"]), False, "unplugged: currently_attached false")
+            t.eq(vif_ports(w), {port["a"]}, "b's port left the switch")
+            t.ok(settles("a", ips["b"], "fail", mark, 60), "a's pings to b fail",
+                 pings("a", ips["b"], mark)[-10:])
+            try:
+                api.VIF.unplug(vifs["b"])
+                t.ok(False, "unplug twice -> DEVICE_ALREADY_DETACHED", "no error")
+            except harness.XapiFailure as f:
+                t.eq(f.code, "DEVICE_ALREADY_DETACHED", "unplug twice -> DEVICE_ALREADY_DETACHED")
+            mark = len(console("a"))
+            api.VIF.plug(vifs["b"])
+            t.eq(api.VIF.get_currently_attached(vifs["b"]), True, "plugged: currently_attached true")
+            t.eq(vif_ports(w), set(port.values()), "b's port is back")
+            t.ok(settles("a", ips["b"], "ok", mark, 90), "a's pings to b pass again (hot-plugged NIC)",
+                 pings("a", ips["b"], mark)[-10:] + console("b")[-8:])
+
+        with t.section("VIF.move of a running guest's VIF to the other VLAN"):
+            mark = len(console("a"))
+            api.VIF.move(vifs["b"], n20)
+            t.eq(w.vsctl("get", "port", port["b"], "tag"), "20", "b's port now tagged 20")
+            t.ok(w.reaches(nsc, ips["b"], tries=15), "VLAN 20 namespace -> guest b: ping passes")
+            t.ok(settles("a", ips["b"], "fail", mark, 60), "guest a -> guest b across VLANs: no reply")
+
+        with t.section("hard_reboot gives a new domid and moves the port"):
+            api.VM.hard_reboot(vms["a"])
+            new = int(api.VM.get_domid(vms["a"]))
+            t.ok(new > 0 and new != dom["a"], "a new domid", (dom["a"], new))
+            t.eq(vif_ports(w), {"vif%d.0" % new, port["b"]}, "old port gone, vif%d.0 there" % new)
+            t.eq(api.VIF.get_currently_attached(vifs["a"]), True, "a's VIF attached to the new domain")
+
+        with t.section("xapid restart keeps the ports of running guests"):
+            # Ports and tags (the interface rows are re-made by the start-time
+            # reconciliation, so their uuids are left out).
+            layout = lambda: re.sub(r" ifaces=\[[^]]*\]", "", w.switch_state())
+            before = layout()
+            x.restart()
+            api = x.local_api()
+            api.login("root", "")
+            t.eq(layout(), before, "the same ports and tags after the restart")
+            t.ok(all(api.VIF.get_currently_attached(vifs[n]) for n in ("a", "b")),
+                 "the VIFs are still currently_attached")
+            t.ok(w.reaches(nsc, ips["b"], tries=15), "guest b still answers on VLAN 20")
+
+        with t.section("suspend / resume: the port goes and comes back"):
+            api.VM.suspend(vms["b"])
+            t.eq(vif_ports(w), {"vif%d.0" % new}, "b's port gone while Suspended")
+            t.eq(api.VIF.get_currently_attached(vifs["b"]), False, "b's VIF detached while Suspended")
+            api.VM.resume(vms["b"], False, False)
+            pb = "vif%s.0" % api.VM.get_domid(vms["b"])
+            t.eq(vif_ports(w), {"vif%d.0" % new, pb}, "b's port back after resume (%s)" % pb)
+            t.eq(w.vsctl("get", "port", pb, "tag"), "20", "still on VLAN 20")
+            t.eq(api.VIF.get_currently_attached(vifs["b"]), True, "b's VIF attached again")
+            t.ok(w.reaches(nsc, ips["b"], tries=25), "the resumed guest answers through its NIC")
+
+        with t.section("the VM stops: ports leave the switch, VIFs detached"):
+            pidf = os.path.join(x.state_dir, "vms", api.VM.get_uuid(vms["a"]), "qemu.pid")
+            with open(pidf) as f:
+                os.kill(int(f.read().strip()), 9)
+            gone = harness.wait_until(lambda: api.VM.get_power_state(vms["a"]) == "Halted", 60, 0.2)
+            t.ok(gone, "a's QEMU killed: the VM is Halted")
+            t.eq(vif_ports(w), {pb}, "a's port gone after its QEMU died")
+            t.eq(api.VIF.get_currently_attached(vifs["a"]), False, "a's VIF currently_attached false")
+            api.VM.hard_shutdown(vms["b"])
+            t.eq(vif_ports(w), set(), "b's port gone after hard_shutdown: no guest port left")
+            t.eq(api.VIF.get_currently_attached(vifs["b"]), False, "b's VIF currently_attached false")
+            links = sh("ip", "-o", "link", ns=w.host).stdout
+            t.ok(("vif%d.0" % new) not in links and (pb + ":") not in links, "and no tap is left")
+            api.VIF.unplug(vc)
+    finally:
+        for vm in vms.values():
+            if api.VM.get_power_state(vm) != "Halted":
+                api.VM.hard_shutdown(vm)
+
+
+def setup(w):
+    w.wire = w.netns("wire")
+    w.nic("eth1", w.wire, "w1")
+
+
+if __name__ == "__main__":
+    netenv.run(main, "ng", setup)
