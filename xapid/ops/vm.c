@@ -818,7 +818,7 @@ xerr *op_VM_destroy(call_ctx *ctx, const api_msg *m, xv *const *args, xv **resul
 	if (!e && hx_is_uuid(uuid)) {
 		char *dir = xenops_vm_dir(ctx->app, uuid);
 		const char *files[] = { "suspend.img", "console.log", "qemu.log", "qemu.pid",
-					"qmp.sock", "qmp-ev.sock", "nvram.fd", NULL };
+					"qmp.sock", "qmp-ev.sock", "nvram.fd", "fw-sercon-port", NULL };
 		for (int i = 0; files[i]; i++) {
 			char *f = hx_asprintf("%s/%s", dir, files[i]);
 			unlink(f);

@@ -87,10 +87,29 @@ int xo_boot_index(const xo_spec *s, size_t i)
 	return -1;
 }
 
+/* SeaBIOS writes to the VGA only unless fw_cfg etc/sercon-port names a
+ * serial port (a little-endian integer): the VM has no VGA, so its
+ * messages ("No bootable device.") go to the serial console, COM1. */
+static xerr *write_sercon(const xo_spec *s)
+{
+	char *p = hx_asprintf("%s/fw-sercon-port", s->dir);
+	const unsigned char port[2] = { 0xf8, 0x03 };
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	xerr *e = NULL;
+	if (fd < 0 || write(fd, port, sizeof(port)) != (ssize_t)sizeof(port))
+		e = xerr_newf("INTERNAL_ERROR", "%s: %s", p, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(p);
+	return e;
+}
+
 xerr *xo_boot_prepare(const xo_spec *s)
 {
-	if (!is_uefi(s))
+	if (!is_hvm(s))
 		return NULL;
+	if (!is_uefi(s))
+		return write_sercon(s);
 	const char *code = env_or("HALYARD_OVMF_CODE", OVMF_CODE);
 	const char *vars = env_or("HALYARD_OVMF_VARS", OVMF_VARS);
 	if (access(code, R_OK) || access(vars, R_OK))
@@ -160,6 +179,11 @@ void xo_qemu_boot_argv(const xo_spec *s, void (*add)(void *a, char *s), void *a)
 		add(a, hx_strdup("-drive"));
 		add(a, hx_asprintf("if=pflash,format=raw,unit=1,file=%s/nvram.fd", dir));
 		free(code);
+		free(dir);
+	} else {
+		char *dir = opt_escape(s->dir);
+		add(a, hx_strdup("-fw_cfg"));
+		add(a, hx_asprintf("name=etc/sercon-port,file=%s/fw-sercon-port", dir));
 		free(dir);
 	}
 	/* Only the devices given a bootindex boot; none → the firmware's

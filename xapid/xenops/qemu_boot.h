@@ -28,7 +28,8 @@ bool xo_firmware_valid(const char *firmware);
 int xo_boot_index(const xo_spec *s, size_t i);
 
 /* Prepares what the firmware needs before QEMU starts (uefi: the
- * per-VM NVRAM copy <dir>/nvram.fd of OVMF_VARS). */
+ * per-VM NVRAM copy <dir>/nvram.fd of OVMF_VARS; bios: the fw_cfg file
+ * <dir>/fw-sercon-port that puts SeaBIOS's messages on the serial port). */
 xerr *xo_boot_prepare(const xo_spec *s);
 
 /* Adds the firmware and boot arguments of s (hvm only). */
