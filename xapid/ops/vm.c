@@ -34,6 +34,7 @@
 #include "util.h"
 #include "vm_ops.h"
 #include "xapid.h"
+#include "qemu_boot.h"
 #include "qemu_disk.h"
 #include "qemu_nic.h"
 #include "vm_vifs.h"
@@ -488,6 +489,9 @@ static xerr *boot(struct vmop *o, bool paused, const char *incoming)
 	if (mem < (16 << 20))
 		return xerr_new("OPERATION_NOT_ALLOWED", "memory_static_max is below 16 MiB", NULL);
 	xv *hbp = xv_struct_get(r, "HVM_boot_params");
+	const char *fw = hbp ? xv_struct_str(hbp, "firmware") : NULL;
+	if (!strcmp(dt, "hvm") && !xo_firmware_valid(fw))
+		return xerr_new("INVALID_VALUE", "HVM_boot_params:firmware", fw, NULL);
 	char *dir = xenops_vm_dir(o->app, o->uuid);
 	xo_spec spec = {
 		.uuid = o->uuid,
@@ -502,6 +506,7 @@ static xerr *boot(struct vmop *o, bool paused, const char *incoming)
 		.ramdisk = ramdisk,
 		.cmdline = rec_str(r, "PV_args"),
 		.boot_order = hbp ? xv_struct_str(hbp, "order") : NULL,
+		.firmware = fw,
 		.paused = paused,
 		.incoming = incoming,
 	};
@@ -898,7 +903,7 @@ xerr *op_VM_destroy(call_ctx *ctx, const api_msg *m, xv *const *args, xv **resul
 	if (!e && hx_is_uuid(uuid)) {
 		char *dir = xenops_vm_dir(ctx->app, uuid);
 		const char *files[] = { "suspend.img", "console.log", "qemu.log", "qemu.pid",
-					"qmp.sock", "qmp-ev.sock", NULL };
+					"qmp.sock", "qmp-ev.sock", "nvram.fd", "fw-sercon-port", NULL };
 		for (int i = 0; files[i]; i++) {
 			char *f = hx_asprintf("%s/%s", dir, files[i]);
 			unlink(f);

@@ -43,6 +43,7 @@
 #include "console_io.h"
 #include "qemu_stats.h"
 #include "qemu_int.h"
+#include "qemu_boot.h"
 #include "qemu_disk.h"
 #include "qemu_nic.h"
 #include "util.h"
@@ -478,17 +479,8 @@ static void build_argv(const xo_spec *s, char *binary /* taken */, struct argv *
 			arg_add(a, hx_strdup("-append"));
 			arg_add(a, hx_strdup(s->cmdline));
 		}
-	} else if (s->boot_order && *s->boot_order) {
-		char order[8] = "";
-		size_t n = 0;
-		for (const char *c = s->boot_order; *c && n < sizeof(order) - 1; c++)
-			if (strchr("acdn", *c))
-				order[n++] = *c;
-		order[n] = 0;
-		if (n) {
-			arg_add(a, hx_strdup("-boot"));
-			arg_add(a, hx_asprintf("order=%s", order));
-		}
+	} else {
+		xo_qemu_boot_argv(s, arg_add_cb, a); /* hvm firmware, boot order */
 	}
 	if (s->incoming) {
 		arg_add(a, hx_strdup("-incoming"));
@@ -561,6 +553,9 @@ static xerr *qemu_create(const xo_spec *s, xo_domain **out)
 	if (mkdir(s->dir, 0700) && errno != EEXIST)
 		return xerr_newf("INTERNAL_ERROR", "mkdir %s: %s", s->dir, strerror(errno));
 	remove_runtime(s->dir);
+	xerr *pe = xo_boot_prepare(s);
+	if (pe)
+		return pe;
 	char *logp = hx_asprintf("%s/qemu.log", s->dir);
 	int log_fd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	free(logp);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "qemu_boot.h"
 #include "qemu_disk.h"
 #include "qemu_int.h"
 #include "util.h"
@@ -72,8 +73,6 @@ void xo_qemu_disk_argv(const xo_spec *s, void (*add)(void *a, char *s), void *a)
 		add(a, hx_asprintf("pcie-root-port,id=hxrp%d,chassis=%d", i, 100 + i));
 	}
 	int ide = 0;
-	/* Boot order matters only without direct kernel boot (hvm). */
-	bool hvm = s->domain_type && !strcmp(s->domain_type, "hvm");
 	for (size_t i = 0; i < s->ndisks; i++) {
 		const xo_disk *d = &s->disks[i];
 		int n = devnum(d->userdevice);
@@ -89,23 +88,25 @@ void xo_qemu_disk_argv(const xo_spec *s, void (*add)(void *a, char *s), void *a)
 			add(a, hx_strdup(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN)));
 			json_object_put(j);
 		}
+		/* Boot order (hvm only: qemu_boot.c). */
+		int bi = xo_boot_index(s, i);
+		char boot[32] = "";
+		if (bi >= 0)
+			snprintf(boot, sizeof(boot), ",bootindex=%d", bi);
 		add(a, hx_strdup("-device"));
 		if (d->cdrom) {
 			/* q35's AHCI has six ports: ide.0 … ide.5. */
 			if (ide >= 6)
 				continue;
 			if (d->empty)
-				add(a, hx_asprintf("ide-cd,bus=ide.%d,id=vbd%d", ide, n));
+				add(a, hx_asprintf("ide-cd,bus=ide.%d,id=vbd%d%s", ide, n, boot));
 			else
-				add(a, hx_asprintf("ide-cd,bus=ide.%d,id=vbd%d,drive=%s%s", ide, n, node,
-				                   hvm && d->bootable ? ",bootindex=2" : ""));
+				add(a, hx_asprintf("ide-cd,bus=ide.%d,id=vbd%d,drive=%s%s", ide, n, node, boot));
 			ide++;
 		} else if (n < XO_DISK_PORTS) {
-			add(a, hx_asprintf("virtio-blk-pci,id=vbd%d,drive=%s,bus=hxrp%d%s", n, node, n,
-			                   hvm && d->bootable ? ",bootindex=1" : ""));
+			add(a, hx_asprintf("virtio-blk-pci,id=vbd%d,drive=%s,bus=hxrp%d%s", n, node, n, boot));
 		} else {
-			add(a, hx_asprintf("virtio-blk-pci,id=vbd%d,drive=%s%s", n, node,
-			                   hvm && d->bootable ? ",bootindex=1" : ""));
+			add(a, hx_asprintf("virtio-blk-pci,id=vbd%d,drive=%s%s", n, node, boot));
 		}
 	}
 }

@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "qemu_int.h"
+#include "qemu_boot.h"
 #include "qemu_nic.h"
 #include "util.h"
 
@@ -66,9 +67,13 @@ void xo_qemu_nic_argv(const xo_spec *s, void (*add)(void *a, char *s), void *a)
 		char bus[32] = "";
 		if (d < XO_NIC_PORTS)
 			snprintf(bus, sizeof(bus), ",bus=hxnp%d", d);
+		char boot[32] = "";
+		int bi = xo_boot_index_nic(s, i);
+		if (bi > 0)
+			snprintf(boot, sizeof(boot), ",bootindex=%d", bi);
 		add(a, hx_strdup("-device"));
-		add(a, hx_asprintf("virtio-net-pci,id=nic%d,netdev=vif%d,mac=%s%s%s", d, d, n->mac,
-				   bus, mtu));
+		add(a, hx_asprintf("virtio-net-pci,id=nic%d,netdev=vif%d,mac=%s%s%s%s", d, d, n->mac,
+				   bus, mtu, boot));
 	}
 }
 

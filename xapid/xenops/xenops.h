@@ -33,6 +33,7 @@ typedef struct xo_spec {
 	int64_t memory_target;    /* balloon target (dynamic_max); 0: none */
 	const char *kernel, *ramdisk, *cmdline; /* pvh direct kernel boot */
 	const char *boot_order;   /* hvm: HVM_boot_params order ("dc"…) */
+	const char *firmware;     /* hvm: HVM_boot_params firmware (bios|uefi) */
 	bool paused;              /* leave the vCPUs stopped */
 	const char *incoming;     /* a suspend image to resume from, or NULL */
 	const struct xo_disk *disks; /* the VM's VBDs (qemu_disk.h), ndisks of them */
