@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,6 +193,9 @@ static xerr *imp_apply(struct imp *m, bool cut)
 	if (e)
 		return e;
 	sm_open dst = { 0 };
+	/* The SR lock keeps the GC (and other chain changes) off the image
+	 * while it is written: two writers would corrupt a qcow2 chain. */
+	pthread_mutex_lock(&sr->lock);
 	if (!sr->drv->vdi_attach)
 		e = xerr_new("SR_OPERATION_NOT_SUPPORTED", m->sr, NULL);
 	else
@@ -206,6 +210,7 @@ static xerr *imp_apply(struct imp *m, bool cut)
 	}
 	if (sr->drv->vdi_detach && dst.filename)
 		xerr_free(sr->drv->vdi_detach(sr, rs(m->rec, "location")));
+	pthread_mutex_unlock(&sr->lock);
 	sm_open_clear(&dst);
 	storage_put(sr);
 	if (!e)
@@ -392,6 +397,10 @@ static void exp_run(void *arg)
 	xerr *e = storage_get(x->app, sr_ref, &sr);
 	sm_open src = { 0 };
 	char *tmp = NULL;
+	/* The SR lock keeps the GC from rewriting the chain while it is read
+	 * (the read shares no qcow2 lock with it: -U). */
+	if (!e)
+		pthread_mutex_lock(&sr->lock);
 	if (!e)
 		e = sr->drv->vdi_attach ? sr->drv->vdi_attach(sr, rs(x->rec, "location"), false, &src) :
 		                          xerr_new("SR_OPERATION_NOT_SUPPORTED", sr_ref, NULL);
@@ -429,6 +438,8 @@ static void exp_run(void *arg)
 	}
 	if (sr && sr->drv->vdi_detach && src.filename)
 		xerr_free(sr->drv->vdi_detach(sr, rs(x->rec, "location")));
+	if (sr)
+		pthread_mutex_unlock(&sr->lock);
 	sm_open_clear(&src);
 	storage_put(sr);
 	free(tmp);
