@@ -149,22 +149,31 @@ static int sr_introduce(xe_ctx *x, const char *cmd, const xe_cmd_def *def)
 	return xe_finish(e);
 }
 
-/* SR.<msg>(sr) on uuid=. */
-static int sr_simple(xe_ctx *x, const char *msg)
+/* <cls>.<msg>(the ref of uuid=, extra, extra2) (the extras are taken;
+ * NULL ends the arguments); prints the uuid of a returned <cls> ref. */
+static int uuid_call(xe_ctx *x, const char *cls, const char *msg, xv *extra, xv *extra2)
 {
 	char *ref = NULL;
-	xerr *e = ref_param(x, "uuid", "SR", &ref);
-	char *m = hx_asprintf("SR.%s", msg);
+	xerr *e = ref_param(x, "uuid", cls, &ref);
+	char *m = hx_asprintf("%s.%s", cls, msg);
+	xv *r = NULL;
 	if (!e)
-		e = xe_callv(x, m, NULL, xv_str(ref), NULL);
+		e = xe_callv(x, m, &r, xv_str(ref), extra, extra2, NULL);
+	else {
+		xv_free(extra);
+		xv_free(extra2);
+	}
+	if (!e && r && r->kind == XV_STRING && hx_is_ref(xv_s(r)))
+		e = print_uuid(x, cls, xv_s(r));
+	xv_free(r);
 	free(m);
 	free(ref);
 	return xe_finish(e);
 }
 
-static int sr_destroy(xe_ctx *x, const char *c, const xe_cmd_def *d) { return sr_simple(x, "destroy"); }
-static int sr_forget(xe_ctx *x, const char *c, const xe_cmd_def *d) { return sr_simple(x, "forget"); }
-static int sr_scan(xe_ctx *x, const char *c, const xe_cmd_def *d) { return sr_simple(x, "scan"); }
+static int sr_destroy(xe_ctx *x, const char *c, const xe_cmd_def *d) { return uuid_call(x, "SR", "destroy", NULL, NULL); }
+static int sr_forget(xe_ctx *x, const char *c, const xe_cmd_def *d) { return uuid_call(x, "SR", "forget", NULL, NULL); }
+static int sr_scan(xe_ctx *x, const char *c, const xe_cmd_def *d) { return uuid_call(x, "SR", "scan", NULL, NULL); }
 
 static int sr_probe(xe_ctx *x, const char *cmd, const xe_cmd_def *def)
 {
@@ -184,20 +193,8 @@ static int sr_probe(xe_ctx *x, const char *cmd, const xe_cmd_def *def)
 	return xe_finish(e);
 }
 
-static int pbd_simple(xe_ctx *x, const char *msg)
-{
-	char *ref = NULL;
-	xerr *e = ref_param(x, "uuid", "PBD", &ref);
-	char *m = hx_asprintf("PBD.%s", msg);
-	if (!e)
-		e = xe_callv(x, m, NULL, xv_str(ref), NULL);
-	free(m);
-	free(ref);
-	return xe_finish(e);
-}
-
-static int pbd_plug(xe_ctx *x, const char *c, const xe_cmd_def *d) { return pbd_simple(x, "plug"); }
-static int pbd_unplug(xe_ctx *x, const char *c, const xe_cmd_def *d) { return pbd_simple(x, "unplug"); }
+static int pbd_plug(xe_ctx *x, const char *c, const xe_cmd_def *d) { return uuid_call(x, "PBD", "plug", NULL, NULL); }
+static int pbd_unplug(xe_ctx *x, const char *c, const xe_cmd_def *d) { return uuid_call(x, "PBD", "unplug", NULL, NULL); }
 
 /* ---- VDI --------------------------------------------------------------------------- */
 
@@ -254,38 +251,17 @@ static int vdi_create(xe_ctx *x, const char *cmd, const xe_cmd_def *def)
 	return xe_finish(e);
 }
 
-/* VDI.<msg>(vdi, extra) on uuid=; prints the uuid of a returned ref. */
-static int vdi_call(xe_ctx *x, const char *msg, xv *extra, xv *extra2)
-{
-	char *ref = NULL;
-	xerr *e = ref_param(x, "uuid", "VDI", &ref);
-	char *m = hx_asprintf("VDI.%s", msg);
-	xv *r = NULL;
-	if (!e)
-		e = xe_callv(x, m, &r, xv_str(ref), extra, extra2, NULL);
-	else {
-		xv_free(extra);
-		xv_free(extra2);
-	}
-	if (!e && r && r->kind == XV_STRING && hx_is_ref(xv_s(r)))
-		e = print_uuid(x, "VDI", xv_s(r));
-	xv_free(r);
-	free(m);
-	free(ref);
-	return xe_finish(e);
-}
-
-static int vdi_destroy(xe_ctx *x, const char *c, const xe_cmd_def *d) { return vdi_call(x, "destroy", NULL, NULL); }
-static int vdi_forget(xe_ctx *x, const char *c, const xe_cmd_def *d) { return vdi_call(x, "forget", NULL, NULL); }
+static int vdi_destroy(xe_ctx *x, const char *c, const xe_cmd_def *d) { return uuid_call(x, "VDI", "destroy", NULL, NULL); }
+static int vdi_forget(xe_ctx *x, const char *c, const xe_cmd_def *d) { return uuid_call(x, "VDI", "forget", NULL, NULL); }
 
 static int vdi_snapshot(xe_ctx *x, const char *c, const xe_cmd_def *d)
 {
-	return vdi_call(x, "snapshot", prefixed_map(x, "driver-params:"), NULL);
+	return uuid_call(x, "VDI", "snapshot", prefixed_map(x, "driver-params:"), NULL);
 }
 
 static int vdi_clone(xe_ctx *x, const char *c, const xe_cmd_def *d)
 {
-	return vdi_call(x, "clone", prefixed_map(x, "driver-params:"), NULL);
+	return uuid_call(x, "VDI", "clone", prefixed_map(x, "driver-params:"), NULL);
 }
 
 static int vdi_resize(xe_ctx *x, const char *c, const xe_cmd_def *d)
@@ -294,7 +270,7 @@ static int vdi_resize(xe_ctx *x, const char *c, const xe_cmd_def *d)
 	int64_t size;
 	if (!s || parse_size(s, &size))
 		return xe_finish(xe_usage_error("Missing or bad parameter", "disk-size"));
-	return vdi_call(x, "resize", xv_int(size), NULL);
+	return uuid_call(x, "VDI", "resize", xv_int(size), NULL);
 }
 
 static int vdi_copy(xe_ctx *x, const char *cmd, const xe_cmd_def *def)
@@ -438,27 +414,13 @@ static int vbd_create(xe_ctx *x, const char *cmd, const xe_cmd_def *def)
 	return xe_finish(e);
 }
 
-static int vbd_call(xe_ctx *x, const char *msg, xv *extra)
-{
-	char *ref = NULL;
-	xerr *e = ref_param(x, "uuid", "VBD", &ref);
-	char *m = hx_asprintf("VBD.%s", msg);
-	if (!e)
-		e = xe_callv(x, m, NULL, xv_str(ref), extra, NULL);
-	else
-		xv_free(extra);
-	free(m);
-	free(ref);
-	return xe_finish(e);
-}
-
-static int vbd_destroy(xe_ctx *x, const char *c, const xe_cmd_def *d) { return vbd_call(x, "destroy", NULL); }
-static int vbd_plug(xe_ctx *x, const char *c, const xe_cmd_def *d) { return vbd_call(x, "plug", NULL); }
-static int vbd_eject(xe_ctx *x, const char *c, const xe_cmd_def *d) { return vbd_call(x, "eject", NULL); }
+static int vbd_destroy(xe_ctx *x, const char *c, const xe_cmd_def *d) { return uuid_call(x, "VBD", "destroy", NULL, NULL); }
+static int vbd_plug(xe_ctx *x, const char *c, const xe_cmd_def *d) { return uuid_call(x, "VBD", "plug", NULL, NULL); }
+static int vbd_eject(xe_ctx *x, const char *c, const xe_cmd_def *d) { return uuid_call(x, "VBD", "eject", NULL, NULL); }
 
 static int vbd_unplug(xe_ctx *x, const char *c, const xe_cmd_def *d)
 {
-	return vbd_call(x, xe_param_bool(x->params, "force", false) ? "unplug_force" : "unplug", NULL);
+	return uuid_call(x, "VBD", xe_param_bool(x->params, "force", false) ? "unplug_force" : "unplug", NULL, NULL);
 }
 
 static int vbd_insert(xe_ctx *x, const char *cmd, const xe_cmd_def *def)
@@ -467,7 +429,7 @@ static int vbd_insert(xe_ctx *x, const char *cmd, const xe_cmd_def *def)
 	xerr *e = ref_param(x, "vdi-uuid", "VDI", &vdi);
 	if (e)
 		return xe_finish(e);
-	return vbd_call(x, "insert", xv_str_own(vdi));
+	return uuid_call(x, "VBD", "insert", xv_str_own(vdi), NULL);
 }
 
 /* The VM's VBDs of a type (records, heap struct ref -> rec). */

@@ -230,10 +230,19 @@ static xv *software_version(const struct facts *f)
 	return m;
 }
 
-/* What kinds of guests this host can run (qemu: HVM on its own arch). */
-static xv *capabilities(void)
+/* What kinds of guests this host can run (qemu: HVM on its own arch).
+ * The accelerator entry ("qemu-<accel>-…") belongs to xenops/accel.c,
+ * which writes it when the probe's answer changes: it is kept. */
+static xv *capabilities(txn *t, const char *host)
 {
 	xv *a = xv_array();
+	xv *cur = obj_get(t, CLS_host, host, "capabilities");
+	for (size_t i = 0; cur && cur->kind == XV_ARRAY && i < xv_len(cur); i++) {
+		const char *c = xv_s(xv_array_get(cur, i));
+		if (c && !strncmp(c, "qemu-", 5))
+			xv_array_push(a, xv_str(c));
+	}
+	xv_free(cur);
 #if defined(__x86_64__)
 	xv_array_push(a, xv_str("hvm-3.0-x86_32"));
 	xv_array_push(a, xv_str("hvm-3.0-x86_32p"));
@@ -255,7 +264,7 @@ static xerr *set_host_facts(txn *t, const char *host, const struct facts *f)
 	    (e = obj_set(t, CLS_host, host, "API_version_vendor", xv_str(api_version_vendor))) ||
 	    (e = obj_set(t, CLS_host, host, "software_version", software_version(f))) ||
 	    (e = obj_set(t, CLS_host, host, "enabled", xv_bool(true))) ||
-	    (e = obj_set(t, CLS_host, host, "capabilities", capabilities())) ||
+	    (e = obj_set(t, CLS_host, host, "capabilities", capabilities(t, host))) ||
 	    (e = obj_set(t, CLS_host, host, "cpu_info", cpu_info_map(f))) ||
 	    (e = obj_set(t, CLS_host, host, "boot_free_mem", xv_int(f->mem_free))))
 		return e;

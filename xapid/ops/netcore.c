@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "api_ids.h"
+#include "dispatch.h"
 #include "netcore.h"
 #include "util.h"
 #include "xapid.h"
@@ -19,6 +20,17 @@
 static netb *backend;
 static const char *backend_name = "none";
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+xerr *net_end(txn *t, xv *rec, xerr *e)
+{
+	if (!e)
+		e = db_commit(t);
+	else
+		store_rollback(t);
+	xv_free(rec);
+	net_unlock();
+	return e;
+}
 
 netb *net_backend(void)
 {

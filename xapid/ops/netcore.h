@@ -40,6 +40,10 @@ const char *net_backend_name(void);
 /* The lock every network configuration change holds. */
 void net_lock(void);
 void net_unlock(void);
+/* Ends a handler that took net_lock and opened t (with record rec): t is
+ * committed when e is NULL, else rolled back; rec is freed, the lock
+ * released. Returns e or the commit's error. */
+xerr *net_end(struct txn *t, xv *rec, xerr *e);
 
 /* Chooses and opens the backend, records it on the host, scans the NICs
  * into PIFs on the first start, and makes the switch match the database

@@ -465,14 +465,7 @@ xerr *op_PIF_forget(call_ctx *ctx, const api_msg *m, xv *const *args, xv **resul
 		if (!e)
 			e = store_destroy(t, CLS_PIF, pif);
 	}
-	if (!e) {
-		e = db_commit(t);
-		t = NULL;
-	}
-	store_rollback(t);
-	xv_free(r);
-	net_unlock();
-	return e;
+	return net_end(t, r, e);
 }
 
 xerr *op_PIF_plug(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
@@ -493,14 +486,7 @@ xerr *op_PIF_plug(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
 		e = pif_attach(t, pif);
 	if (!e)
 		e = obj_set(t, CLS_PIF, pif, "currently_attached", xv_bool(true));
-	if (!e) {
-		e = db_commit(t);
-		t = NULL;
-	}
-	store_rollback(t);
-	xv_free(r);
-	net_unlock();
-	return e;
+	return net_end(t, r, e);
 }
 
 xerr *op_PIF_unplug(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
@@ -522,14 +508,7 @@ xerr *op_PIF_unplug(call_ctx *ctx, const api_msg *m, xv *const *args, xv **resul
 		pif_detach(t, pif);
 		e = obj_set(t, CLS_PIF, pif, "currently_attached", xv_bool(false));
 	}
-	if (!e) {
-		e = db_commit(t);
-		t = NULL;
-	}
-	store_rollback(t);
-	xv_free(r);
-	net_unlock();
-	return e;
+	return net_end(t, r, e);
 }
 
 /* Runs ip(8) with args; 0 or -EIO. */
@@ -610,14 +589,7 @@ xerr *op_PIF_reconfigure_ip(call_ctx *ctx, const api_msg *m, xv *const *args, xv
 	    (!(e = obj_set(t, CLS_PIF, pif, "netmask", xv_str(stat ? mask : "")))) &&
 	    (!(e = obj_set(t, CLS_PIF, pif, "gateway", xv_str(stat ? gw : "")))))
 		e = obj_set(t, CLS_PIF, pif, "DNS", xv_str(stat ? dns : ""));
-	if (!e) {
-		e = db_commit(t);
-		t = NULL;
-	}
-	store_rollback(t);
-	xv_free(r);
-	net_unlock();
-	return e;
+	return net_end(t, r, e);
 }
 
 xerr *op_PIF_reconfigure_ipv6(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
@@ -662,14 +634,7 @@ xerr *op_PIF_reconfigure_ipv6(call_ctx *ctx, const api_msg *m, xv *const *args, 
 		e = obj_set(t, CLS_PIF, pif, "DNS", xv_str(dns));
 	else if (e)
 		xv_free(v6);
-	if (!e) {
-		e = db_commit(t);
-		t = NULL;
-	}
-	store_rollback(t);
-	xv_free(r);
-	net_unlock();
-	return e;
+	return net_end(t, r, e);
 }
 
 /* host.management_reconfigure: the management flag moves to pif, which
@@ -705,12 +670,5 @@ xerr *op_host_management_reconfigure(call_ctx *ctx, const api_msg *m, xv *const 
 	const char *ip = net_rec_str(r, "IP");
 	if (!e && *ip)
 		e = obj_set(t, CLS_host, ctx->app->host_ref, "address", xv_str(ip));
-	if (!e) {
-		e = db_commit(t);
-		t = NULL;
-	}
-	store_rollback(t);
-	xv_free(r);
-	net_unlock();
-	return e;
+	return net_end(t, r, e);
 }

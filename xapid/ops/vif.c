@@ -575,14 +575,7 @@ xerr *op_VIF_move(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
 	    !(e = obj_set(t, CLS_VIF, vif, "network", xv_str(net))) &&
 	    net_rec_bool(rec, "currently_attached") && dom >= 0)
 		e = vif_port_up(t, vif, dom); /* the port changes bridge */
-	if (!e) {
-		e = db_commit(t);
-		t = NULL;
-	}
-	store_rollback(t);
-	xv_free(rec);
-	net_unlock();
-	return e;
+	return net_end(t, rec, e);
 }
 
 /* Sets field of vif to val (taken) and re-applies port security. */

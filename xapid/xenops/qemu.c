@@ -66,6 +66,9 @@ struct xo_domain {
 	size_t evlen;
 	bool saw_shutdown;    /* a SHUTDOWN event since the last reset */
 	char reason[32];      /* its reason ("guest-shutdown", "guest-reset" …) */
+	/* A command connection kept open between xo_qemu_qmp_hold and
+	 * xo_qemu_qmp_release (one caller at a time: the domain's lock). */
+	struct qmp *held;
 };
 
 /* ---- QMP ------------------------------------------------------------------ */
@@ -229,7 +232,63 @@ xerr *qmp_once(xo_domain *d, const char *cmd, json_object *args, json_object **r
 
 xerr *xo_qemu_qmp(xo_domain *d, const char *cmd, json_object *args, json_object **ret)
 {
+	if (d->held)
+		return qmp_exec(d->held, cmd, args, -1, QMP_CMD_MS, ret);
 	return qmp_once(d, cmd, args, ret);
+}
+
+void xo_qemu_qmp_hold(xo_domain *d)
+{
+	if (d->held)
+		return;
+	qmp *q = hx_malloc(sizeof(*q));
+	xerr *e = qmp_open(d->qmp_path, QMP_CONNECT_MS, q);
+	if (e) {
+		xerr_free(e);
+		free(q);
+		return; /* commands fall back to a connection each */
+	}
+	d->held = q;
+}
+
+void xo_qemu_qmp_release(xo_domain *d)
+{
+	if (!d->held)
+		return;
+	qmp_close(d->held);
+	free(d->held);
+	d->held = NULL;
+}
+
+int xo_devnum(const char *s, int limit)
+{
+	char *end;
+	long n = strtol(s ? s : "", &end, 10);
+	return (s && *s && !*end && n >= 0 && n < limit) ? (int)n : -1;
+}
+
+struct qcall {
+	const char *cmd;
+	json_object *args;
+	json_object *ret;
+};
+
+static xerr *cb_qmp(xo_domain *d, void *arg)
+{
+	struct qcall *c = arg;
+	return xo_qemu_qmp(d, c->cmd, c->args, &c->ret);
+}
+
+xerr *xo_vm_qmp(const char *vm_uuid, const char *cmd, json_object *args, json_object **ret)
+{
+	struct qcall c = { cmd, args, NULL };
+	xerr *e = xenops_with(vm_uuid, cb_qmp, &c);
+	json_object_put(args);
+	if (ret)
+		*ret = c.ret;
+	else
+		json_object_put(c.ret);
+	return e;
 }
 
 /* ---- process handling ----------------------------------------------------- */
@@ -287,6 +346,7 @@ static void qemu_release(xo_domain *d)
 		return;
 	if (d->ev_fd >= 0)
 		close(d->ev_fd);
+	xo_qemu_qmp_release(d);
 	free(d->dir);
 	free(d->qmp_path);
 	free(d);
@@ -406,7 +466,7 @@ static void argv_free(struct argv *a)
 }
 
 /* QEMU's comma-separated option syntax doubles commas in values. */
-static char *opt_escape(const char *s)
+char *xo_opt_escape(const char *s)
 {
 	size_t n = 0;
 	for (const char *c = s; *c; c++)
@@ -435,7 +495,7 @@ static void build_argv(const xo_spec *s, char *binary /* taken */, struct argv *
 				"-S", NULL };
 	for (int i = 0; fixed[i]; i++)
 		arg_add(a, hx_strdup(fixed[i]));
-	char *name = opt_escape(s->name ? s->name : s->uuid);
+	char *name = xo_opt_escape(s->name ? s->name : s->uuid);
 	arg_add(a, hx_strdup("-name"));
 	arg_add(a, hx_asprintf("guest=%s", name));
 	free(name);
@@ -448,7 +508,7 @@ static void build_argv(const xo_spec *s, char *binary /* taken */, struct argv *
 	arg_add(a, hx_strdup("-smp"));
 	arg_add(a, hx_asprintf("cpus=%lld,maxcpus=%lld", (long long)s->vcpus,
 			       (long long)(s->vcpus_max > s->vcpus ? s->vcpus_max : s->vcpus)));
-	char *dir = opt_escape(s->dir);
+	char *dir = xo_opt_escape(s->dir);
 	arg_add(a, hx_strdup("-qmp"));
 	arg_add(a, hx_asprintf("unix:%s/qmp.sock,server=on,wait=off", dir));
 	arg_add(a, hx_strdup("-chardev"));

@@ -12,6 +12,7 @@
 
 #include "qemu_boot.h"
 #include "qemu_disk.h"
+#include "qemu_int.h"
 #include "qemu_nic.h"
 #include "util.h"
 
@@ -37,13 +38,6 @@ static bool is_uefi(const xo_spec *s)
 bool xo_firmware_valid(const char *firmware)
 {
 	return !firmware || !*firmware || !strcmp(firmware, "bios") || !strcmp(firmware, "uefi");
-}
-
-static int devnum(const char *userdevice)
-{
-	char *end;
-	long n = strtol(userdevice ? userdevice : "", &end, 10);
-	return (userdevice && *userdevice && !*end && n >= 0 && n < 256) ? (int)n : -1;
 }
 
 static const char *order_of(const xo_spec *s)
@@ -72,7 +66,7 @@ static int rank(const xo_spec *s, bool nic, size_t i)
 		for (int n = 0; n < 256; n++) {
 			if (*c == 'n') {
 				for (size_t j = 0; j < s->nnics; j++) {
-					if (devnum(s->nics[j].device) != n)
+					if (xo_devnum(s->nics[j].device, 256) != n)
 						continue;
 					if (nic && j == i)
 						return idx;
@@ -82,7 +76,7 @@ static int rank(const xo_spec *s, bool nic, size_t i)
 			}
 			for (size_t j = 0; j < s->ndisks; j++) {
 				const xo_disk *d = &s->disks[j];
-				if (klass(d) != *c || devnum(d->userdevice) != n || (d->empty && !d->cdrom))
+				if (klass(d) != *c || xo_devnum(d->userdevice, 256) != n || (d->empty && !d->cdrom))
 					continue;
 				if (!nic && j == i)
 					return idx;
@@ -98,14 +92,14 @@ int xo_boot_index(const xo_spec *s, size_t i)
 	if (!is_hvm(s) || i >= s->ndisks)
 		return -1;
 	const xo_disk *me = &s->disks[i];
-	if (devnum(me->userdevice) < 0 || (me->empty && !me->cdrom))
+	if (xo_devnum(me->userdevice, 256) < 0 || (me->empty && !me->cdrom))
 		return -1;
 	return rank(s, false, i);
 }
 
 int xo_boot_index_nic(const xo_spec *s, size_t i)
 {
-	if (!is_hvm(s) || i >= s->nnics || devnum(s->nics[i].device) < 0)
+	if (!is_hvm(s) || i >= s->nnics || xo_devnum(s->nics[i].device, 256) < 0)
 		return -1;
 	return rank(s, true, i);
 }
@@ -174,29 +168,13 @@ xerr *xo_boot_prepare(const xo_spec *s)
 	return e;
 }
 
-/* QEMU's option syntax doubles commas in values. */
-static char *opt_escape(const char *s)
-{
-	size_t n = 0;
-	for (const char *c = s; *c; c++)
-		n += *c == ',' ? 2 : 1;
-	char *r = hx_malloc(n + 1), *o = r;
-	for (const char *c = s; *c; c++) {
-		*o++ = *c;
-		if (*c == ',')
-			*o++ = ',';
-	}
-	*o = 0;
-	return r;
-}
-
 void xo_qemu_boot_argv(const xo_spec *s, void (*add)(void *a, char *s), void *a)
 {
 	if (!is_hvm(s))
 		return;
 	if (is_uefi(s)) {
-		char *code = opt_escape(env_or("HALYARD_OVMF_CODE", OVMF_CODE));
-		char *dir = opt_escape(s->dir);
+		char *code = xo_opt_escape(env_or("HALYARD_OVMF_CODE", OVMF_CODE));
+		char *dir = xo_opt_escape(s->dir);
 		add(a, hx_strdup("-drive"));
 		add(a, hx_asprintf("if=pflash,format=raw,unit=0,readonly=on,file=%s", code));
 		add(a, hx_strdup("-drive"));
@@ -204,7 +182,7 @@ void xo_qemu_boot_argv(const xo_spec *s, void (*add)(void *a, char *s), void *a)
 		free(code);
 		free(dir);
 	} else {
-		char *dir = opt_escape(s->dir);
+		char *dir = xo_opt_escape(s->dir);
 		add(a, hx_strdup("-fw_cfg"));
 		add(a, hx_asprintf("name=etc/sercon-port,file=%s/fw-sercon-port", dir));
 		free(dir);

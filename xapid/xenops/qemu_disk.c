@@ -28,13 +28,6 @@ void xo_disk_clear(xo_disk *d)
 	memset(d, 0, sizeof(*d));
 }
 
-static int devnum(const char *userdevice)
-{
-	char *end;
-	long n = strtol(userdevice ? userdevice : "", &end, 10);
-	return (*userdevice && !*end && n >= 0 && n < 256) ? (int)n : -1;
-}
-
 /* The format node of disk d named node (json-c object, caller puts). */
 static json_object *node_json(const xo_disk *d, const char *node)
 {
@@ -75,7 +68,7 @@ void xo_qemu_disk_argv(const xo_spec *s, void (*add)(void *a, char *s), void *a)
 	int ide = 0;
 	for (size_t i = 0; i < s->ndisks; i++) {
 		const xo_disk *d = &s->disks[i];
-		int n = devnum(d->userdevice);
+		int n = xo_devnum(d->userdevice, 256);
 		if (n < 0)
 			continue;
 		char node[32];
@@ -113,30 +106,6 @@ void xo_qemu_disk_argv(const xo_spec *s, void (*add)(void *a, char *s), void *a)
 
 /* ---- QMP helpers ------------------------------------------------------------ */
 
-struct qcall {
-	const char *cmd;
-	json_object *args;
-	json_object *ret;
-};
-
-static xerr *cb_qmp(xo_domain *d, void *arg)
-{
-	struct qcall *c = arg;
-	return xo_qemu_qmp(d, c->cmd, c->args, &c->ret);
-}
-
-/* One QMP command on the VM's domain; takes args; *ret (may be NULL) owned. */
-static xerr *vm_qmp(const char *vm_uuid, const char *cmd, json_object *args, json_object **ret)
-{
-	struct qcall c = { cmd, args, NULL };
-	xerr *e = xenops_with(vm_uuid, cb_qmp, &c);
-	json_object_put(args);
-	if (ret)
-		*ret = c.ret;
-	else
-		json_object_put(c.ret);
-	return e;
-}
 
 static json_object *obj1(const char *k, json_object *v)
 {
@@ -149,7 +118,7 @@ static json_object *obj1(const char *k, json_object *v)
 static char *top_node(const char *vm_uuid, int n, xerr **err)
 {
 	json_object *r = NULL;
-	*err = vm_qmp(vm_uuid, "query-block", NULL, &r);
+	*err = xo_vm_qmp(vm_uuid, "query-block", NULL, &r);
 	if (*err)
 		return NULL;
 	char want[32];
@@ -182,7 +151,7 @@ static char *top_node(const char *vm_uuid, int n, xerr **err)
 static char *backing_of(const char *vm_uuid, const char *name, xerr **err)
 {
 	json_object *r = NULL;
-	*err = vm_qmp(vm_uuid, "x-debug-query-block-graph", NULL, &r);
+	*err = xo_vm_qmp(vm_uuid, "x-debug-query-block-graph", NULL, &r);
 	if (*err)
 		return NULL;
 	json_object *nodes = NULL, *edges = NULL;
@@ -225,7 +194,7 @@ static void delete_nodes(const char *vm_uuid, int n)
 	snprintf(pre, sizeof(pre), "vbd%d-", n);
 	for (int round = 0; round < 8; round++) {
 		json_object *r = NULL;
-		xerr *e = vm_qmp(vm_uuid, "query-named-block-nodes",
+		xerr *e = xo_vm_qmp(vm_uuid, "query-named-block-nodes",
 		                 obj1("flat", json_object_new_boolean(true)), &r);
 		if (e) {
 			xerr_free(e);
@@ -241,7 +210,7 @@ static void delete_nodes(const char *vm_uuid, int n)
 			if (strncmp(name, pre, strlen(pre)))
 				continue;
 			any = true;
-			e = vm_qmp(vm_uuid, "blockdev-del", obj1("node-name", json_object_new_string(name)), NULL);
+			e = xo_vm_qmp(vm_uuid, "blockdev-del", obj1("node-name", json_object_new_string(name)), NULL);
 			if (!e)
 				progress = true;
 			xerr_free(e);
@@ -258,7 +227,7 @@ static int node_seq;
 
 xerr *xo_disk_hotplug(const char *vm_uuid, const xo_disk *d)
 {
-	int n = devnum(d->userdevice);
+	int n = xo_devnum(d->userdevice, 256);
 	if (n < 0 || n >= XO_DISK_PORTS || d->cdrom)
 		return xerr_new("OPERATION_NOT_ALLOWED",
 		                "hotplug needs a disk (not a CD) with userdevice 0..7", NULL);
@@ -267,7 +236,7 @@ xerr *xo_disk_hotplug(const char *vm_uuid, const xo_disk *d)
 	json_object *j = node_json(d, node);
 	if (!j)
 		return xerr_new("INTERNAL_ERROR", "bad protocol JSON", NULL);
-	xerr *e = vm_qmp(vm_uuid, "blockdev-add", j, NULL);
+	xerr *e = xo_vm_qmp(vm_uuid, "blockdev-add", j, NULL);
 	if (e)
 		return e;
 	json_object *dev = json_object_new_object();
@@ -278,9 +247,9 @@ xerr *xo_disk_hotplug(const char *vm_uuid, const xo_disk *d)
 	json_object_object_add(dev, "id", json_object_new_string(id));
 	json_object_object_add(dev, "drive", json_object_new_string(node));
 	json_object_object_add(dev, "bus", json_object_new_string(bus));
-	e = vm_qmp(vm_uuid, "device_add", dev, NULL);
+	e = xo_vm_qmp(vm_uuid, "device_add", dev, NULL);
 	if (e)
-		xerr_free(vm_qmp(vm_uuid, "blockdev-del", obj1("node-name", json_object_new_string(node)), NULL));
+		xerr_free(xo_vm_qmp(vm_uuid, "blockdev-del", obj1("node-name", json_object_new_string(node)), NULL));
 	return e;
 }
 
@@ -288,7 +257,7 @@ xerr *xo_disk_hotplug(const char *vm_uuid, const xo_disk *d)
 static bool device_present(const char *vm_uuid, const char *id)
 {
 	json_object *r = NULL;
-	xerr *e = vm_qmp(vm_uuid, "qom-list", obj1("path", json_object_new_string("/machine/peripheral")), &r);
+	xerr *e = xo_vm_qmp(vm_uuid, "qom-list", obj1("path", json_object_new_string("/machine/peripheral")), &r);
 	if (e) {
 		xerr_free(e);
 		return false;
@@ -307,12 +276,12 @@ static bool device_present(const char *vm_uuid, const char *id)
 
 xerr *xo_disk_unplug(const char *vm_uuid, const char *userdevice)
 {
-	int n = devnum(userdevice);
+	int n = xo_devnum(userdevice, 256);
 	if (n < 0)
 		return xerr_new("OPERATION_NOT_ALLOWED", "bad userdevice", NULL);
 	char id[16];
 	snprintf(id, sizeof(id), "vbd%d", n);
-	xerr *e = vm_qmp(vm_uuid, "device_del", obj1("id", json_object_new_string(id)), NULL);
+	xerr *e = xo_vm_qmp(vm_uuid, "device_del", obj1("id", json_object_new_string(id)), NULL);
 	if (e)
 		return e;
 	/* The guest must let go (PCIe hotplug): wait for the device to go. */
@@ -331,7 +300,7 @@ xerr *xo_disk_unplug(const char *vm_uuid, const char *userdevice)
 
 xerr *xo_disk_insert(const char *vm_uuid, const char *userdevice, const sm_open *o)
 {
-	int n = devnum(userdevice);
+	int n = xo_devnum(userdevice, 256);
 	if (n < 0)
 		return xerr_new("OPERATION_NOT_ALLOWED", "bad userdevice", NULL);
 	char node[48], id[16];
@@ -342,39 +311,39 @@ xerr *xo_disk_insert(const char *vm_uuid, const char *userdevice, const sm_open 
 	json_object *j = node_json(&d, node);
 	if (!j)
 		return xerr_new("INTERNAL_ERROR", "bad protocol JSON", NULL);
-	xerr *e = vm_qmp(vm_uuid, "blockdev-add", j, NULL);
+	xerr *e = xo_vm_qmp(vm_uuid, "blockdev-add", j, NULL);
 	if (e)
 		return e;
 	json_object *ot = obj1("id", json_object_new_string(id));
 	json_object_object_add(ot, "force", json_object_new_boolean(true));
-	xerr_free(vm_qmp(vm_uuid, "blockdev-open-tray", ot, NULL));
+	xerr_free(xo_vm_qmp(vm_uuid, "blockdev-open-tray", ot, NULL));
 	json_object *im = obj1("id", json_object_new_string(id));
 	json_object_object_add(im, "node-name", json_object_new_string(node));
-	e = vm_qmp(vm_uuid, "blockdev-insert-medium", im, NULL);
+	e = xo_vm_qmp(vm_uuid, "blockdev-insert-medium", im, NULL);
 	if (e) {
-		xerr_free(vm_qmp(vm_uuid, "blockdev-del", obj1("node-name", json_object_new_string(node)), NULL));
+		xerr_free(xo_vm_qmp(vm_uuid, "blockdev-del", obj1("node-name", json_object_new_string(node)), NULL));
 		return e;
 	}
-	xerr_free(vm_qmp(vm_uuid, "blockdev-close-tray", obj1("id", json_object_new_string(id)), NULL));
+	xerr_free(xo_vm_qmp(vm_uuid, "blockdev-close-tray", obj1("id", json_object_new_string(id)), NULL));
 	return NULL;
 }
 
 xerr *xo_disk_eject(const char *vm_uuid, const char *userdevice)
 {
-	int n = devnum(userdevice);
+	int n = xo_devnum(userdevice, 256);
 	if (n < 0)
 		return xerr_new("OPERATION_NOT_ALLOWED", "bad userdevice", NULL);
 	char id[16];
 	snprintf(id, sizeof(id), "vbd%d", n);
 	json_object *ot = obj1("id", json_object_new_string(id));
 	json_object_object_add(ot, "force", json_object_new_boolean(true));
-	xerr *e = vm_qmp(vm_uuid, "blockdev-open-tray", ot, NULL);
+	xerr *e = xo_vm_qmp(vm_uuid, "blockdev-open-tray", ot, NULL);
 	if (!e)
-		e = vm_qmp(vm_uuid, "blockdev-remove-medium", obj1("id", json_object_new_string(id)), NULL);
+		e = xo_vm_qmp(vm_uuid, "blockdev-remove-medium", obj1("id", json_object_new_string(id)), NULL);
 	if (e)
 		return e;
 	delete_nodes(vm_uuid, n);
-	xerr_free(vm_qmp(vm_uuid, "blockdev-close-tray", obj1("id", json_object_new_string(id)), NULL));
+	xerr_free(xo_vm_qmp(vm_uuid, "blockdev-close-tray", obj1("id", json_object_new_string(id)), NULL));
 	return NULL;
 }
 
@@ -402,13 +371,13 @@ static xerr *live_snapshot(void *ctx, const sm_open *overlay)
 	json_object_object_add(j, "node-name", json_object_new_string(node));
 	json_object_object_add(j, "file", file);
 	json_object_object_add(j, "backing", NULL); /* JSON null: attached below */
-	e = vm_qmp(c->vm, "blockdev-add", j, NULL);
+	e = xo_vm_qmp(c->vm, "blockdev-add", j, NULL);
 	if (!e) {
 		json_object *s = obj1("node", json_object_new_string(top));
 		json_object_object_add(s, "overlay", json_object_new_string(node));
-		e = vm_qmp(c->vm, "blockdev-snapshot", s, NULL);
+		e = xo_vm_qmp(c->vm, "blockdev-snapshot", s, NULL);
 		if (e)
-			xerr_free(vm_qmp(c->vm, "blockdev-del", obj1("node-name", json_object_new_string(node)), NULL));
+			xerr_free(xo_vm_qmp(c->vm, "blockdev-del", obj1("node-name", json_object_new_string(node)), NULL));
 	}
 	free(top);
 	return e;
@@ -423,7 +392,7 @@ static xerr *flush_node(const char *vm, int n)
 		return e;
 	char *cmd = hx_asprintf("qemu-io %s \"flush\"", top);
 	json_object *r = NULL;
-	e = vm_qmp(vm, "human-monitor-command", obj1("command-line", json_object_new_string(cmd)), &r);
+	e = xo_vm_qmp(vm, "human-monitor-command", obj1("command-line", json_object_new_string(cmd)), &r);
 	free(cmd);
 	free(top);
 	const char *out = r && json_object_is_type(r, json_type_string) ? json_object_get_string(r) : "";
@@ -469,7 +438,7 @@ static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress
 		json_object_object_add(a, "base-node", json_object_new_string(base));
 		json_object_object_add(a, "backing-file", json_object_new_string(slash ? slash + 1 : base_filename));
 	}
-	e = vm_qmp(c->vm, "block-stream", a, NULL);
+	e = xo_vm_qmp(c->vm, "block-stream", a, NULL);
 	free(top);
 	free(base);
 	if (e)
@@ -478,7 +447,7 @@ static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress
 	xerr *flush_err = NULL;
 	for (;;) {
 		json_object *r = NULL;
-		e = vm_qmp(c->vm, "query-block-jobs", NULL, &r);
+		e = xo_vm_qmp(c->vm, "query-block-jobs", NULL, &r);
 		if (e) {
 			xerr_free(flush_err);
 			return e;
@@ -515,7 +484,7 @@ static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress
 			if (!flush_err)
 				flush_err = flush_node(c->vm, c->n);
 			/* A failed flush cancels the job: the old chain stays. */
-			e = vm_qmp(c->vm, flush_err ? "job-cancel" : "job-finalize",
+			e = xo_vm_qmp(c->vm, flush_err ? "job-cancel" : "job-finalize",
 				   obj1("id", json_object_new_string(job)), NULL);
 			if (e) {
 				xerr_free(flush_err);
@@ -525,7 +494,7 @@ static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress
 			continue;
 		}
 		if (done) {
-			xerr_free(vm_qmp(c->vm, "job-dismiss", obj1("id", json_object_new_string(job)), NULL));
+			xerr_free(xo_vm_qmp(c->vm, "job-dismiss", obj1("id", json_object_new_string(job)), NULL));
 			if (flush_err) {
 				free(err);
 				return flush_err;
@@ -542,7 +511,7 @@ static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress
 		}
 		if (hx_mono_ms() > deadline) {
 			xerr_free(flush_err);
-			xerr_free(vm_qmp(c->vm, "block-job-cancel", obj1("device", json_object_new_string(job)), NULL));
+			xerr_free(xo_vm_qmp(c->vm, "block-job-cancel", obj1("device", json_object_new_string(job)), NULL));
 			return xerr_new("INTERNAL_ERROR", "block-stream timed out", NULL);
 		}
 		usleep(100 * 1000);
@@ -558,7 +527,7 @@ static xerr *live_resize(void *ctx, int64_t size)
 		return e;
 	json_object *a = obj1("node-name", json_object_new_string(top));
 	json_object_object_add(a, "size", json_object_new_int64(size));
-	e = vm_qmp(c->vm, "block_resize", a, NULL);
+	e = xo_vm_qmp(c->vm, "block_resize", a, NULL);
 	free(top);
 	return e;
 }
@@ -575,7 +544,7 @@ static void live_release(void *ctx)
 bool vbd_live_hooks(const char *vm_uuid, const char *userdevice, sm_live *out)
 {
 	memset(out, 0, sizeof(*out));
-	int n = devnum(userdevice);
+	int n = xo_devnum(userdevice, 256);
 	if (n < 0 || xenops_state(vm_uuid) == XO_GONE)
 		return false;
 	struct live_ctx *c = hx_calloc(1, sizeof(*c));

@@ -16,6 +16,18 @@
 xerr *qmp_once(xo_domain *d, const char *cmd, json_object *args, json_object **ret);
 /* The same, for the backend's other files (qemu_stats.c, qemu_disk.c). */
 xerr *xo_qemu_qmp(xo_domain *d, const char *cmd, json_object *args, json_object **ret);
+/* Keeps one command connection open for the xo_qemu_qmp calls that
+ * follow (several queries in a row), until xo_qemu_qmp_release; the
+ * caller holds the domain's lock. */
+void xo_qemu_qmp_hold(xo_domain *d);
+void xo_qemu_qmp_release(xo_domain *d);
+/* One QMP command on the domain of VM vm_uuid (under its lock); takes
+ * args; *ret (may be NULL) receives the return value. */
+xerr *xo_vm_qmp(const char *vm_uuid, const char *cmd, json_object *args, json_object **ret);
+/* A device number ("0", "3" …) in [0, limit), or -1. */
+int xo_devnum(const char *s, int limit);
+/* QEMU's option syntax doubles commas in values (heap). */
+char *xo_opt_escape(const char *s);
 
 /* qemu.c: the QEMU executable as an absolute path (heap; $HALYARD_QEMU or
  * qemu-system-x86_64 on PATH), NULL when there is none. */

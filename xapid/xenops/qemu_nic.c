@@ -28,13 +28,6 @@ void xo_nic_clear(xo_nic *n)
 	memset(n, 0, sizeof(*n));
 }
 
-static int devnum(const char *device)
-{
-	char *end;
-	long n = strtol(device ? device : "", &end, 10);
-	return (device && *device && !*end && n >= 0 && n < 64) ? (int)n : -1;
-}
-
 /* A MAC and an interface name may go into QEMU's option syntax as they
  * are: hex digits and colons; letters, digits, dots. */
 static bool safe_opt(const char *s)
@@ -56,7 +49,7 @@ void xo_qemu_nic_argv(const xo_spec *s, void (*add)(void *a, char *s), void *a)
 	}
 	for (size_t i = 0; i < s->nnics; i++) {
 		const xo_nic *n = &s->nics[i];
-		int d = devnum(n->device);
+		int d = xo_devnum(n->device, 64);
 		if (d < 0 || !safe_opt(n->ifname) || !safe_opt(n->mac))
 			continue;
 		add(a, hx_strdup("-netdev"));
@@ -79,30 +72,6 @@ void xo_qemu_nic_argv(const xo_spec *s, void (*add)(void *a, char *s), void *a)
 
 /* ---- QMP --------------------------------------------------------------------- */
 
-struct qcall {
-	const char *cmd;
-	json_object *args;
-	json_object *ret;
-};
-
-static xerr *cb_qmp(xo_domain *d, void *arg)
-{
-	struct qcall *c = arg;
-	return xo_qemu_qmp(d, c->cmd, c->args, &c->ret);
-}
-
-/* One QMP command on the VM's domain; takes args; *ret (may be NULL) owned. */
-static xerr *vm_qmp(const char *vm_uuid, const char *cmd, json_object *args, json_object **ret)
-{
-	struct qcall c = { cmd, args, NULL };
-	xerr *e = xenops_with(vm_uuid, cb_qmp, &c);
-	json_object_put(args);
-	if (ret)
-		*ret = c.ret;
-	else
-		json_object_put(c.ret);
-	return e;
-}
 
 static json_object *obj1(const char *k, const char *v)
 {
@@ -113,7 +82,7 @@ static json_object *obj1(const char *k, const char *v)
 
 xerr *xo_nic_hotplug(const char *vm_uuid, const xo_nic *n)
 {
-	int d = devnum(n->device);
+	int d = xo_devnum(n->device, 64);
 	if (d < 0 || d >= XO_NIC_PORTS)
 		return xerr_new("OPERATION_NOT_ALLOWED",
 				"hotplug needs a VIF with device 0..7 (one PCIe port each)", NULL);
@@ -127,7 +96,7 @@ xerr *xo_nic_hotplug(const char *vm_uuid, const xo_nic *n)
 	json_object_object_add(t, "ifname", json_object_new_string(n->ifname));
 	json_object_object_add(t, "script", json_object_new_string("no"));
 	json_object_object_add(t, "downscript", json_object_new_string("no"));
-	xerr *e = vm_qmp(vm_uuid, "netdev_add", t, NULL);
+	xerr *e = xo_vm_qmp(vm_uuid, "netdev_add", t, NULL);
 	if (e)
 		return e;
 	json_object *dev = json_object_new_object();
@@ -138,9 +107,9 @@ xerr *xo_nic_hotplug(const char *vm_uuid, const xo_nic *n)
 	json_object_object_add(dev, "bus", json_object_new_string(bus));
 	if (n->mtu >= 68 && n->mtu <= 65535 && n->mtu != 1500)
 		json_object_object_add(dev, "host_mtu", json_object_new_int64(n->mtu));
-	e = vm_qmp(vm_uuid, "device_add", dev, NULL);
+	e = xo_vm_qmp(vm_uuid, "device_add", dev, NULL);
 	if (e)
-		xerr_free(vm_qmp(vm_uuid, "netdev_del", obj1("id", nd), NULL));
+		xerr_free(xo_vm_qmp(vm_uuid, "netdev_del", obj1("id", nd), NULL));
 	return e;
 }
 
@@ -148,7 +117,7 @@ xerr *xo_nic_hotplug(const char *vm_uuid, const xo_nic *n)
 static bool device_present(const char *vm_uuid, const char *id)
 {
 	json_object *r = NULL;
-	xerr *e = vm_qmp(vm_uuid, "qom-list", obj1("path", "/machine/peripheral"), &r);
+	xerr *e = xo_vm_qmp(vm_uuid, "qom-list", obj1("path", "/machine/peripheral"), &r);
 	if (e) {
 		xerr_free(e);
 		return false;
@@ -167,14 +136,14 @@ static bool device_present(const char *vm_uuid, const char *id)
 
 xerr *xo_nic_unplug(const char *vm_uuid, const char *device, bool force)
 {
-	int d = devnum(device);
+	int d = xo_devnum(device, 64);
 	if (d < 0)
 		return xerr_new("OPERATION_NOT_ALLOWED", "bad VIF device", NULL);
 	char id[16], nd[16];
 	snprintf(id, sizeof(id), "nic%d", d);
 	snprintf(nd, sizeof(nd), "vif%d", d);
 	if (device_present(vm_uuid, id)) {
-		xerr *e = vm_qmp(vm_uuid, "device_del", obj1("id", id), NULL);
+		xerr *e = xo_vm_qmp(vm_uuid, "device_del", obj1("id", id), NULL);
 		if (e)
 			return e;
 		/* PCIe hotplug: the guest lets go, then the device goes. */
@@ -191,6 +160,6 @@ xerr *xo_nic_unplug(const char *vm_uuid, const char *device, bool force)
 	}
 	/* The backend goes too (a failure here, such as a netdev already
 	 * gone, leaves nothing for the guest: the tap is removed next). */
-	xerr_free(vm_qmp(vm_uuid, "netdev_del", obj1("id", nd), NULL));
+	xerr_free(xo_vm_qmp(vm_uuid, "netdev_del", obj1("id", nd), NULL));
 	return NULL;
 }

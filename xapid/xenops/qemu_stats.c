@@ -198,9 +198,12 @@ xerr *xo_qemu_stats(xo_domain *d, xo_stats *out)
 {
 	pid_t pid = xo_qemu_backend.pid(d);
 	memset(out, 0, sizeof(*out));
+	/* One monitor connection for all the queries of a sample. */
+	xo_qemu_qmp_hold(d);
 	vcpus(d, pid, out);
 	memory(d, out);
 	disks(d, out);
 	nics(d, out);
+	xo_qemu_qmp_release(d);
 	return NULL;
 }
