@@ -528,13 +528,17 @@ static int vm_list_type(xe_ctx *x, const char *type)
 	char *vm = NULL;
 	xerr *e = vm_ref(x, &vm);
 	xv *vbds = NULL;
+	xv *name = NULL;
 	if (!e)
 		e = vm_vbds(x, vm, type, &vbds);
+	if (!e)
+		e = xe_callv(x, "VM.get_name_label", &name, xv_str(vm), NULL);
 	for (size_t i = 0; !e && i < xv_len(vbds); i++) {
 		const xv *rec = vbds->u.st.m[i].val;
-		fprintf(x->out, "VBD:\nuuid ( RO)             : %s\n    vm-name-label ( RO): \n"
+		fprintf(x->out, "VBD:\nuuid ( RO)             : %s\n    vm-name-label ( RO): %s\n"
 		        "       userdevice ( RW): %s\n            empty ( RO): %s\n\n",
-		        xv_struct_str(rec, "uuid"), xv_struct_str(rec, "userdevice"),
+		        xv_struct_str(rec, "uuid"), name && name->kind == XV_STRING ? name->u.str.s : "",
+		        xv_struct_str(rec, "userdevice"),
 		        xv_struct_get(rec, "empty") && xv_struct_get(rec, "empty")->u.b ? "true" : "false");
 		const char *vdi = xv_struct_str(rec, "VDI");
 		char buf[32];
@@ -550,6 +554,7 @@ static int vm_list_type(xe_ctx *x, const char *type)
 		}
 	}
 	xv_free(vbds);
+	xv_free(name);
 	free(vm);
 	return xe_finish(e);
 }

@@ -431,7 +431,8 @@ def main(t, x):
                          (api.SR.get_by_uuid(sru), str(8 << 30)), "an 8 GiB VDI on the named SR")
                     t.ok("disks" not in api.VM.get_other_config(pvm), "other_config:disks consumed")
                     rc, out, err = run("vm-disk-list", "vm=prov")
-                    t.ok(rc == 0 and api.VDI.get_uuid(pv) in out, "xe vm-disk-list", out + err)
+                    t.ok(rc == 0 and api.VDI.get_uuid(pv) in out and "vm-name-label ( RO): prov" in out,
+                         "xe vm-disk-list (VDI and the VM's name)", out + err)
                     pvbd = vbds[0]
                     shared = api.VM.create(harness.vm_record("shares prov's disk"))
                     sh_vbd = api.VBD.create({"VM": shared, "VDI": pv, "userdevice": "1",
