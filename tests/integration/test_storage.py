@@ -245,7 +245,15 @@ def main(t, x):
                 t.ok(not [f for f in api.VIF.get_all() if api.VIF.get_VM(f) in (cl, cp, vm)],
                      "and its VIFs")
 
-        with t.section("VM.snapshot: record, disks snapshotted, MACs kept, ignore_vdis"):
+        xe = os.environ.get("XE") or os.path.join(os.path.dirname(os.path.dirname(
+            os.path.abspath(harness.find_xapid()))), "xe", "xe")
+
+        def run(*a, stdin=""):
+            p = subprocess.run([xe] + list(a), env=dict(os.environ, XE_SOCKET=x.socket_path),
+                               capture_output=True, text=True, timeout=120, input=stdin)
+            return p.returncode, p.stdout.strip(), p.stderr.strip()
+
+        with t.section("VM.snapshot: record, disks snapshotted, MACs kept, ignore_vdis; VM.revert"):
             vm = api.VM.create(harness.vm_record("to snapshot"))
             d0 = vdi_new(sr, 8 * MiB, "sd0")
             d1 = vdi_new(sr, 8 * MiB, "sd1")
@@ -286,8 +294,44 @@ def main(t, x):
                     "a snapshot of a snapshot → VM_IS_TEMPLATE")
             t.fails(lambda: api.VM.snapshot("OpaqueRef:nope", "x", []), "HANDLE_INVALID",
                     "a bad VM ref → HANDLE_INVALID")
+
+            # VM.revert: the snapshot's disks come back as clones, the
+            # configuration as it was, the name stays.
+            api.VM.set_VCPUs_max(vm, "2")
+            api.VM.add_to_other_config(vm, "after-snap", "1")
+            api.VM.set_name_label(vm, "renamed after the snapshot")
+            t.fails(lambda: api.VM.revert(vm), "OPERATION_NOT_ALLOWED",
+                    "VM.revert of a VM that is not a snapshot → OPERATION_NOT_ALLOWED")
+            t.fails(lambda: api.VM.revert("OpaqueRef:nope"), "HANDLE_INVALID",
+                    "VM.revert of a bad ref → HANDLE_INVALID")
+            n_vdis = len(api.VDI.get_all())
+            mac = api.VIF.get_MAC(vif) if vif else None
+            rc, out, err = run("snapshot-revert", "snapshot-uuid=" + api.VM.get_uuid(snap))
+            t.eq((rc, out), (0, ""), "xe snapshot-revert (VM.revert) succeeds silently", err)
+            rv = api.VM.get_record(vm)
+            disks = {api.VBD.get_userdevice(b): api.VBD.get_VDI(b) for b in rv["VBDs"]}
+            t.eq(sorted(disks), ["0"], "after VM.revert the VM has the snapshot's disk set")
+            t.ok(disks["0"] not in (d0, sv[0]), "a new VDI cloned from the snapshot's", disks)
+            t.eq(get(disks["0"])[1][:MiB], pattern("snap", MiB),
+                 "holding the data of the snapshot's moment (not the later write)")
+            t.ok(d0 not in api.VDI.get_all(), "the disk it replaced is destroyed")
+            t.ok(d1 in api.VDI.get_all(), "a disk left out of the snapshot is kept (detached)")
+            t.eq(len(api.VDI.get_all()), n_vdis, "one VDI cloned, one destroyed")
+            t.eq((rv["VCPUs_max"], "after-snap" in rv["other_config"], rv["name_label"],
+                  rv["power_state"], rv["parent"], rv["is_a_snapshot"]),
+                 ("1", False, "renamed after the snapshot", "Halted", snap, False),
+                 "configuration from the snapshot; name, power state kept; parent = snapshot")
+            t.ok(api.VDI.get_sm_config(sv[0]) is not None and sv[0] in api.VDI.get_all(),
+                 "the snapshot keeps its own disk")
+            if vif:
+                t.eq([api.VIF.get_MAC(f) for f in rv["VIFs"]], [mac],
+                     "the VIF comes back with its MAC")
+                t.ok(vif not in api.VIF.get_all(), "as a new VIF record")
+            d0 = disks["0"]
             sdisks = [api.VBD.get_VDI(b) for b in api.VM.get_VBDs(snap)]
             api.VM.destroy(snap)
+            t.fails(lambda: api.VM.revert(snap), "HANDLE_INVALID",
+                    "VM.revert of a destroyed snapshot → HANDLE_INVALID")
             for d in sdisks:
                 api.VDI.destroy(d)
             api.VM.destroy(vm)
@@ -378,18 +422,10 @@ def main(t, x):
             t.ok(task not in api.task.get_all(), "task.destroy collects it like any finished task")
             api.VDI.destroy(big)
 
-        xe = os.environ.get("XE") or os.path.join(os.path.dirname(os.path.dirname(
-            os.path.abspath(harness.find_xapid()))), "xe", "xe")
         with t.section("xe storage commands"):
             if not os.access(xe, os.X_OK):
                 t.skip("xe", "no xe binary")
             else:
-                env = dict(os.environ, XE_SOCKET=x.socket_path)
-
-                def run(*a, stdin=""):
-                    p = subprocess.run([xe] + list(a), env=env, capture_output=True, text=True,
-                                       timeout=120, input=stdin)
-                    return p.returncode, p.stdout.strip(), p.stderr.strip()
                 xdir = os.path.join(work, "xe-sr")
                 rc, out, err = run("sr-create", "name-label=xe sr", "type=file",
                                    "device-config:location=" + xdir)

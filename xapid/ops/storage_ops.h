@@ -46,6 +46,7 @@ SOP(op_VM_provision);
 SOP(op_VM_clone);
 SOP(op_VM_snapshot);
 SOP(op_VM_copy);
+SOP(op_VM_revert);
 #undef SOP
 
 #endif
