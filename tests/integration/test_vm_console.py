@@ -21,7 +21,9 @@ returns XAPI's xport XML (meta before data, legend entries
 AVERAGE:vm:<uuid>:cpu0 … and AVERAGE:host:<uuid>:memory_free_kib …,
 numeric rows), json=true parses as JSON, /vm_rrd and /host_rrd return
 rrd XML, VM_metrics/host_metrics are live; bad uuid → 404, no session →
-401.
+401. RRDs are saved: the cpu0 samples taken before a xapid restart are
+there after it (same times, same values); a halted VM's /vm_rrd serves
+the RRD saved when it stopped; a destroyed VM's saved RRD goes.
 
 Skips (77) only when qemu-system-x86_64 is missing or the guest cannot be
 built (no Debian mirror).
@@ -310,6 +312,7 @@ def body(t, x, kernel, initrd):
     metrics_checks(t, x, api, vm, uuid, host, sid, started)
 
     with t.section("consoles across a xapid restart"):
+        before = cpu0_history(x, sid, uuid, int(time.time()) - 300)
         x.restart()
         api = x.login()
         sid = api.session
@@ -322,6 +325,14 @@ def body(t, x, kernel, initrd):
         t.ok(wait_until(lambda: len(x.http("GET", "/console?ref=%s&session_id=%s" %
                                            (vt, sid)).body) > n0, 60),
              "the serial capture resumes after the restart (the log grows)")
+        # The VM's RRD was saved at the stop and loaded back: the samples
+        # taken before the restart are still there, same times, same values.
+        start = min(before) - 1 if before else int(time.time()) - 300
+        after = wait_until(lambda: cpu0_history(x, sid, uuid, start) or None, 60, step=1) or {}
+        kept = {ts: v for ts, v in before.items() if after.get(ts) == v}
+        t.ok(len(before) >= 1 and kept == before,
+             "metrics history survives the restart (%d of %d cpu0 samples kept)" %
+             (len(kept), len(before)))
 
     with t.section("consoles go when the VM stops"):
         s, status, rest = connect_console(x, "ref=%s&session_id=%s" % (rfb, sid))
@@ -352,7 +363,43 @@ def body(t, x, kernel, initrd):
             t.ok(p.returncode != 0 and "no text console" in p.stderr,
                  "xe console on a halted VM fails (%s)" % p.stderr.strip())
         t.ok(x.alive(), "xapid is still running")
+
+    with t.section("a halted VM's saved RRD"):
+        x.restart()
+        api = x.login()
+        r = x.http("GET", "/vm_rrd?session_id=%s&uuid=%s" % (api.session, uuid))
+        names = [d.find("name").text for d in ET.fromstring(r.body).findall("ds")] \
+            if r.status == 200 else []
+        t.ok(r.status == 200 and "cpu0" in names,
+             "/vm_rrd of the halted VM serves the RRD saved when it stopped (%d, %s)" %
+             (r.status, names))
+        saved = os.path.join(x.state_dir, "rrd", uuid + ".rrd")
+        t.ok(os.path.exists(saved), "saved under <state>/rrd")
+        api.VM.destroy(vm)
+        x.restart()
+        t.ok(not os.path.exists(saved), "a destroyed VM's saved RRD is removed at the next start")
+        return
     api.VM.destroy(vm)
+
+
+def cpu0_history(x, sid, uuid, start):
+    """{time: value} of the VM's known AVERAGE cpu0 samples from start on."""
+    r = x.http("GET", "/rrd_updates?session_id=%s&start=%d&cf=AVERAGE&vm_uuid=%s" %
+               (sid, start, uuid))
+    if r.status != 200:
+        return {}
+    root = ET.fromstring(r.body)
+    legend = [e.text for e in root.find("meta/legend")]
+    key = "AVERAGE:vm:%s:cpu0" % uuid
+    if key not in legend:
+        return {}
+    i = legend.index(key)
+    out = {}
+    for row in root.find("data"):
+        vals = [v.text for v in row.findall("v")]
+        if vals[i] != "NaN":
+            out[int(row.find("t").text)] = vals[i]
+    return out
 
 
 def xe_env(x):

@@ -463,3 +463,153 @@ bool rrd_xport(const rrd *const *rrds, const char *const *prefixes, size_t n, in
 	free(nsel);
 	return true;
 }
+
+/* ---- the saved form (rrd_save / rrd_load) ---------------------------------- */
+
+#define SAVE_MAGIC "HXRRD\0\0\1"
+#define SAVE_MAX_DS 4096
+#define SAVE_MAX_NAME 255
+
+static void put_bytes(rrd_buf *b, const void *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = hx_realloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->len, p, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+/* Little-endian, whatever the host. */
+static void put_u64(rrd_buf *b, uint64_t v)
+{
+	unsigned char x[8];
+	for (int i = 0; i < 8; i++)
+		x[i] = (unsigned char)(v >> (8 * i));
+	put_bytes(b, x, 8);
+}
+
+static void put_f64(rrd_buf *b, double d)
+{
+	uint64_t v;
+	memcpy(&v, &d, 8);
+	put_u64(b, v);
+}
+
+void rrd_save(const rrd *r, rrd_buf *out)
+{
+	put_bytes(out, SAVE_MAGIC, 8);
+	put_u64(out, (uint64_t)r->last_updated);
+	put_u64(out, (uint64_t)r->last_pdp);
+	put_u64(out, r->nds);
+	put_u64(out, NRRA);
+	for (size_t d = 0; d < r->nds; d++) {
+		size_t len = strlen(r->ds[d].name);
+		put_u64(out, len);
+		put_bytes(out, r->ds[d].name, len);
+		put_f64(out, r->ds[d].min);
+		put_f64(out, r->ds[d].max);
+		put_f64(out, r->ds[d].last);
+	}
+	for (size_t i = 0; i < NRRA; i++) {
+		const struct rra *a = &r->rra[i];
+		put_u64(out, (uint64_t)a->head);
+		put_u64(out, (uint64_t)a->cdp_end);
+		for (size_t d = 0; d < r->nds; d++) {
+			put_f64(out, a->acc[d]);
+			put_u64(out, (uint64_t)a->known[d]);
+			for (int k = 0; k < a->def->rows; k++)
+				put_f64(out, a->ring[d][k]);
+		}
+	}
+}
+
+struct reader {
+	const unsigned char *p;
+	size_t left;
+	bool bad;
+};
+
+static uint64_t get_u64(struct reader *rd)
+{
+	if (rd->left < 8) {
+		rd->bad = true;
+		return 0;
+	}
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v |= (uint64_t)rd->p[i] << (8 * i);
+	rd->p += 8;
+	rd->left -= 8;
+	return v;
+}
+
+static double get_f64(struct reader *rd)
+{
+	uint64_t v = get_u64(rd);
+	double d;
+	memcpy(&d, &v, 8);
+	return d;
+}
+
+rrd *rrd_load(const void *data, size_t len)
+{
+	struct reader rd = { data, len, false };
+	if (len < 8 || memcmp(data, SAVE_MAGIC, 8))
+		return NULL;
+	rd.p += 8;
+	rd.left -= 8;
+	rrd *r = rrd_new();
+	int64_t last_updated = (int64_t)get_u64(&rd), last_pdp = (int64_t)get_u64(&rd);
+	uint64_t nds = get_u64(&rd), nrra = get_u64(&rd);
+	if (rd.bad || nds > SAVE_MAX_DS || nrra != NRRA || last_updated < 0 || last_pdp < 0)
+		goto bad;
+	for (uint64_t d = 0; d < nds; d++) {
+		uint64_t nl = get_u64(&rd);
+		if (rd.bad || nl == 0 || nl > SAVE_MAX_NAME || nl > rd.left || memchr(rd.p, 0, nl))
+			goto bad;
+		char name[SAVE_MAX_NAME + 1];
+		memcpy(name, rd.p, nl);
+		name[nl] = '\0';
+		rd.p += nl;
+		rd.left -= nl;
+		if (ds_index(r, name) != (size_t)-1)
+			goto bad;
+		rrd_sample s = { name, NAN, 0, 0 };
+		s.min = get_f64(&rd);
+		s.max = get_f64(&rd);
+		double last = get_f64(&rd);
+		if (rd.bad)
+			goto bad;
+		ds_add(r, &s);
+		r->ds[r->nds - 1].last = last;
+	}
+	for (size_t i = 0; i < NRRA; i++) {
+		struct rra *a = &r->rra[i];
+		uint64_t head = get_u64(&rd), cdp_end = get_u64(&rd);
+		if (rd.bad || head >= (uint64_t)a->def->rows || cdp_end > INT64_MAX)
+			goto bad;
+		a->head = (int)head;
+		a->cdp_end = (int64_t)cdp_end;
+		for (size_t d = 0; d < r->nds; d++) {
+			a->acc[d] = get_f64(&rd);
+			uint64_t known = get_u64(&rd);
+			if (rd.bad || known > (uint64_t)a->def->pdp)
+				goto bad;
+			a->known[d] = (int)known;
+			for (int k = 0; k < a->def->rows; k++)
+				a->ring[d][k] = get_f64(&rd);
+			if (rd.bad)
+				goto bad;
+		}
+	}
+	if (rd.left)
+		goto bad;
+	r->last_updated = last_updated;
+	r->last_pdp = last_pdp;
+	return r;
+bad:
+	rrd_free(r);
+	return NULL;
+}

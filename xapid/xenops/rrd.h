@@ -63,6 +63,13 @@ void rrd_buf_printf(rrd_buf *b, const char *fmt, ...) __attribute__((format(prin
 void rrd_dump_xml(const rrd *r, rrd_buf *out);
 void rrd_dump_json(const rrd *r, rrd_buf *out);
 
+/* The whole state (data sources, archives, CDPs being built) in a
+ * compact binary form, and back: rrd_load checks every size, index and
+ * count and returns NULL for anything rrd_save could not have written.
+ * Lets RRDs outlive a VM's run and xapid restarts (rrd_store.c). */
+void rrd_save(const rrd *r, rrd_buf *out);
+rrd *rrd_load(const void *data, size_t len);
+
 /* rrd_updates over several rrds: prefixes[i] ("host:<uuid>:",
  * "vm:<uuid>:") names rrds[i]. start < 0 counts back from the newest
  * update; cf < 0 means every CF; interval in seconds (0: the finest).

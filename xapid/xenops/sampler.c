@@ -15,6 +15,14 @@
  * Database writes: VM_metrics of running VMs each sample; host_metrics
  * only when memory_free moved by 1% of the total or more (so an idle
  * host does not flood event.from).
+ *
+ * Saved RRDs (rrd_store.c, <state>/rrd): a VM's RRD is saved when the VM
+ * stops and loaded back when it runs again (its history continues, and
+ * /vm_rrd serves it while the VM is halted, as XAPI serves an archived
+ * one); every RRD is saved every SAVE_PASSES samples and when the sampler
+ * stops, so a xapid restart keeps the history (a crash loses at most the
+ * samples since the last save). Saved RRDs of VMs that no longer exist
+ * are removed when the sampler starts.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,11 +32,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "api_ids.h"
 #include "dispatch.h"
+#include "rrd_store.h"
 #include "sampler.h"
 #include "store.h"
 #include "util.h"
@@ -37,6 +47,7 @@
 
 #define MAX_HOST_CPUS 256
 #define MAX_PIFS 16
+#define SAVE_PASSES 60 /* 5 min */
 
 struct counters {
 	int64_t t_ms;
@@ -71,6 +82,9 @@ static rrd *host_rrd;
 static struct vm_rrd *vms;
 static struct host_prev hprev;
 static char host_prefix[64];
+static char host_uuid[64];
+static char *rrd_dir; /* NULL: nothing saved */
+static unsigned passes;
 static int64_t written_free = -1;
 
 /* ---- host ----------------------------------------------------------------- */
@@ -350,6 +364,59 @@ static void db_write(struct xapid *app, int64_t avail)
 		written_free = avail;
 }
 
+/* Saves the host's and every VM's RRD (serialised under the lock,
+ * written outside it). */
+static void save_all(void)
+{
+	if (!rrd_dir)
+		return;
+	size_t n = 1;
+	pthread_mutex_lock(&mu);
+	for (struct vm_rrd *v = vms; v; v = v->next)
+		n++;
+	char (*ids)[64] = hx_calloc(n, sizeof(*ids));
+	rrd_buf *bufs = hx_calloc(n, sizeof(*bufs));
+	size_t k = 0;
+	for (struct vm_rrd *v = vms; v; v = v->next, k++) {
+		rrd_save(v->r, &bufs[k]);
+		snprintf(ids[k], sizeof(ids[k]), "%s", v->uuid);
+	}
+	if (host_rrd && host_uuid[0] && rrd_last_updated(host_rrd) > 0) {
+		rrd_save(host_rrd, &bufs[k]);
+		snprintf(ids[k], sizeof(ids[k]), "%s", host_uuid);
+		k++;
+	}
+	pthread_mutex_unlock(&mu);
+	for (size_t i = 0; i < k; i++) {
+		rrd_store_write(rrd_dir, ids[i], &bufs[i]);
+		free(bufs[i].s);
+	}
+	free(bufs);
+	free(ids);
+}
+
+/* Removes saved RRDs whose VM is gone (the host's stays). */
+static void prune_saved(struct xapid *app)
+{
+	char **u = NULL;
+	size_t n = rrd_store_list(rrd_dir, &u);
+	txn *t = NULL;
+	xerr *e = n ? store_begin(app->db, false, &t) : NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!e && strcmp(u[i], host_uuid)) {
+			char *ref = store_ref_of_uuid(t, CLS_VM, u[i]);
+			if (!ref)
+				rrd_store_remove(rrd_dir, u[i]);
+			free(ref);
+		}
+		free(u[i]);
+	}
+	if (t)
+		store_rollback(t);
+	xerr_free(e);
+	free(u);
+}
+
 static void pass(struct xapid *app)
 {
 	struct timespec ts;
@@ -385,7 +452,9 @@ static void pass(struct xapid *app)
 		if (!v) {
 			v = hx_calloc(1, sizeof(*v));
 			snprintf(v->uuid, sizeof(v->uuid), "%s", uuids[i]);
-			v->r = rrd_new();
+			v->r = rrd_dir ? rrd_store_load(rrd_dir, v->uuid) : NULL;
+			if (!v->r)
+				v->r = rrd_new();
 			v->next = vms;
 			vms = v;
 		}
@@ -402,19 +471,30 @@ static void pass(struct xapid *app)
 		free(uuids[i]);
 	free(uuids);
 
-	/* The RRDs of VMs no longer running go. */
+	/* The RRDs of VMs no longer running go (saved first). */
+	struct vm_rrd *gone = NULL;
 	pthread_mutex_lock(&mu);
 	for (struct vm_rrd **pp = &vms; *pp;) {
 		struct vm_rrd *v = *pp;
 		if (!v->seen) {
 			*pp = v->next;
-			rrd_free(v->r);
-			free(v);
+			v->next = gone;
+			gone = v;
 		} else {
 			pp = &v->next;
 		}
 	}
 	pthread_mutex_unlock(&mu);
+	while (gone) {
+		struct vm_rrd *v = gone;
+		gone = v->next;
+		if (rrd_dir)
+			rrd_store_save(rrd_dir, v->uuid, v->r);
+		rrd_free(v->r);
+		free(v);
+	}
+	if (++passes % SAVE_PASSES == 0)
+		save_all();
 	db_write(app, avail);
 }
 
@@ -440,12 +520,27 @@ static void *sampler_main(void *arg)
 
 void sampler_start(struct xapid *app)
 {
+	char *dir = NULL;
+	if (app->cfg.state_dir) {
+		dir = hx_asprintf("%s/rrd", app->cfg.state_dir);
+		if (mkdir(dir, 0700) && errno != EEXIST) {
+			free(dir);
+			dir = NULL;
+		}
+	}
 	pthread_mutex_lock(&mu);
+	free(rrd_dir);
+	rrd_dir = dir;
+	snprintf(host_uuid, sizeof(host_uuid), "%s", app->host_uuid ? app->host_uuid : "");
+	if (!host_rrd && rrd_dir && host_uuid[0])
+		host_rrd = rrd_store_load(rrd_dir, host_uuid);
 	if (!host_rrd)
 		host_rrd = rrd_new();
 	snprintf(host_prefix, sizeof(host_prefix), "host:%s:",
 		 app->host_uuid ? app->host_uuid : "");
 	pthread_mutex_unlock(&mu);
+	if (rrd_dir)
+		prune_saved(app);
 	pthread_mutex_lock(&run_mu);
 	stop = false;
 	if (!running && !pthread_create(&thread, NULL, sampler_main, app))
@@ -463,6 +558,7 @@ void sampler_stop(void)
 	pthread_mutex_unlock(&run_mu);
 	if (was)
 		pthread_join(thread, NULL);
+	save_all();
 	pthread_mutex_lock(&mu);
 	while (vms) {
 		struct vm_rrd *v = vms;
@@ -474,6 +570,8 @@ void sampler_stop(void)
 	host_rrd = NULL;
 	memset(&hprev, 0, sizeof(hprev));
 	written_free = -1;
+	free(rrd_dir);
+	rrd_dir = NULL;
 	pthread_mutex_unlock(&mu);
 }
 
@@ -501,8 +599,13 @@ bool sampler_vm_rrd(const char *uuid, bool json, rrd_buf *out)
 	struct vm_rrd *v = uuid ? find_vm(uuid) : NULL;
 	if (v)
 		(json ? rrd_dump_json : rrd_dump_xml)(v->r, out);
+	/* A VM not running: its saved RRD, if any. */
+	rrd *saved = !v && uuid && rrd_dir ? rrd_store_load(rrd_dir, uuid) : NULL;
 	pthread_mutex_unlock(&mu);
-	return v != NULL;
+	if (saved)
+		(json ? rrd_dump_json : rrd_dump_xml)(saved, out);
+	rrd_free(saved);
+	return v != NULL || saved != NULL;
 }
 
 bool sampler_host_rrd(bool json, rrd_buf *out)

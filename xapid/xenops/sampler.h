@@ -4,8 +4,9 @@
  * host (/proc/stat, /proc/meminfo, /proc/loadavg, physical NICs) and
  * every running domain (backend stats), records rates into one RRD per
  * owner, and keeps VM_metrics (VCPUs_utilisation, memory_actual, state)
- * and host_metrics (memory_free) live. RRDs live in memory only: a VM's
- * goes when it stops, all go when xapid stops.
+ * and host_metrics (memory_free) live. RRDs are saved under <state>/rrd
+ * (rrd_store.c): a VM's when it stops (and /vm_rrd serves it while the VM
+ * is halted), all every 5 minutes and when xapid stops.
  *
  * Exports for the HTTP handlers (false: nothing to export, e.g. no such
  * VM or no sample yet). The output buffer is the caller's (free out->s).

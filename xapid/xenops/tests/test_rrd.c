@@ -192,11 +192,73 @@ static void test_dumps(void)
 	rrd_free(r);
 }
 
+/* rrd_save / rrd_load: the same dumps after a round trip and after
+ * further updates of both; every truncation and a few corruptions of a
+ * saved form refused. */
+static void test_save_load(void)
+{
+	rrd *r = feed();
+	rrd_buf saved = { 0 }, a = { 0 }, b = { 0 };
+	rrd_save(r, &saved);
+	rrd *l = rrd_load(saved.s, saved.len);
+	CHECK(l != NULL, "a saved rrd loads (%zu bytes)", saved.len);
+	if (!l) {
+		rrd_free(r);
+		free(saved.s);
+		return;
+	}
+	rrd_dump_xml(r, &a);
+	rrd_dump_xml(l, &b);
+	CHECK(a.len == b.len && !memcmp(a.s, b.s, a.len), "the loaded rrd dumps the same XML");
+	/* Both go on the same way (CDPs being built were kept). */
+	for (int i = 0; i < 200; i++) {
+		rrd_sample s[] = { { "a", (double)i, 0, INFINITY }, { "c", 1.5, 0, INFINITY } };
+		rrd_update(r, T0 + 400 + 5 * i, s, 2);
+		rrd_update(l, T0 + 400 + 5 * i, s, 2);
+	}
+	a.len = b.len = 0;
+	rrd_dump_xml(r, &a);
+	rrd_dump_xml(l, &b);
+	CHECK(a.len == b.len && !memcmp(a.s, b.s, a.len), "and the same after 200 more samples");
+	size_t bad = 0;
+	for (size_t n = 0; n < saved.len; n += 1 + n / 64) {
+		rrd *t = rrd_load(saved.s, n);
+		bad += t == NULL;
+		rrd_free(t);
+	}
+	size_t tried = 0;
+	for (size_t n = 0; n < saved.len; n += 1 + n / 64)
+		tried++;
+	CHECK(bad == tried, "every truncated form refused (%zu of %zu)", bad, tried);
+	char *c = malloc(saved.len + 1);
+	memcpy(c, saved.s, saved.len);
+	c[saved.len] = 'x';
+	CHECK(rrd_load(c, saved.len + 1) == NULL, "trailing bytes refused");
+	memcpy(c, saved.s, saved.len);
+	c[0] = 'X';
+	CHECK(rrd_load(c, saved.len) == NULL, "a bad magic refused");
+	memcpy(c, saved.s, saved.len);
+	c[8 + 8 + 8] = (char)0xff; /* data source count */
+	CHECK(rrd_load(c, saved.len) == NULL, "a bad data source count refused");
+	memcpy(c, saved.s, saved.len);
+	c[8 + 8 + 8 + 8] = 9; /* archive count */
+	CHECK(rrd_load(c, saved.len) == NULL, "a bad archive count refused");
+	free(c);
+	OK("rrd_save/rrd_load round trip (same XML now and after 200 more samples); "
+	   "truncated, trailing, bad magic and bad counts refused");
+	rrd_free(l);
+	rrd_free(r);
+	free(a.s);
+	free(b.s);
+	free(saved.s);
+}
+
 int main(void)
 {
 	test_finest();
 	test_minute();
 	test_gap_and_late_source();
 	test_dumps();
+	test_save_load();
 	return check_done("xenops-rrd");
 }
