@@ -5,8 +5,8 @@
  * vdi-forget, vdi-snapshot, vdi-clone, vdi-copy, vdi-resize, vdi-import,
  * vdi-export, vbd-create, vbd-destroy, vbd-plug, vbd-unplug, vbd-insert,
  * vbd-eject, cd-list, vm-disk-add, vm-disk-remove, vm-disk-list,
- * vm-cd-add, vm-cd-insert, vm-cd-eject, vm-cd-remove, vm-cd-list, vm-snapshot,
- * snapshot-revert, vm-clone, vm-copy.
+ * vm-cd-add, vm-cd-insert, vm-cd-eject, vm-cd-remove, vm-cd-list, vm-snapshot, vm-clone,
+ * vm-copy.
  * The *-list and *-param-* commands are the generic ones (cmd_class.c).
  * Objects are named by uuid (uuid=, sr-uuid=, vdi-uuid=, vm=) as xe does.
  */
@@ -700,17 +700,6 @@ static int vm_snapshot(xe_ctx *x, const char *c, const xe_cmd_def *d)
 	return xe_finish(e);
 }
 
-/* snapshot-revert snapshot-uuid= (or uuid=): VM.revert. */
-static int snapshot_revert(xe_ctx *x, const char *c, const xe_cmd_def *d)
-{
-	char *snap = NULL;
-	xerr *e = ref_param(x, pstr(x, "snapshot-uuid", NULL) ? "snapshot-uuid" : "uuid", "VM", &snap);
-	if (!e)
-		e = xe_callv(x, "VM.revert", NULL, xv_str(snap), NULL);
-	free(snap);
-	return xe_finish(e);
-}
-
 static int vm_clone(xe_ctx *x, const char *c, const xe_cmd_def *d) { return vm_clone_copy(x, false); }
 static int vm_copy(xe_ctx *x, const char *c, const xe_cmd_def *d) { return vm_clone_copy(x, true); }
 
@@ -764,7 +753,6 @@ xe_cmd_fn xe_find_storage_cmd(const char *cmd)
 		{ "vm-cd-insert", vm_cd_insert }, { "vm-cd-eject", vm_cd_eject },
 		{ "vm-cd-remove", vm_cd_remove }, { "vm-cd-list", vm_cd_list },
 		{ "vm-clone", vm_clone }, { "vm-copy", vm_copy }, { "vm-snapshot", vm_snapshot },
-		{ "snapshot-revert", snapshot_revert },
 	};
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
 		if (!strcmp(tab[i].name, cmd))

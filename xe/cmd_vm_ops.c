@@ -7,6 +7,9 @@
  * vm-memory-static-range-set min= max=   VM.set_memory_static_range
  * vm-memory-target-set target=T          VM.set_memory_dynamic_range(T, T)
  * vm-uninstall [force=true]              (hard_shutdown if needed) VM.destroy
+ * snapshot-revert snapshot-uuid=         VM.revert
+ * snapshot-uninstall snapshot-uuid= [force=true]  VM.destroy + its own VDIs
+ * snapshot-destroy snapshot-uuid=        VM.destroy (disks stay)
  * host-compute-free-memory [host=…]      host.compute_free_memory
  *
  * VMs are selected by XAPI's rules (vm_select.c). Memory sizes are bytes
@@ -244,6 +247,58 @@ static int vm_uninstall(xe_ctx *x, const char *cmd, const xe_cmd_def *def)
 	return xe_do_vm_op(x, NULL, false, true, uninstall_op, NULL);
 }
 
+/* The snapshot named by snapshot-uuid= (or uuid=); refuses a VM that is
+ * not a snapshot (xe's VM commands skip snapshots, these take only them). */
+static xerr *snapshot_ref(xe_ctx *x, char **ref)
+{
+	const char *u = xe_param_get(x->params, "snapshot-uuid");
+	if (!u)
+		u = xe_param_get(x->params, "uuid");
+	if (!u || !*u)
+		return xe_usage_error("Missing parameter", "snapshot-uuid");
+	xerr *e = xe_ref_of_uuid(x, "VM", u, ref);
+	xv *is = NULL;
+	if (!e)
+		e = xe_callv(x, "VM.get_is_a_snapshot", &is, xv_str(*ref), NULL);
+	if (!e && !(is && is->kind == XV_BOOL && is->u.b))
+		e = xe_fail("The VM %s is not a snapshot", u);
+	xv_free(is);
+	return e;
+}
+
+/* snapshot-revert: VM.revert (the VM the snapshot was taken of). */
+static int snapshot_revert(xe_ctx *x, const char *cmd, const xe_cmd_def *def)
+{
+	char *ref = NULL;
+	xerr *e = snapshot_ref(x, &ref);
+	if (!e)
+		e = xe_callv(x, "VM.revert", NULL, xv_str(ref), NULL);
+	free(ref);
+	return xe_finish(e);
+}
+
+/* snapshot-uninstall: the snapshot with its own disks (as vm-uninstall). */
+static int snapshot_uninstall(xe_ctx *x, const char *cmd, const xe_cmd_def *def)
+{
+	char *ref = NULL;
+	xerr *e = snapshot_ref(x, &ref);
+	if (!e)
+		e = uninstall_op(x, ref, NULL);
+	free(ref);
+	return xe_finish(e);
+}
+
+/* snapshot-destroy: the snapshot record and its devices; disks stay. */
+static int snapshot_destroy(xe_ctx *x, const char *cmd, const xe_cmd_def *def)
+{
+	char *ref = NULL;
+	xerr *e = snapshot_ref(x, &ref);
+	if (!e)
+		e = xe_callv(x, "VM.destroy", NULL, xv_str(ref), NULL);
+	free(ref);
+	return xe_finish(e);
+}
+
 /* host-compute-free-memory: host=<name|uuid>, uuid= or the only host. */
 static int host_compute_free_memory(xe_ctx *x, const char *cmd, const xe_cmd_def *def)
 {
@@ -296,6 +351,9 @@ xe_cmd_fn xe_find_vm_ops_cmd(const char *cmd)
 		{ "vm-memory-static-range-set", vm_memory_static_range_set },
 		{ "vm-memory-target-set", vm_memory_target_set },
 		{ "vm-uninstall", vm_uninstall },
+		{ "snapshot-revert", snapshot_revert },
+		{ "snapshot-uninstall", snapshot_uninstall },
+		{ "snapshot-destroy", snapshot_destroy },
 		{ "host-compute-free-memory", host_compute_free_memory },
 	};
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)

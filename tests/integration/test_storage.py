@@ -329,11 +329,16 @@ def main(t, x):
                 t.ok(vif not in api.VIF.get_all(), "as a new VIF record")
             d0 = disks["0"]
             sdisks = [api.VBD.get_VDI(b) for b in api.VM.get_VBDs(snap)]
-            api.VM.destroy(snap)
+            rc, out, err = run("snapshot-uninstall", "uuid=" + api.VM.get_uuid(vm), "force=true")
+            t.ok(rc != 0 and "not a snapshot" in err and vm in api.VM.get_all(),
+                 "xe snapshot-uninstall refuses a VM that is not a snapshot", err)
+            rc, out, err = run("snapshot-uninstall", "snapshot-uuid=" + api.VM.get_uuid(snap),
+                               "force=true")
+            t.ok(rc == 0 and snap not in api.VM.get_all() and
+                 not [d for d in sdisks if d in api.VDI.get_all()],
+                 "xe snapshot-uninstall removes the snapshot and its disks", out + err)
             t.fails(lambda: api.VM.revert(snap), "HANDLE_INVALID",
                     "VM.revert of a destroyed snapshot → HANDLE_INVALID")
-            for d in sdisks:
-                api.VDI.destroy(d)
             api.VM.destroy(vm)
             api.VDI.destroy(d0)
             api.VDI.destroy(d1)
