@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Files xapid opens for a running QEMU (qemu_fdpass.h).
+ *
+ * QEMU runs as an unprivileged user (qemu_user.c) and drops to it after
+ * start-up, so nothing it is given later may be opened by path: disks
+ * hot-plugged, CD media inserted and the overlays of live snapshots are
+ * opened here (as root) and handed over with QMP add-fd (SCM_RIGHTS) into
+ * an fd set; the blockdev names "/dev/fdset/N" and QEMU dups the fd of
+ * the matching access mode. A node that may be reopened read-write gets
+ * an O_RDONLY and an O_RDWR fd in its set; a read-only node only O_RDONLY.
+ *
+ * A qcow2 with a backing chain would make QEMU open each backing file by
+ * the name in the header above it: the chain is read here from the
+ * headers and given to blockdev-add whole, each layer a node of its own
+ * (read-only, its file an fd set), the bottom with "backing": null.
+ *
+ * Each fd carries the node name it belongs to as its "opaque" text; once
+ * the nodes of a disk go (unplug, eject, a block-stream that merged layers
+ * away) the sets whose node is gone are removed (remove-fd).
+ *
+ * Taps: netdev_add of a tap by ifname needs CAP_NET_ADMIN, so xapid
+ * attaches to the tap itself (/dev/net/tun, TUNSETIFF) and passes the fd
+ * with getfd on the connection that then runs netdev_add "fd". (Making
+ * the taps owned by the QEMU user, TUNSETOWNER, would let any QEMU, all
+ * being one uid, attach to any other VM's tap.)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "qemu_fdpass.h"
+#include "qemu_int.h"
+#include "util.h"
+
+#define MAX_CHAIN 64
+#define QCOW2_MAGIC 0x514649fbu
+#define EXT_BACKING_FORMAT 0xe2792acau
+
+/* ---- add-fd ------------------------------------------------------------------ */
+
+struct fdcall {
+	const char *cmd;
+	json_object *args;
+	int fd;
+	json_object *ret;
+};
+
+static xerr *cb_fd(xo_domain *d, void *arg)
+{
+	struct fdcall *c = arg;
+	return xo_qemu_qmp_fd(d, c->cmd, c->args, c->fd, &c->ret);
+}
+
+/* add-fd of fd (into set *id, or a new one when *id < 0). */
+static xerr *add_fd(const char *vm, int fd, const char *opaque, int64_t *id)
+{
+	json_object *a = json_object_new_object();
+	if (*id >= 0)
+		json_object_object_add(a, "fdset-id", json_object_new_int64(*id));
+	json_object_object_add(a, "opaque", json_object_new_string(opaque));
+	struct fdcall c = { "add-fd", a, fd, NULL };
+	xerr *e = xenops_with(vm, cb_fd, &c);
+	json_object_put(a);
+	json_object *v;
+	if (!e && *id < 0) {
+		if (c.ret && json_object_object_get_ex(c.ret, "fdset-id", &v))
+			*id = json_object_get_int64(v);
+		else
+			e = xerr_new("INTERNAL_ERROR", "QMP add-fd: no fdset-id", NULL);
+	}
+	json_object_put(c.ret);
+	return e;
+}
+
+/* Opens path (O_RDONLY, and O_RDWR unless ro) into a new fd set; *id. */
+static xerr *pass_file(const char *vm, const char *path, bool ro, const char *opaque, int64_t *id)
+{
+	*id = -1;
+	int modes[2] = { O_RDONLY, O_RDWR };
+	for (int i = 0; i < (ro ? 1 : 2); i++) {
+		int fd = open(path, modes[i] | O_CLOEXEC);
+		if (fd < 0)
+			return xerr_newf("INTERNAL_ERROR", "open %s: %s", path, strerror(errno));
+		xerr *e = add_fd(vm, fd, opaque, id);
+		close(fd);
+		if (e)
+			return e;
+	}
+	return NULL;
+}
+
+/* ---- the backing chain from qcow2 headers ------------------------------------- */
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t be64(const unsigned char *p)
+{
+	return (uint64_t)be32(p) << 32 | be32(p + 4);
+}
+
+/* The backing file of the qcow2 at path (heap, made absolute) and its
+ * format (heap) when known; both NULL when it has none. */
+static xerr *qcow2_backing(const char *path, char **file, char **fmt)
+{
+	*file = *fmt = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return xerr_newf("INTERNAL_ERROR", "open %s: %s", path, strerror(errno));
+	unsigned char h[104];
+	xerr *e = NULL;
+	ssize_t n = pread(fd, h, sizeof(h), 0);
+	if (n < 72 || be32(h) != QCOW2_MAGIC) {
+		e = xerr_newf("INTERNAL_ERROR", "%s: not a qcow2 image", path);
+		goto out;
+	}
+	uint32_t version = be32(h + 4);
+	uint64_t off = be64(h + 8);
+	uint32_t len = be32(h + 16);
+	if (!off || !len)
+		goto out;
+	if (len > 1023) {
+		e = xerr_newf("INTERNAL_ERROR", "%s: backing file name too long", path);
+		goto out;
+	}
+	char name[1024];
+	if (pread(fd, name, len, (off_t)off) != (ssize_t)len) {
+		e = xerr_newf("INTERNAL_ERROR", "%s: cannot read the backing file name", path);
+		goto out;
+	}
+	name[len] = 0;
+	if (strlen(name) != len || strstr(name, "://") || !strncmp(name, "json:", 5)) {
+		e = xerr_newf("INTERNAL_ERROR", "%s: backing file %s is not a local file", path, name);
+		goto out;
+	}
+	if (name[0] == '/') {
+		*file = hx_strdup(name);
+	} else {
+		const char *slash = strrchr(path, '/');
+		*file = slash ? hx_asprintf("%.*s/%s", (int)(slash - path), path, name) : hx_strdup(name);
+	}
+	/* Header extensions: the backing format, when recorded. */
+	uint64_t pos = version >= 3 && n >= 104 ? be32(h + 100) : 72;
+	for (int i = 0; i < 64 && pos < 65536; i++) {
+		unsigned char x[8];
+		if (pread(fd, x, 8, (off_t)pos) != 8)
+			break;
+		uint32_t type = be32(x), xl = be32(x + 4);
+		if (!type || xl > 4096)
+			break;
+		if (type == EXT_BACKING_FORMAT && xl < 32) {
+			char f[32];
+			if (pread(fd, f, xl, (off_t)pos + 8) == (ssize_t)xl) {
+				f[xl] = 0;
+				*fmt = hx_strdup(f);
+			}
+			break;
+		}
+		pos += 8 + ((xl + 7) & ~7u);
+	}
+out:
+	close(fd);
+	return e;
+}
+
+/* The format of an image without a recorded one: qcow2 or raw. */
+static const char *probe_format(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	unsigned char m[4];
+	bool q = fd >= 0 && pread(fd, m, 4, 0) == 4 && be32(m) == QCOW2_MAGIC;
+	if (fd >= 0)
+		close(fd);
+	return q ? "qcow2" : "raw";
+}
+
+static const char *local_path(json_object *file)
+{
+	json_object *dr, *fn;
+	if (!file || !json_object_is_type(file, json_type_object) ||
+	    !json_object_object_get_ex(file, "driver", &dr) ||
+	    !json_object_object_get_ex(file, "filename", &fn))
+		return NULL;
+	const char *d = json_object_get_string(dr), *f = json_object_get_string(fn);
+	if ((strcmp(d, "file") && strcmp(d, "host_device")) || f[0] != '/' ||
+	    !strncmp(f, "/dev/fdset/", 11))
+		return NULL;
+	return f;
+}
+
+/* Gives every qcow2 node in the tree at n (a blockdev-add format node)
+ * whose backing is not spelled out its chain from the headers; nodes
+ * get names root-bK (K: depth). */
+static xerr *expand_chain(json_object *n, const char *root, int depth)
+{
+	if (!n || !json_object_is_type(n, json_type_object))
+		return NULL;
+	if (depth > MAX_CHAIN)
+		return xerr_new("INTERNAL_ERROR", "backing chain too long", NULL);
+	json_object *dr, *file, *b;
+	if (depth > 0 && !json_object_object_get_ex(n, "node-name", NULL)) {
+		char *nm = hx_asprintf("%.20s-b%d", root, depth);
+		json_object_object_add(n, "node-name", json_object_new_string(nm));
+		free(nm);
+	}
+	if (json_object_object_get_ex(n, "backing", &b))
+		return expand_chain(b, root, depth + 1);
+	if (!json_object_object_get_ex(n, "driver", &dr) || strcmp(json_object_get_string(dr), "qcow2") ||
+	    !json_object_object_get_ex(n, "file", &file))
+		return NULL;
+	const char *path = local_path(file);
+	if (!path)
+		return NULL; /* a network image: QEMU opens its chain over the network */
+	char *bfile, *bfmt;
+	xerr *e = qcow2_backing(path, &bfile, &bfmt);
+	if (e)
+		return e;
+	if (!bfile) {
+		json_object_object_add(n, "backing", NULL); /* JSON null: the bottom */
+		return NULL;
+	}
+	json_object *bn = json_object_new_object();
+	json_object_object_add(bn, "driver", json_object_new_string(bfmt ? bfmt : probe_format(bfile)));
+	json_object_object_add(bn, "read-only", json_object_new_boolean(true));
+	json_object *bf = json_object_new_object();
+	json_object_object_add(bf, "driver", json_object_new_string("file"));
+	json_object_object_add(bf, "filename", json_object_new_string(bfile));
+	json_object_object_add(bn, "file", bf);
+	json_object_object_add(n, "backing", bn);
+	free(bfile);
+	free(bfmt);
+	return expand_chain(bn, root, depth + 1);
+}
+
+/* Replaces each local file under format node n by an fd set. */
+static xerr *pass_files(const char *vm, json_object *n, const char *owner, bool ro_above, int depth)
+{
+	if (!n || !json_object_is_type(n, json_type_object) || depth > 2 * MAX_CHAIN)
+		return NULL;
+	json_object *v;
+	bool ro = ro_above;
+	if (json_object_object_get_ex(n, "read-only", &v) && json_object_get_boolean(v))
+		ro = true;
+	const char *name = owner;
+	if (json_object_object_get_ex(n, "node-name", &v))
+		name = json_object_get_string(v);
+	const char *path = local_path(n);
+	if (path) {
+		int64_t id;
+		xerr *e = pass_file(vm, path, ro, name, &id);
+		if (e)
+			return e;
+		char *fs = hx_asprintf("/dev/fdset/%lld", (long long)id);
+		json_object_object_add(n, "filename", json_object_new_string(fs));
+		free(fs);
+		return NULL;
+	}
+	xerr *e = NULL;
+	if (json_object_object_get_ex(n, "file", &v))
+		e = pass_files(vm, v, name, ro, depth + 1);
+	/* A backing node is read-only whatever its own flag says. */
+	if (!e && json_object_object_get_ex(n, "backing", &v))
+		e = pass_files(vm, v, name, true, depth + 1);
+	return e;
+}
+
+xerr *xo_fdpass_blockdev(const char *vm_uuid, json_object *node)
+{
+	json_object *v;
+	const char *name = json_object_object_get_ex(node, "node-name", &v) ? json_object_get_string(v) : "";
+	xerr *e = expand_chain(node, name, 0);
+	if (!e)
+		e = pass_files(vm_uuid, node, name, false, 0);
+	if (e && *name) /* sets added for this tree that no node uses */
+		xo_fdpass_prune(vm_uuid, name);
+	return e;
+}
+
+/* ---- pruning -------------------------------------------------------------------- */
+
+static bool has_node(json_object *nodes, const char *name)
+{
+	size_t len = nodes && json_object_is_type(nodes, json_type_array) ? json_object_array_length(nodes) : 0;
+	for (size_t i = 0; i < len; i++) {
+		json_object *nn;
+		if (json_object_object_get_ex(json_object_array_get_idx(nodes, i), "node-name", &nn) &&
+		    !strcmp(json_object_get_string(nn), name))
+			return true;
+	}
+	return false;
+}
+
+void xo_fdpass_prune(const char *vm_uuid, const char *prefix)
+{
+	json_object *sets = NULL, *nodes = NULL;
+	json_object *fa = json_object_new_object();
+	json_object_object_add(fa, "flat", json_object_new_boolean(true));
+	xerr *e = xo_vm_qmp(vm_uuid, "query-named-block-nodes", fa, &nodes);
+	if (!e)
+		e = xo_vm_qmp(vm_uuid, "query-fdsets", NULL, &sets);
+	if (e) {
+		xerr_free(e);
+		json_object_put(nodes);
+		json_object_put(sets);
+		return;
+	}
+	size_t pl = strlen(prefix);
+	size_t len = sets && json_object_is_type(sets, json_type_array) ? json_object_array_length(sets) : 0;
+	for (size_t i = 0; i < len; i++) {
+		json_object *s = json_object_array_get_idx(sets, i), *id, *fds;
+		if (!json_object_object_get_ex(s, "fdset-id", &id) || !json_object_object_get_ex(s, "fds", &fds))
+			continue;
+		bool gone = false;
+		size_t nf = json_object_is_type(fds, json_type_array) ? json_object_array_length(fds) : 0;
+		for (size_t k = 0; k < nf && !gone; k++) {
+			json_object *op;
+			if (!json_object_object_get_ex(json_object_array_get_idx(fds, k), "opaque", &op))
+				continue;
+			const char *o = json_object_get_string(op);
+			gone = !strncmp(o, prefix, pl) && !has_node(nodes, o);
+		}
+		if (!gone)
+			continue;
+		json_object *ra = json_object_new_object();
+		json_object_object_add(ra, "fdset-id", json_object_new_int64(json_object_get_int64(id)));
+		xerr_free(xo_vm_qmp(vm_uuid, "remove-fd", ra, NULL));
+	}
+	json_object_put(nodes);
+	json_object_put(sets);
+}
+
+/* ---- taps ------------------------------------------------------------------------ */
+
+struct tapcall {
+	int fd;
+	const char *fdname;
+	json_object *netdev;
+};
+
+static xerr *cb_tap(xo_domain *d, void *arg)
+{
+	struct tapcall *c = arg;
+	bool had = xo_qemu_qmp_held(d);
+	if (!had)
+		xo_qemu_qmp_hold(d);
+	if (!xo_qemu_qmp_held(d))
+		return xerr_new("INTERNAL_ERROR", "QMP: cannot connect to pass the tap", NULL);
+	json_object *g = json_object_new_object();
+	json_object_object_add(g, "fdname", json_object_new_string(c->fdname));
+	xerr *e = xo_qemu_qmp_fd(d, "getfd", g, c->fd, NULL);
+	json_object_put(g);
+	if (!e) {
+		e = xo_qemu_qmp(d, "netdev_add", c->netdev, NULL);
+		if (e) { /* netdev_add did not take it */
+			json_object *cl = json_object_new_object();
+			json_object_object_add(cl, "fdname", json_object_new_string(c->fdname));
+			xerr_free(xo_qemu_qmp(d, "closefd", cl, NULL));
+			json_object_put(cl);
+		}
+	}
+	if (!had)
+		xo_qemu_qmp_release(d);
+	return e;
+}
+
+xerr *xo_fdpass_netdev_tap(const char *vm_uuid, const char *ifname, json_object *netdev)
+{
+	if (!ifname || strlen(ifname) >= IFNAMSIZ) {
+		json_object_put(netdev);
+		return xerr_new("INTERNAL_ERROR", "bad tap name", NULL);
+	}
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		json_object_put(netdev);
+		return xerr_newf("INTERNAL_ERROR", "/dev/net/tun: %s", strerror(errno));
+	}
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	/* What QEMU's own tap open asks for: a tap with virtio-net headers. */
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		xerr *e = xerr_newf("INTERNAL_ERROR", "TUNSETIFF %s: %s", ifname, strerror(errno));
+		close(fd);
+		json_object_put(netdev);
+		return e;
+	}
+	json_object *id;
+	char fdname[48];
+	snprintf(fdname, sizeof(fdname), "tap-%s",
+		 json_object_object_get_ex(netdev, "id", &id) ? json_object_get_string(id) : "x");
+	json_object_object_add(netdev, "fd", json_object_new_string(fdname));
+	struct tapcall c = { fd, fdname, netdev };
+	xerr *e = xenops_with(vm_uuid, cb_tap, &c);
+	close(fd);
+	json_object_put(netdev);
+	return e;
+}
