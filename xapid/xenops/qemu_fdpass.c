@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "qemu_fdpass.h"
@@ -233,13 +234,41 @@ static xerr *expand_chain(json_object *n, const char *root, int depth)
 	json_object_object_add(bn, "driver", json_object_new_string(bfmt ? bfmt : probe_format(bfile)));
 	json_object_object_add(bn, "read-only", json_object_new_boolean(true));
 	json_object *bf = json_object_new_object();
-	json_object_object_add(bf, "driver", json_object_new_string("file"));
+	struct stat st; /* an LVM SR's layers are logical volumes */
+	bool blk = !stat(bfile, &st) && S_ISBLK(st.st_mode);
+	json_object_object_add(bf, "driver", json_object_new_string(blk ? "host_device" : "file"));
 	json_object_object_add(bf, "filename", json_object_new_string(bfile));
 	json_object_object_add(bn, "file", bf);
 	json_object_object_add(n, "backing", bn);
 	free(bfile);
 	free(bfmt);
 	return expand_chain(bn, root, depth + 1);
+}
+
+/* An nfs:// node opened after the drop: libnfs would speak AUTH_SYS with
+ * QEMU's own uid, which the export's root-owned images refuse; the URL's
+ * uid/gid parameters keep the identity a root QEMU had. */
+static void nfs_as_root(json_object *n)
+{
+	json_object *dr, *fn;
+	if (!xo_qemu_runas() || !json_object_object_get_ex(n, "driver", &dr) ||
+	    strcmp(json_object_get_string(dr), "nfs"))
+		return;
+	if (json_object_object_get_ex(n, "server", NULL)) { /* structured: user, group */
+		if (!json_object_object_get_ex(n, "user", NULL))
+			json_object_object_add(n, "user", json_object_new_int64(0));
+		if (!json_object_object_get_ex(n, "group", NULL))
+			json_object_object_add(n, "group", json_object_new_int64(0));
+		return;
+	}
+	if (!json_object_object_get_ex(n, "filename", &fn))
+		return;
+	const char *u = json_object_get_string(fn);
+	if (strncmp(u, "nfs://", 6) || strstr(u, "uid=") || strstr(u, "gid="))
+		return;
+	char *nu = hx_asprintf("%s%cuid=0&gid=0", u, strchr(u, '?') ? '&' : '?');
+	json_object_object_add(n, "filename", json_object_new_string(nu));
+	free(nu);
 }
 
 /* Replaces each local file under format node n by an fd set. */
@@ -265,6 +294,7 @@ static xerr *pass_files(const char *vm, json_object *n, const char *owner, bool 
 		free(fs);
 		return NULL;
 	}
+	nfs_as_root(n);
 	xerr *e = NULL;
 	if (json_object_object_get_ex(n, "file", &v))
 		e = pass_files(vm, v, name, ro, depth + 1);
