@@ -204,7 +204,7 @@ static void delete_nodes_only(const char *vm_uuid, int n)
 {
 	char pre[32];
 	snprintf(pre, sizeof(pre), "vbd%d-", n);
-	for (int round = 0; round < 8; round++) {
+	for (int round = 0; round < 80; round++) { /* a chain of own nodes: one level a round */
 		json_object *r = NULL;
 		xerr *e = xo_vm_qmp(vm_uuid, "query-named-block-nodes",
 		                 obj1("flat", json_object_new_boolean(true)), &r);
@@ -246,7 +246,7 @@ static xerr *add_node(const char *vm_uuid, json_object *j, const char *node)
 	}
 	e = xo_vm_qmp(vm_uuid, "blockdev-add", j, NULL);
 	if (e)
-		xo_fdpass_prune(vm_uuid, node);
+		xo_fdpass_forget(vm_uuid, node);
 	return e;
 }
 

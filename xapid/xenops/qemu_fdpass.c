@@ -13,7 +13,9 @@
  * A qcow2 with a backing chain would make QEMU open each backing file by
  * the name in the header above it: the chain is read here from the
  * headers and given to blockdev-add whole, each layer a node of its own
- * (read-only, its file an fd set), the bottom with "backing": null.
+ * (read-only, its file an fd set), the bottom with "backing": null. An
+ * nfs:// qcow2 likewise (qemu-img info per layer): QEMU would open its
+ * backing URLs with its own uid, which the export refuses.
  *
  * Each fd carries the node name it belongs to as its "opaque" text; once
  * the nodes of a disk go (unplug, eject, a block-stream that merged layers
@@ -29,6 +31,7 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,11 +42,15 @@
 
 #include "qemu_fdpass.h"
 #include "qemu_int.h"
+#include "qimg.h"
 #include "util.h"
 
 #define MAX_CHAIN 64
 #define QCOW2_MAGIC 0x514649fbu
 #define EXT_BACKING_FORMAT 0xe2792acau
+
+static bool has_node(json_object *nodes, const char *name);
+static void nfs_as_root(json_object *n);
 
 /* ---- add-fd ------------------------------------------------------------------ */
 
@@ -199,10 +206,93 @@ static const char *local_path(json_object *file)
 	return f;
 }
 
+/* The nfs:// URL of an nfs protocol node opened after the drop (heap),
+ * or NULL (not nfs, or QEMU runs as root and opens the chain itself:
+ * only a root QEMU is trusted by the export's root-owned images). */
+static char *nfs_url(json_object *file)
+{
+	json_object *dr, *v, *h, *p;
+	if (!xo_qemu_runas() || !file || !json_object_is_type(file, json_type_object) ||
+	    !json_object_object_get_ex(file, "driver", &dr) || strcmp(json_object_get_string(dr), "nfs"))
+		return NULL;
+	if (json_object_object_get_ex(file, "filename", &v)) {
+		const char *u = json_object_get_string(v);
+		return strncmp(u, "nfs://", 6) ? NULL : hx_strdup(u);
+	}
+	if (json_object_object_get_ex(file, "server", &v) && json_object_object_get_ex(v, "host", &h) &&
+	    json_object_object_get_ex(file, "path", &p))
+		return hx_asprintf("nfs://%s%s", json_object_get_string(h), json_object_get_string(p));
+	return NULL;
+}
+
+/* The backing of the qcow2 at an nfs:// URL and its format (qemu-img
+ * info, run by xapid as root); both NULL when it has none. */
+static xerr *nfs_backing(const char *url, char **file, char **fmt)
+{
+	*file = *fmt = NULL;
+	qimg_info i;
+	xerr *e = qimg_info_get(url, "qcow2", &i);
+	if (e)
+		return e;
+	char *b = i.backing_filename && *i.backing_filename ? hx_strdup(i.backing_filename) : NULL;
+	qimg_info_clear(&i);
+	if (!b)
+		return NULL;
+	if (strncmp(b, "nfs://", 6)) {
+		if (strstr(b, "://") || !strncmp(b, "json:", 5) || b[0] == '/') {
+			e = xerr_newf("INTERNAL_ERROR", "%s: backing file %s is not on the export", url, b);
+			free(b);
+			return e;
+		}
+		const char *slash = strrchr(url, '/');
+		char *abs = hx_asprintf("%.*s/%s", (int)(slash - url), url, b);
+		free(b);
+		b = abs;
+	}
+	qimg_info bi;
+	if ((e = qimg_info_get(b, NULL, &bi))) {
+		free(b);
+		return e;
+	}
+	*file = b;
+	*fmt = bi.format ? hx_strdup(bi.format) : NULL;
+	qimg_info_clear(&bi);
+	return NULL;
+}
+
+/* The protocol node of a local layer: file, or host_device for a block
+ * device (an LVM SR's layers are logical volumes). */
+static json_object *local_node(const char *path)
+{
+	struct stat st;
+	bool blk = !stat(path, &st) && S_ISBLK(st.st_mode);
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "driver", json_object_new_string(blk ? "host_device" : "file"));
+	json_object_object_add(o, "filename", json_object_new_string(path));
+	return o;
+}
+
+/* The protocol node of nfs://HOST/PATH (blockdev-add takes no URL). */
+static json_object *nfs_node(const char *url)
+{
+	const char *h = url + 6, *p = strchr(h, '/');
+	if (!p)
+		p = h + strlen(h);
+	const char *q = strchr(p, '?');
+	json_object *srv = json_object_new_object();
+	json_object_object_add(srv, "type", json_object_new_string("inet"));
+	json_object_object_add(srv, "host", json_object_new_string_len(h, (int)(p - h)));
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "driver", json_object_new_string("nfs"));
+	json_object_object_add(o, "server", srv);
+	json_object_object_add(o, "path", json_object_new_string_len(p, (int)(q ? q - p : (ptrdiff_t)strlen(p))));
+	return o;
+}
+
 /* Gives every qcow2 node in the tree at n (a blockdev-add format node)
  * whose backing is not spelled out its chain from the headers; nodes
  * get names root-bK (K: depth). */
-static xerr *expand_chain(json_object *n, const char *root, int depth)
+static xerr *expand_chain(const char *vm, json_object *n, const char *root, int depth)
 {
 	if (!n || !json_object_is_type(n, json_type_object))
 		return NULL;
@@ -215,15 +305,17 @@ static xerr *expand_chain(json_object *n, const char *root, int depth)
 		free(nm);
 	}
 	if (json_object_object_get_ex(n, "backing", &b))
-		return expand_chain(b, root, depth + 1);
+		return expand_chain(vm, b, root, depth + 1);
 	if (!json_object_object_get_ex(n, "driver", &dr) || strcmp(json_object_get_string(dr), "qcow2") ||
 	    !json_object_object_get_ex(n, "file", &file))
 		return NULL;
 	const char *path = local_path(file);
-	if (!path)
-		return NULL; /* a network image: QEMU opens its chain over the network */
+	char *url = path ? NULL : nfs_url(file);
+	if (!path && !url)
+		return NULL; /* another network protocol: QEMU opens its chain itself */
 	char *bfile, *bfmt;
-	xerr *e = qcow2_backing(path, &bfile, &bfmt);
+	xerr *e = path ? qcow2_backing(path, &bfile, &bfmt) : nfs_backing(url, &bfile, &bfmt);
+	free(url);
 	if (e)
 		return e;
 	if (!bfile) {
@@ -231,44 +323,49 @@ static xerr *expand_chain(json_object *n, const char *root, int depth)
 		return NULL;
 	}
 	json_object *bn = json_object_new_object();
+	char *bname = hx_asprintf("%.20s-b%d", root, depth + 1);
+	json_object_object_add(bn, "node-name", json_object_new_string(bname));
 	json_object_object_add(bn, "driver", json_object_new_string(bfmt ? bfmt : probe_format(bfile)));
 	json_object_object_add(bn, "read-only", json_object_new_boolean(true));
-	json_object *bf = json_object_new_object();
-	struct stat st; /* an LVM SR's layers are logical volumes */
-	bool blk = !stat(bfile, &st) && S_ISBLK(st.st_mode);
-	json_object_object_add(bf, "driver", json_object_new_string(blk ? "host_device" : "file"));
-	json_object_object_add(bf, "filename", json_object_new_string(bfile));
-	json_object_object_add(bn, "file", bf);
-	json_object_object_add(n, "backing", bn);
+	json_object_object_add(bn, "file", path ? local_node(bfile) : nfs_node(bfile));
 	free(bfile);
 	free(bfmt);
-	return expand_chain(bn, root, depth + 1);
+	if (path) { /* nested: file.filename tells QEMU not to use the header's name */
+		json_object_object_add(n, "backing", bn);
+		free(bname);
+		return expand_chain(vm, bn, root, depth + 1);
+	}
+	/* nfs: a nested node without file.filename would get the header's
+	 * name as well (and QEMU refuses both); each layer is added on its
+	 * own, bottom first, and referenced by name. */
+	e = expand_chain(vm, bn, root, depth + 1);
+	if (!e) {
+		json_object *f;
+		if (json_object_object_get_ex(bn, "file", &f))
+			nfs_as_root(f);
+		e = xo_vm_qmp(vm, "blockdev-add", bn, NULL);
+	} else {
+		json_object_put(bn);
+	}
+	if (!e)
+		json_object_object_add(n, "backing", json_object_new_string(bname));
+	free(bname);
+	return e;
 }
 
-/* An nfs:// node opened after the drop: libnfs would speak AUTH_SYS with
- * QEMU's own uid, which the export's root-owned images refuse; the URL's
- * uid/gid parameters keep the identity a root QEMU had. */
+/* An nfs node opened after the drop: libnfs would speak AUTH_SYS with
+ * QEMU's own uid, which the export's root-owned images refuse; the node's
+ * user/group keep the identity a root QEMU had. */
 static void nfs_as_root(json_object *n)
 {
-	json_object *dr, *fn;
+	json_object *dr;
 	if (!xo_qemu_runas() || !json_object_object_get_ex(n, "driver", &dr) ||
 	    strcmp(json_object_get_string(dr), "nfs"))
 		return;
-	if (json_object_object_get_ex(n, "server", NULL)) { /* structured: user, group */
-		if (!json_object_object_get_ex(n, "user", NULL))
-			json_object_object_add(n, "user", json_object_new_int64(0));
-		if (!json_object_object_get_ex(n, "group", NULL))
-			json_object_object_add(n, "group", json_object_new_int64(0));
-		return;
-	}
-	if (!json_object_object_get_ex(n, "filename", &fn))
-		return;
-	const char *u = json_object_get_string(fn);
-	if (strncmp(u, "nfs://", 6) || strstr(u, "uid=") || strstr(u, "gid="))
-		return;
-	char *nu = hx_asprintf("%s%cuid=0&gid=0", u, strchr(u, '?') ? '&' : '?');
-	json_object_object_add(n, "filename", json_object_new_string(nu));
-	free(nu);
+	if (!json_object_object_get_ex(n, "user", NULL))
+		json_object_object_add(n, "user", json_object_new_int64(0));
+	if (!json_object_object_get_ex(n, "group", NULL))
+		json_object_object_add(n, "group", json_object_new_int64(0));
 }
 
 /* Replaces each local file under format node n by an fd set. */
@@ -308,12 +405,34 @@ xerr *xo_fdpass_blockdev(const char *vm_uuid, json_object *node)
 {
 	json_object *v;
 	const char *name = json_object_object_get_ex(node, "node-name", &v) ? json_object_get_string(v) : "";
-	xerr *e = expand_chain(node, name, 0);
+	xerr *e = expand_chain(vm_uuid, node, name, 0);
 	if (!e)
 		e = pass_files(vm_uuid, node, name, false, 0);
-	if (e && *name) /* sets added for this tree that no node uses */
-		xo_fdpass_prune(vm_uuid, name);
+	if (e && *name)
+		xo_fdpass_forget(vm_uuid, name);
 	return e;
+}
+
+void xo_fdpass_forget(const char *vm_uuid, const char *node)
+{
+	/* Layers added on their own (node-bK), upper first. */
+	json_object *fa = json_object_new_object(), *nodes = NULL;
+	json_object_object_add(fa, "flat", json_object_new_boolean(true));
+	xerr *e = xo_vm_qmp(vm_uuid, "query-named-block-nodes", fa, &nodes);
+	xerr_free(e);
+	char *pre = hx_asprintf("%s-b", node);
+	for (int k = 1; nodes && k <= MAX_CHAIN + 1; k++) {
+		char *nm = hx_asprintf("%s%d", pre, k);
+		if (has_node(nodes, nm)) {
+			json_object *a = json_object_new_object();
+			json_object_object_add(a, "node-name", json_object_new_string(nm));
+			xerr_free(xo_vm_qmp(vm_uuid, "blockdev-del", a, NULL));
+		}
+		free(nm);
+	}
+	free(pre);
+	json_object_put(nodes);
+	xo_fdpass_prune(vm_uuid, node); /* sets that no node uses */
 }
 
 /* ---- pruning -------------------------------------------------------------------- */
