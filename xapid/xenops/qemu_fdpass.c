@@ -41,13 +41,12 @@
 #include <unistd.h>
 
 #include "qemu_fdpass.h"
+#include "qcow2_hdr.h"
 #include "qemu_int.h"
 #include "qimg.h"
 #include "util.h"
 
 #define MAX_CHAIN 64
-#define QCOW2_MAGIC 0x514649fbu
-#define EXT_BACKING_FORMAT 0xe2792acau
 
 static bool has_node(json_object *nodes, const char *name);
 static void nfs_as_root(json_object *n);
@@ -107,16 +106,6 @@ static xerr *pass_file(const char *vm, const char *path, bool ro, const char *op
 
 /* ---- the backing chain from qcow2 headers ------------------------------------- */
 
-static uint32_t be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t be64(const unsigned char *p)
-{
-	return (uint64_t)be32(p) << 32 | be32(p + 4);
-}
-
 /* The backing file of the qcow2 at path (heap, made absolute) and its
  * format (heap) when known; both NULL when it has none. */
 static xerr *qcow2_backing(const char *path, char **file, char **fmt)
@@ -125,60 +114,40 @@ static xerr *qcow2_backing(const char *path, char **file, char **fmt)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return xerr_newf("INTERNAL_ERROR", "open %s: %s", path, strerror(errno));
-	unsigned char h[104];
-	xerr *e = NULL;
-	ssize_t n = pread(fd, h, sizeof(h), 0);
-	if (n < 72 || be32(h) != QCOW2_MAGIC) {
-		e = xerr_newf("INTERNAL_ERROR", "%s: not a qcow2 image", path);
-		goto out;
+	unsigned char *buf = hx_malloc(QCOW2_HDR_READ);
+	size_t len = 0;
+	while (len < QCOW2_HDR_READ) {
+		ssize_t n = pread(fd, buf + len, QCOW2_HDR_READ - len, (off_t)len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
 	}
-	uint32_t version = be32(h + 4);
-	uint64_t off = be64(h + 8);
-	uint32_t len = be32(h + 16);
-	if (!off || !len)
-		goto out;
-	if (len > 1023) {
-		e = xerr_newf("INTERNAL_ERROR", "%s: backing file name too long", path);
-		goto out;
-	}
-	char name[1024];
-	if (pread(fd, name, len, (off_t)off) != (ssize_t)len) {
-		e = xerr_newf("INTERNAL_ERROR", "%s: cannot read the backing file name", path);
-		goto out;
-	}
-	name[len] = 0;
-	if (strlen(name) != len || strstr(name, "://") || !strncmp(name, "json:", 5)) {
-		e = xerr_newf("INTERNAL_ERROR", "%s: backing file %s is not a local file", path, name);
-		goto out;
+	close(fd);
+	char *name;
+	const char *why;
+	int r = qcow2_hdr_backing(buf, len, &name, fmt, &why);
+	free(buf);
+	if (r < 0)
+		return xerr_newf("INTERNAL_ERROR", "%s: %s", path, why);
+	if (r == 0)
+		return NULL;
+	if (strstr(name, "://") || !strncmp(name, "json:", 5)) {
+		xerr *e = xerr_newf("INTERNAL_ERROR", "%s: backing file %s is not a local file", path, name);
+		free(name);
+		free(*fmt);
+		*fmt = NULL;
+		return e;
 	}
 	if (name[0] == '/') {
-		*file = hx_strdup(name);
+		*file = name;
 	} else {
 		const char *slash = strrchr(path, '/');
 		*file = slash ? hx_asprintf("%.*s/%s", (int)(slash - path), path, name) : hx_strdup(name);
+		free(name);
 	}
-	/* Header extensions: the backing format, when recorded. */
-	uint64_t pos = version >= 3 && n >= 104 ? be32(h + 100) : 72;
-	for (int i = 0; i < 64 && pos < 65536; i++) {
-		unsigned char x[8];
-		if (pread(fd, x, 8, (off_t)pos) != 8)
-			break;
-		uint32_t type = be32(x), xl = be32(x + 4);
-		if (!type || xl > 4096)
-			break;
-		if (type == EXT_BACKING_FORMAT && xl < 32) {
-			char f[32];
-			if (pread(fd, f, xl, (off_t)pos + 8) == (ssize_t)xl) {
-				f[xl] = 0;
-				*fmt = hx_strdup(f);
-			}
-			break;
-		}
-		pos += 8 + ((xl + 7) & ~7u);
-	}
-out:
-	close(fd);
-	return e;
+	return NULL;
 }
 
 /* The format of an image without a recorded one: qcow2 or raw. */
@@ -186,7 +155,7 @@ static const char *probe_format(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	unsigned char m[4];
-	bool q = fd >= 0 && pread(fd, m, 4, 0) == 4 && be32(m) == QCOW2_MAGIC;
+	bool q = fd >= 0 && pread(fd, m, 4, 0) == 4 && qcow2_hdr_is_qcow2(m, 4);
 	if (fd >= 0)
 		close(fd);
 	return q ? "qcow2" : "raw";
