@@ -29,6 +29,23 @@ ensure_packages() {
 	fi
 }
 
+# The unprivileged user QEMU runs as (xapid passes -runas when it exists;
+# HALYARD_QEMU_USER overrides the name, empty keeps QEMU as root). A system
+# user and group of its own: no login shell, no home. Idempotent.
+ensure_qemu_user() {
+	local u=${HALYARD_QEMU_USER-halyard-qemu}
+	[ -n "$u" ] || return 0
+	getent passwd "$u" >/dev/null && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		say "no user $u and not root: QEMU will run as the user xapid runs as"
+		return 0
+	fi
+	say "creating the system user $u (QEMU runs as it)"
+	getent group "$u" >/dev/null || groupadd --system "$u"
+	useradd --system --gid "$u" --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin --comment "Halyard QEMU" "$u"
+}
+
 # Configures (once) and builds a build directory: build_dir DIR [meson options…]
 build_dir() {
 	local dir=$1

@@ -259,6 +259,34 @@ class HttpReply:
 # The daemon
 
 
+_qemu_user_checked = False
+
+
+def ensure_qemu_user():
+    """
+    Creates the system user QEMU runs as (scripts/lib.sh ensure_qemu_user,
+    as scripts/run and scripts/test do), once per test process; xapid then
+    passes -runas to QEMU. HALYARD_QEMU_USER="" keeps QEMU as root.
+    """
+    global _qemu_user_checked
+    if _qemu_user_checked:
+        return
+    _qemu_user_checked = True
+    lib = os.path.join(HERE, "..", "..", "scripts", "lib.sh")
+    subprocess.run(["bash", "-c", '. "$1" && ensure_qemu_user', "bash", lib],
+                   stdin=subprocess.DEVNULL, check=False)
+
+
+def qemu_uids(pid):
+    """The real and effective uid of process pid (from /proc/<pid>/status)."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("Uid:"):
+                v = line.split()
+                return int(v[1]), int(v[2])
+    raise RuntimeError("no Uid line for pid %d" % pid)
+
+
 class Xapid:
     """
     One xapid on a temporary state directory, TCP on 127.0.0.1:<free port>
@@ -307,6 +335,7 @@ class Xapid:
 
     def start(self, timeout=60):
         """Starts xapid and waits for 'xapid: ready'. Raises on failure."""
+        ensure_qemu_user()
         ports = ([self.port] if self.port else []) + [free_port() for _ in range(3)]
         last = None
         for port in ports:

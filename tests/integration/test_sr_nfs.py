@@ -17,7 +17,9 @@ SR.scan picks up a VDI made behind xapid's back and drops one removed;
 a running guest gets a read-only disk the host filled (the guest reads
 the host's bytes) and a writable one it fills (the host reads the guest's
 bytes over NFS after shutdown); a live snapshot while it runs (QEMU opens
-the new overlay over nfs://) holds the guest's bytes; SR.probe;
+the new overlay over nfs://) holds the guest's bytes; a disk with a
+snapshot chain hot-plugged into it is read by the guest (QEMU runs as
+halyard-qemu and is given every layer); SR.probe;
 VDI.destroy, PBD.unplug/plug, SR.destroy (the SR directory is gone, the
 other SR stays);
 an ISO SR on the same export (type=iso, location=server:/path) lists
@@ -205,7 +207,13 @@ def body(t, x, srv, kernel, initrd):
                   b"  echo \"HALYARD-DISK-MD5 $n ro=$ro $(dd if=/dev/$n bs=65536 count=16 iflag=direct 2>/dev/null"
                   b" | md5sum | cut -d' ' -f1)\"\n"
                   b"done\n"
-                  b"echo HALYARD-DISKS-DONE\n")
+                  b"echo HALYARD-DISKS-DONE\n"
+                  # then a hot-plugged 8 MiB disk: the md5 of its first MiB
+                  b"H=\n"
+                  b"while [ -z \"$H\" ]; do for b in /sys/block/vd*; do\n"
+                  b"  [ \"$(cat $b/size)\" = 16384 ] && H=${b##*/}; done; sleep 0.2; done\n"
+                  b"echo \"HALYARD-HOT-MD5 $(dd if=/dev/$H bs=65536 count=16 iflag=direct 2>/dev/null"
+                  b" | md5sum | cut -d' ' -f1)\"\n")
         vs = api.VDI.create(vdi_rec("script", MiB))
         r = x.http("PUT", "/import_raw_vdi?session_id=%s&vdi=%s&format=raw" % (api.session, vs),
                    body=script + b"\0" * (MiB - len(script)), timeout=120)
@@ -246,6 +254,24 @@ def body(t, x, srv, kernel, initrd):
              "a live snapshot of the running VM's disk is on the export")
         last = g.last_tick()
         t.ok(wait_until(lambda: g.last_tick() > last, BOOT_TIMEOUT), "the guest runs on after the snapshot")
+        # VBD.plug of an nfs:// qcow2 with a chain below it: QEMU, no longer
+        # root, gets every layer spelled out (the export refuses its own uid).
+        vh = api.VDI.create(vdi_rec("hot-disk", 8 * MiB))
+        ok, out = qemu_io(url(vh), "write -P 0x33 0 1M")
+        t.ok(ok, "the host fills the disk to plug", out)
+        hsnaps = [api.VDI.snapshot(vh, {}), api.VDI.snapshot(vh, {})]
+        hv = api.VBD.create({"VM": vm, "VDI": vh, "userdevice": "3", "bootable": False, "mode": "RW",
+                             "type": "Disk", "empty": False, "unpluggable": True, "other_config": {},
+                             "qos_algorithm_type": "", "qos_algorithm_params": {}})
+        api.VBD.plug(hv)
+        line = wait_until(lambda: next((l for l in g.console().splitlines()
+                                        if l.startswith("HALYARD-HOT-MD5")), None), BOOT_TIMEOUT)
+        t.eq((line or "").split()[-1:], [hashlib.md5(b"\x33" * MiB).hexdigest()],
+             "the guest reads the backing layers of a hot-plugged nfs:// disk", g.console()[-800:])
+        api.VBD.unplug(hv)
+        api.VBD.destroy(hv)
+        for v in hsnaps + [vh]:
+            api.VDI.destroy(v)
         api.VM.hard_shutdown(vm)
         ok, out = qemu_io(url(vb), "read -P 0x5a 0 1M", read_only=True)
         t.ok(ok, "the host reads the guest's bytes over nfs:// after shutdown", out)

@@ -7,10 +7,13 @@ records while the host takes live snapshots (QMP blockdev-snapshot) and
 deletes them (GC coalesces the live chain through QEMU's block-stream);
 a snapshot exported while the guest runs holds exactly the records
 written before it; VDI.destroy of the attached VDI is refused; a disk
-hot-plugged with VBD.plug shows up in the guest, which writes to it, and
-VBD.unplug takes it out; a CD drive gets an ISO inserted and ejected;
+hot-plugged with VBD.plug (a qcow2 with a snapshot chain below it) shows
+up in the guest, which reads the data of its backing layers and writes to
+it, and VBD.unplug takes it out (no fd of it left in QEMU); a CD drive gets an ISO inserted and ejected;
 after the guest stops the VDI holds the pattern and every record, and no
-chain node is left.
+chain node is left. QEMU runs as the unprivileged user halyard-qemu
+(the harness creates it as scripts/lib.sh does): its real and effective
+uid are checked, and every hot-plug above goes through fds xapid passes.
 
 The guest is driven by a script on a second, read-only disk that starts
 with "#HALYARD-SCRIPT" (tests/guest/build-guest runs it).
@@ -19,6 +22,7 @@ built (no Debian mirror reachable).
 """
 import hashlib
 import os
+import pwd
 import shutil
 import subprocess
 import tempfile
@@ -43,6 +47,7 @@ while [ $i -lt %d ]; do
 done
 echo "DONE-WRITING"
 while :; do H=$(find_disk 65536); [ -n "$H" ] && break; sleep 0.2; done
+echo "HOTPLUG-READ $(head -c 1048576 $H | md5sum | cut -d' ' -f1)"
 echo HOTPLUGDATA | dd of=$H bs=512 conv=notrunc 2>/dev/null
 sync
 echo "HOTPLUG-WROTE $H"
@@ -67,6 +72,39 @@ def guest_files():
     return os.path.join(d, "vmlinuz"), os.path.join(d, "initrd.gz")
 
 
+def qemu_pid(api, vm):
+    with open(os.path.join(STATE[0], "vms", api.VM.get_uuid(vm), "qemu.pid")) as f:
+        return int(f.read())
+
+
+def check_qemu_user(t, pid):
+    """QEMU runs as halyard-qemu (unless HALYARD_QEMU_USER says otherwise)."""
+    want = os.environ.get("HALYARD_QEMU_USER", "halyard-qemu")
+    try:
+        uid = pwd.getpwnam(want).pw_uid if want else 0
+    except KeyError:
+        uid = 0
+    t.ok(uid != 0 or not want, "the QEMU user %s exists (the harness creates it)" % want)
+    t.eq(harness.qemu_uids(pid), (uid, uid), "QEMU's real and effective uid are %s's" % (want or "root"))
+
+
+def sr_fds(pid, srdir):
+    """The SR files QEMU process pid has open (sorted)."""
+    out = []
+    d = "/proc/%d/fd" % pid
+    for n in os.listdir(d):
+        try:
+            p = os.readlink(os.path.join(d, n))
+        except OSError:
+            continue
+        if p.startswith(srdir.rstrip("/") + "/"):
+            out.append(p)
+    return sorted(out)
+
+
+STATE = []
+
+
 def records_in(img):
     """The numbers of the records present at sectors 8192.. (contiguous check by caller)."""
     out = []
@@ -81,6 +119,7 @@ def records_in(img):
 
 def main(t, x):
     kernel, initrd = guest_files()
+    STATE.append(x.state_dir)
     api = x.login()
     sid = api.session
     pool = api.pool.get_all()[0]
@@ -161,6 +200,7 @@ def body(t, api, vm, A, vdi_new, put, get, vbd, bases, wait_line, con, work, srd
                 return
             t.ok(all(api.VBD.get_currently_attached(b) for b in api.VM.get_VBDs(vm)),
                  "its VBDs are currently_attached")
+            check_qemu_user(t, qemu_pid(api, vm))
             line = wait_line("DISK-A ")
             t.ok(line, "the guest sees the disk", con()[-2000:])
             if not line:
@@ -209,16 +249,33 @@ def body(t, api, vm, A, vdi_new, put, get, vbd, bases, wait_line, con, work, srd
         with t.section("hotplug: VBD.plug / unplug of a new disk"):
             t.ok(wait_line("DONE-WRITING", 120), "the guest finished writing")
             hot = vdi_new(32 * MiB, "hot")
+            H = pattern("H", MiB)
+            t.eq(put(hot, H), 200, "import a pattern into the disk to plug")
+            # Two snapshots: the pattern sits in backing layers that QEMU
+            # may not open by path (it runs unprivileged): xapid passes
+            # every layer's fd.
+            hsnaps = [api.VDI.snapshot(hot, {}), api.VDI.snapshot(hot, {})]
+            t.ok(len(bases()) >= 1, "the disk to plug has a backing chain", os.listdir(srdir))
+            pid = qemu_pid(api, vm)
+            before = sr_fds(pid, srdir)
             hv = vbd(vm, hot, "2")
             api.VBD.plug(hv)
             t.eq(api.VBD.get_currently_attached(hv), True, "plugged")
+            line = wait_line("HOTPLUG-READ", 120)
+            t.eq((line or "").split()[-1:], [hashlib.md5(H).hexdigest()],
+                 "the guest reads the backing layers' data on the hot-plugged disk", con()[-1500:])
             line = wait_line("HOTPLUG-WROTE", 120)
             t.ok(line, "the guest sees the new disk and writes to it", con()[-1500:])
             t.fails(lambda: api.VBD.plug(hv), "DEVICE_ALREADY_ATTACHED", "plug twice")
             api.VBD.unplug(hv)
             t.eq(api.VBD.get_currently_attached(hv), False, "unplugged")
-            t.ok(get(hot).startswith(b"HOTPLUGDATA\n"), "what the guest wrote is in the VDI")
+            t.eq(sr_fds(pid, srdir), before, "QEMU holds no fd of the unplugged disk's files")
+            img = get(hot)
+            t.ok(img.startswith(b"HOTPLUGDATA\n") and img[512:MiB] == H[512:],
+                 "what the guest wrote is in the VDI, over the backing data")
             api.VBD.destroy(hv)
+            for v in hsnaps:
+                api.VDI.destroy(v)
 
         with t.section("CD: insert and eject an ISO while running"):
             idir = os.path.join(work, "isos")

@@ -237,6 +237,23 @@ xerr *xo_qemu_qmp(xo_domain *d, const char *cmd, json_object *args, json_object 
 	return qmp_once(d, cmd, args, ret);
 }
 
+xerr *xo_qemu_qmp_fd(xo_domain *d, const char *cmd, json_object *args, int fd, json_object **ret)
+{
+	if (d->held)
+		return qmp_exec(d->held, cmd, args, fd, QMP_CMD_MS, ret);
+	qmp q;
+	xerr *e = qmp_open(d->qmp_path, QMP_CONNECT_MS, &q);
+	if (!e)
+		e = qmp_exec(&q, cmd, args, fd, QMP_CMD_MS, ret);
+	qmp_close(&q);
+	return e;
+}
+
+bool xo_qemu_qmp_held(const xo_domain *d)
+{
+	return d->held != NULL;
+}
+
 void xo_qemu_qmp_hold(xo_domain *d)
 {
 	if (d->held)
@@ -369,6 +386,24 @@ static void remove_runtime(const char *dir)
 	p = hx_asprintf("%s/vnc.sock", dir);
 	unlink(p);
 	free(p);
+	p = hx_asprintf("%s/qemu.user", dir);
+	unlink(p);
+	free(p);
+}
+
+/* Records who the QEMU of dir runs as (qemu.user: the -runas user or
+ * "root"), for the operator and the tests; reattach needs nothing more
+ * (xapid, root, reaches the sockets whoever QEMU became). */
+static void write_user(const char *dir)
+{
+	char *p = hx_asprintf("%s/qemu.user", dir);
+	FILE *f = fopen(p, "we");
+	if (f) {
+		const char *u = xo_qemu_runas();
+		fprintf(f, "%s\n", u ? u : "root");
+		fclose(f);
+	}
+	free(p);
 }
 
 /* Kills the whole session's group, waits for the process to go. */
@@ -499,6 +534,11 @@ static void build_argv(const xo_spec *s, char *binary /* taken */, struct argv *
 	arg_add(a, hx_strdup("-name"));
 	arg_add(a, hx_asprintf("guest=%s", name));
 	free(name);
+	const char *runas = xo_qemu_runas();
+	if (runas) { /* drops after devices and start-time disks are open */
+		arg_add(a, hx_strdup("-runas"));
+		arg_add(a, hx_strdup(runas));
+	}
 	arg_add(a, hx_strdup("-uuid"));
 	arg_add(a, hx_strdup(s->uuid));
 	arg_add(a, hx_strdup("-machine"));
@@ -650,6 +690,7 @@ static xerr *qemu_create(const xo_spec *s, xo_domain **out)
 		return xerr_newf("INTERNAL_ERROR", "fork: %s", strerror(fork_errno));
 	xo_domain *d = dom_new(s->dir, pid, true);
 	xerr *e = write_pid(s->dir, pid);
+	write_user(s->dir);
 	/* Wait for QMP (or for QEMU to give up). */
 	int64_t deadline = hx_mono_ms() + QEMU_START_MS;
 	while (!e) {

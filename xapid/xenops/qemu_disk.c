@@ -12,6 +12,7 @@
 
 #include "qemu_boot.h"
 #include "qemu_disk.h"
+#include "qemu_fdpass.h"
 #include "qemu_int.h"
 #include "util.h"
 
@@ -187,12 +188,23 @@ static char *backing_of(const char *vm_uuid, const char *name, xerr **err)
 	return out;
 }
 
-/* Deletes every monitor-owned node "vbdN-*" (top first: retried). */
+static void delete_nodes_only(const char *vm_uuid, int n);
+
+/* Deletes every monitor-owned node "vbdN-*" (top first: retried), then
+ * the fd sets of the files they had open. */
 static void delete_nodes(const char *vm_uuid, int n)
+{
+	delete_nodes_only(vm_uuid, n);
+	char pre[32];
+	snprintf(pre, sizeof(pre), "vbd%d-", n);
+	xo_fdpass_prune(vm_uuid, pre);
+}
+
+static void delete_nodes_only(const char *vm_uuid, int n)
 {
 	char pre[32];
 	snprintf(pre, sizeof(pre), "vbd%d-", n);
-	for (int round = 0; round < 8; round++) {
+	for (int round = 0; round < 80; round++) { /* a chain of own nodes: one level a round */
 		json_object *r = NULL;
 		xerr *e = xo_vm_qmp(vm_uuid, "query-named-block-nodes",
 		                 obj1("flat", json_object_new_boolean(true)), &r);
@@ -223,6 +235,21 @@ static void delete_nodes(const char *vm_uuid, int n)
 
 static int node_seq;
 
+/* blockdev-add of j (taken) named node, with its local files opened here
+ * and passed as fd sets (qemu_fdpass.h): QEMU may no longer open paths. */
+static xerr *add_node(const char *vm_uuid, json_object *j, const char *node)
+{
+	xerr *e = xo_fdpass_blockdev(vm_uuid, j);
+	if (e) {
+		json_object_put(j);
+		return e;
+	}
+	e = xo_vm_qmp(vm_uuid, "blockdev-add", j, NULL);
+	if (e)
+		xo_fdpass_forget(vm_uuid, node);
+	return e;
+}
+
 /* ---- hotplug ----------------------------------------------------------------- */
 
 xerr *xo_disk_hotplug(const char *vm_uuid, const xo_disk *d)
@@ -236,7 +263,7 @@ xerr *xo_disk_hotplug(const char *vm_uuid, const xo_disk *d)
 	json_object *j = node_json(d, node);
 	if (!j)
 		return xerr_new("INTERNAL_ERROR", "bad protocol JSON", NULL);
-	xerr *e = xo_vm_qmp(vm_uuid, "blockdev-add", j, NULL);
+	xerr *e = add_node(vm_uuid, j, node);
 	if (e)
 		return e;
 	json_object *dev = json_object_new_object();
@@ -248,8 +275,10 @@ xerr *xo_disk_hotplug(const char *vm_uuid, const xo_disk *d)
 	json_object_object_add(dev, "drive", json_object_new_string(node));
 	json_object_object_add(dev, "bus", json_object_new_string(bus));
 	e = xo_vm_qmp(vm_uuid, "device_add", dev, NULL);
-	if (e)
+	if (e) {
 		xerr_free(xo_vm_qmp(vm_uuid, "blockdev-del", obj1("node-name", json_object_new_string(node)), NULL));
+		xo_fdpass_prune(vm_uuid, node);
+	}
 	return e;
 }
 
@@ -311,7 +340,7 @@ xerr *xo_disk_insert(const char *vm_uuid, const char *userdevice, const sm_open 
 	json_object *j = node_json(&d, node);
 	if (!j)
 		return xerr_new("INTERNAL_ERROR", "bad protocol JSON", NULL);
-	xerr *e = xo_vm_qmp(vm_uuid, "blockdev-add", j, NULL);
+	xerr *e = add_node(vm_uuid, j, node);
 	if (e)
 		return e;
 	json_object *ot = obj1("id", json_object_new_string(id));
@@ -322,6 +351,7 @@ xerr *xo_disk_insert(const char *vm_uuid, const char *userdevice, const sm_open 
 	e = xo_vm_qmp(vm_uuid, "blockdev-insert-medium", im, NULL);
 	if (e) {
 		xerr_free(xo_vm_qmp(vm_uuid, "blockdev-del", obj1("node-name", json_object_new_string(node)), NULL));
+		xo_fdpass_prune(vm_uuid, node);
 		return e;
 	}
 	xerr_free(xo_vm_qmp(vm_uuid, "blockdev-close-tray", obj1("id", json_object_new_string(id)), NULL));
@@ -371,13 +401,15 @@ static xerr *live_snapshot(void *ctx, const sm_open *overlay)
 	json_object_object_add(j, "node-name", json_object_new_string(node));
 	json_object_object_add(j, "file", file);
 	json_object_object_add(j, "backing", NULL); /* JSON null: attached below */
-	e = xo_vm_qmp(c->vm, "blockdev-add", j, NULL);
+	e = add_node(c->vm, j, node);
 	if (!e) {
 		json_object *s = obj1("node", json_object_new_string(top));
 		json_object_object_add(s, "overlay", json_object_new_string(node));
 		e = xo_vm_qmp(c->vm, "blockdev-snapshot", s, NULL);
-		if (e)
+		if (e) {
 			xerr_free(xo_vm_qmp(c->vm, "blockdev-del", obj1("node-name", json_object_new_string(node)), NULL));
+			xo_fdpass_prune(c->vm, node);
+		}
 	}
 	free(top);
 	return e;
@@ -507,7 +539,11 @@ static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress
 			/* The copied data and the new header must be on disk before
 			 * the caller removes the merged image: QMP has no flush, so
 			 * HMP's qemu-io flushes the top node. */
-			return flush_node(c->vm, c->n);
+			e = flush_node(c->vm, c->n);
+			char pre[32]; /* the fds of the layers merged away */
+			snprintf(pre, sizeof(pre), "vbd%d-", c->n);
+			xo_fdpass_prune(c->vm, pre);
+			return e;
 		}
 		if (hx_mono_ms() > deadline) {
 			xerr_free(flush_err);

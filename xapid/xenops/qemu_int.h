@@ -7,6 +7,7 @@
 #define HALYARD_XENOPS_QEMU_INT_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "xenops.h"
@@ -32,6 +33,17 @@ char *xo_opt_escape(const char *s);
 /* qemu.c: the QEMU executable as an absolute path (heap; $HALYARD_QEMU or
  * qemu-system-x86_64 on PATH), NULL when there is none. */
 char *qemu_binary(void);
+
+/* qemu_user.c: the user QEMU drops to with -runas, or NULL for none
+ * (root); decided once per xapid run. */
+const char *xo_qemu_runas(void);
+
+/* qemu.c: one command on the domain's command connection with fd passed
+ * by SCM_RIGHTS (fd >= 0); the fd stays the caller's. Commands that name
+ * a passed fd later (getfd + netdev_add) need one connection: call them
+ * between xo_qemu_qmp_hold and _release and check xo_qemu_qmp_held. */
+xerr *xo_qemu_qmp_fd(xo_domain *d, const char *cmd, json_object *args, int fd, json_object **ret);
+bool xo_qemu_qmp_held(const xo_domain *d);
 
 /* qemu_live.c: the backend's live operations (see xo_backend). */
 xerr *qemu_set_vcpus(xo_domain *d, int64_t n);

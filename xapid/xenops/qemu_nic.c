@@ -12,6 +12,7 @@
 #include "qemu_int.h"
 #include "qemu_boot.h"
 #include "qemu_nic.h"
+#include "qemu_fdpass.h"
 #include "util.h"
 
 #define UNPLUG_MS 30000
@@ -93,10 +94,9 @@ xerr *xo_nic_hotplug(const char *vm_uuid, const xo_nic *n)
 	json_object *t = json_object_new_object();
 	json_object_object_add(t, "type", json_object_new_string("tap"));
 	json_object_object_add(t, "id", json_object_new_string(nd));
-	json_object_object_add(t, "ifname", json_object_new_string(n->ifname));
-	json_object_object_add(t, "script", json_object_new_string("no"));
-	json_object_object_add(t, "downscript", json_object_new_string("no"));
-	xerr *e = xo_vm_qmp(vm_uuid, "netdev_add", t, NULL);
+	/* By fd: attaching to a tap by name needs CAP_NET_ADMIN, which a
+	 * QEMU running as its own user does not have (qemu_fdpass.c). */
+	xerr *e = xo_fdpass_netdev_tap(vm_uuid, n->ifname, t);
 	if (e)
 		return e;
 	json_object *dev = json_object_new_object();
