@@ -2,9 +2,10 @@
 /*
  * OpenFlow 1.3 encoder, reply parser and management-socket client (see
  * ofp.h). Wire layouts are those of the OpenFlow 1.3 specification; all
- * integers are big-endian. OXM match fields are emitted in the order Open
- * vSwitch emits them itself, so our messages are byte-for-byte those that
- * ovs-ofctl sends for the same flow text (net/tests/ofp_check.c).
+ * integers are big-endian. OXM match fields are emitted in one fixed
+ * order, prerequisites first (Ethernet, L3, L4, ARP); net/tests/ofp_check.c
+ * holds the known-good bytes, which ovs-ofctl ofp-print decodes to the
+ * flows the backend means.
  */
 #include "ofp.h"
 

@@ -60,8 +60,8 @@ enum {
  * A match: only the fields whose bit is set in .fields are encoded.
  * Addresses are in network byte order; a prefix length shorter than the
  * address (ipv4/arp_spa < 32, ipv6 < 128) encodes a masked field, 0 leaves
- * the field out. The caller orders nothing: OXM TLVs are emitted in the
- * order Open vSwitch itself uses, prerequisites first.
+ * the field out. The caller orders nothing: OXM TLVs are emitted in one
+ * fixed order, prerequisites first.
  */
 typedef struct ofp_match {
 	uint32_t fields;
