@@ -5,7 +5,7 @@
  *
  *   ovs     Open vSwitch through OVSDB JSON-RPC on its unix socket
  *           (ovsdb.c, our own client on json-c) plus OpenFlow rules for
- *           VIF port security (ovs.c, through ovs-ofctl for now).
+ *           VIF port security (ovs.c, OpenFlow through ofp.c).
  *   bridge  Linux bridges through rtnetlink (linuxbr.c): bridges and
  *           ports only (no VLAN tags, bonds, tunnels, QoS or port
  *           security: those answer -EOPNOTSUPP).

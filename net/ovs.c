@@ -8,27 +8,23 @@
  * has applied it (cur_cfg >= that value), so a caller that returns has a
  * switch that matches.
  *
- * OpenFlow: the rules are installed with ovs-ofctl on the bridge's
- * management socket (<rundir>/<br>.mgmt) — a first step; an encoder of
- * our own would remove the fork/exec. Only addresses that inet_pton
- * accepted and MACs of six hex pairs reach the flow text.
+ * OpenFlow: the rules and meters are sent by our own OpenFlow 1.3 client
+ * (ofp.c) on the bridge's management socket (<rundir>/<br>.mgmt), one
+ * connection and one barrier per change, so a call returns once the
+ * switch applied it. Only addresses and MACs that parse become matches.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <spawn.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "netback.h"
+#include "ofp.h"
 #include "ovsdb.h"
 
-extern char **environ;
 
 #define CFG_WAIT_MS 20000
 
@@ -191,8 +187,11 @@ static char *uuid_of(ovsb *o, const char *table, const char *name, int *r, char 
 	return res;
 }
 
-static int ofctl(ovsb *o, const char *br, const char *const *args, const char *input,
-		 char **err);
+static ofp_conn *of_open(ovsb *o, const char *br, char **err);
+static int of_commit(ofp_conn *c, ofp_buf *msgs, const uint32_t *ign, size_t nign,
+		     char **err);
+static void of_add(ofp_conn *c, ofp_buf *b, uint8_t table, uint16_t prio, uint32_t kind,
+		   int64_t ofport, const ofp_match *m, uint32_t meter, bool normal, int go);
 
 /*
  * The OpenFlow pipeline of every bridge we manage: table 0 meters ports
@@ -202,11 +201,14 @@ static int ofctl(ovsb *o, const char *br, const char *const *args, const char *i
  */
 static int pipeline(ovsb *o, const char *br, char **err)
 {
-	const char *add[] = { "add-flows", NULL, "-", NULL };
-	return ofctl(o, br, add,
-		     "table=0,priority=1,actions=goto_table:1\n"
-		     "table=1,priority=0,actions=NORMAL\n",
-		     err);
+	ofp_conn *c = of_open(o, br, err);
+	if (!c)
+		return -EIO;
+	ofp_buf b = { 0 };
+	ofp_match any = { 0 };
+	of_add(c, &b, 0, 1, 0, 0, &any, 0, false, 1);	/* table=0,priority=1,goto_table:1 */
+	of_add(c, &b, 1, 0, 0, 0, &any, 0, true, -1);	/* table=1,priority=0,NORMAL */
+	return of_commit(c, &b, NULL, 0, err);
 }
 
 static void close_ovs(netb *b)
@@ -470,9 +472,6 @@ static int port_add(netb *b, const char *br, const netb_port *p, char **err)
 	return r;
 }
 
-static int ofctl(ovsb *o, const char *br, const char *const *args, const char *input,
-		 char **err);
-
 /* The ofport of interface name (-1 when unknown). */
 static int64_t ofport_of(ovsb *o, const char *name, char **err)
 {
@@ -519,14 +518,15 @@ static int port_del(netb *b, const char *port, char **err)
 	/* Its OpenFlow rules go first (an ofport number is reused). */
 	char *br = bridge_of_port(o, u, NULL);
 	int64_t ofp = ofport_of(o, port, NULL);
-	if (br && ofp > 0) {
-		char m[64];
-		snprintf(m, sizeof(m), "in_port=%lld", (long long)ofp);
-		const char *a[] = { "del-flows", NULL, m, NULL };
-		(void)ofctl(o, br, a, NULL, NULL);
-		snprintf(m, sizeof(m), "meter=%lld", (long long)ofp);
-		const char *dm[] = { "del-meter", NULL, m, NULL };
-		(void)ofctl(o, br, dm, NULL, NULL);
+	ofp_conn *c = br && ofp > 0 ? of_open(o, br, NULL) : NULL;
+	if (c) {
+		/* in_port=<ofport> in every table, and meter <ofport> */
+		ofp_buf fb = { 0 };
+		ofp_flow df = { .command = OFPFC_DELETE, .table = OFPTT_ALL, .goto_table = -1,
+				.match = { .fields = OFPM_IN_PORT, .in_port = (uint32_t)ofp } };
+		ofp_enc_flow_mod(&fb, ofp_xid(c), &df);
+		ofp_enc_meter_mod(&fb, ofp_xid(c), OFPMC_DELETE, (uint32_t)ofp, 0, 0);
+		(void)of_commit(c, &fb, NULL, 0, NULL);
 	}
 	free(br);
 	json_object *ops = json_object_new_array();
@@ -660,134 +660,77 @@ static int port_set_qos(netb *b, const char *port, int64_t rate_kbps, int64_t bu
 	return update_row((ovsb *)b, "Interface", port, row, err);
 }
 
-/* Runs ovs-ofctl args… on br's management socket; input goes to stdin
- * (for add-flows -). The NULL at args[1] is replaced by the target. */
-static int ofctl(ovsb *o, const char *br, const char *const *args, const char *input,
-		 char **err)
+/*
+ * A connection to br's management socket (NULL with *err on failure).
+ * When the bridge's protocols column leaves OpenFlow 1.3 out, it is
+ * added (the other versions stay) and the connection retried once.
+ */
+static ofp_conn *of_open(ovsb *o, const char *br, char **err)
 {
-	char target[4200];
-	snprintf(target, sizeof(target), "unix:%s/%s.mgmt", o->rundir, br);
-	const char *argv[16] = { "ovs-ofctl", "-O", "OpenFlow13" };
-	size_t n = 3;
-	for (size_t i = 0; args[i] || i == 1; i++) {
-		if (n + 2 >= sizeof(argv) / sizeof(argv[0]))
-			return -E2BIG;
-		argv[n++] = i == 1 ? target : args[i];
-	}
-	argv[n] = NULL;
-	int in[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	if (pipe2(in, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
-		int e = -errno;
-		for (int i = 0; i < 2; i++) {
-			if (in[i] >= 0)
-				close(in[i]);
-			if (errp[i] >= 0)
-				close(errp[i]);
-		}
-		return e;
-	}
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	pid_t pid;
-	int sr = posix_spawnp(&pid, "ovs-ofctl", &fa, NULL, (char *const *)argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(in[0]);
-	close(errp[1]);
-	if (sr) {
-		close(in[1]);
-		close(errp[0]);
-		seterr(err, estr("cannot run ovs-ofctl: %s%s", strerror(sr), ""));
-		return -sr;
-	}
-	if (input) {
-		size_t len = strlen(input);
-		while (len) {
-			ssize_t w = write(in[1], input, len);
-			if (w <= 0)
-				break;
-			input += w;
-			len -= (size_t)w;
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/%s.mgmt", o->rundir, br);
+	ofp_conn *c = NULL;
+	char *e = NULL;
+	int r = ofp_open(path, &c, &e);
+	if (r == -EPROTONOSUPPORT) {
+		json_object *ops = json_object_new_array();
+		json_object *m = op_new("mutate", "Bridge");
+		json_object_object_add(m, "where",
+				       ovsdb_where_eq("name", json_object_new_string(br)));
+		json_object_object_add(m, "mutations",
+				       mutation("protocols", "insert",
+						ovsdb_set1(json_object_new_string("OpenFlow13"))));
+		json_object_array_add(ops, m);
+		if (!commit(o, ops, NULL, NULL)) {
+			free(e);
+			e = NULL;
+			r = ofp_open(path, &c, &e);
 		}
 	}
-	close(in[1]);
-	char ebuf[512];
-	size_t el = 0;
-	for (;;) {
-		ssize_t rd = read(errp[0], ebuf + el, sizeof(ebuf) - 1 - el);
-		if (rd <= 0)
-			break;
-		el += (size_t)rd;
-		if (el == sizeof(ebuf) - 1)
-			el = 0; /* keep the tail only */
+	if (r) {
+		seterr(err, e);
+		return NULL;
 	}
-	ebuf[el] = 0;
-	close(errp[0]);
-	int st = 0;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-		seterr(err, estr("ovs-ofctl failed: %s%s", ebuf, ""));
-		return -EIO;
-	}
-	return 0;
+	free(e);
+	return c;
 }
 
-static bool mac_ok(const char *m)
+/* Sends msgs (freed) on c, waits for the switch, closes c. */
+static int of_commit(ofp_conn *c, ofp_buf *msgs, const uint32_t *ign, size_t nign,
+		     char **err)
 {
-	if (!m || strlen(m) != 17)
-		return false;
-	for (int i = 0; i < 17; i++) {
-		char c = m[i];
-		if (i % 3 == 2 ? c != ':' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-					      (c >= 'A' && c <= 'F')))
-			return false;
-	}
-	return true;
+	int r = ofp_transact(c, msgs, ign, nign, err);
+	ofp_buf_free(msgs);
+	ofp_close(c);
+	return r;
 }
 
-/* Appends printf text to a heap buffer. */
-static void cat(char **buf, size_t *len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void cat(char **buf, size_t *len, const char *fmt, ...)
+/* Our flows' cookies: "Hx", what the flow is for, the port it serves. */
+#define HX_COOKIE(kind, ofport) \
+	(UINT64_C(0x4878) << 48 | (uint64_t)(kind) << 32 | (uint32_t)(ofport))
+enum { CK_PIPELINE = 0, CK_METER = 1, CK_LOCK = 2 };
+
+/* Appends a flow add: table, priority, match m, then meter (if not 0),
+ * output NORMAL (normal), goto table go (>= 0); none of them = drop. */
+static void of_add(ofp_conn *c, ofp_buf *b, uint8_t table, uint16_t prio, uint32_t kind,
+		   int64_t ofport, const ofp_match *m, uint32_t meter, bool normal, int go)
 {
-	va_list ap;
-	va_start(ap, fmt);
-	char *s = NULL;
-	int n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	char *nb = realloc(*buf, *len + (size_t)n + 1);
-	if (nb) {
-		memcpy(nb + *len, s, (size_t)n + 1);
-		*buf = nb;
-		*len += (size_t)n;
-	}
-	free(s);
+	ofp_flow f = { .command = OFPFC_ADD, .table = table, .priority = prio,
+		       .cookie = HX_COOKIE(kind, ofport), .match = *m, .meter = meter,
+		       .normal = normal, .goto_table = go };
+	(void)ofp_enc_flow_mod(b, ofp_xid(c), &f);
 }
 
-/* An address with an optional /prefix that inet_pton accepts. */
-static bool addr_ok(int af, const char *a)
+/* Appends the non-strict delete of table's flows matching in_port. */
+static void of_del_port(ofp_conn *c, ofp_buf *b, uint8_t table, int64_t ofport)
 {
-	char tmp[INET6_ADDRSTRLEN + 8];
-	if (!a || strlen(a) >= sizeof(tmp))
-		return false;
-	strcpy(tmp, a);
-	char *slash = strchr(tmp, '/');
-	if (slash) {
-		*slash = 0;
-		char *end;
-		long p = strtol(slash + 1, &end, 10);
-		if (!slash[1] || *end || p < 0 || p > (af == AF_INET ? 32 : 128))
-			return false;
-	}
-	unsigned char buf[16];
-	return inet_pton(af, tmp, buf) == 1;
+	ofp_flow f = { .command = OFPFC_DELETE, .table = table, .goto_table = -1,
+		       .match = { .fields = OFPM_IN_PORT, .in_port = (uint32_t)ofport } };
+	(void)ofp_enc_flow_mod(b, ofp_xid(c), &f);
 }
 
-/* The rate limit of port as OpenFlow meter <ofport> and a table-0 flow;
+/* The rate limit of port as OpenFlow meter <ofport> and a table-0 flow
+ * "in_port=<ofport>,priority=100,actions=meter:<ofport>,goto_table:1";
  * rate 0 removes both. */
 static int meter_set(ovsb *o, const char *br, const char *port, int64_t rate_kbps,
 		     int64_t burst_kb, char **err)
@@ -797,32 +740,45 @@ static int meter_set(ovsb *o, const char *br, const char *port, int64_t rate_kbp
 		seterr(err, estr("port %s has no OpenFlow port number%s", port, ""));
 		return -ENOENT;
 	}
-	char m[64], mt[160];
-	snprintf(m, sizeof(m), "table=0,in_port=%lld", (long long)ofp);
+	if (rate_kbps > UINT32_MAX || burst_kb > UINT32_MAX) {
+		seterr(err, estr("rate limit out of range for port %s%s", port, ""));
+		return -EINVAL;
+	}
+	ofp_conn *c = of_open(o, br, err);
+	if (!c)
+		return -EIO;
+	ofp_buf b = { 0 };
 	/* Non-strict: the only table-0 flow matching this in_port is ours. */
-	const char *df[] = { "del-flows", NULL, m, NULL };
-	int r = ofctl(o, br, df, NULL, err);
-	snprintf(mt, sizeof(mt), "meter=%lld", (long long)ofp);
-	const char *dm[] = { "del-meter", NULL, mt, NULL };
-	(void)ofctl(o, br, dm, NULL, NULL);
-	if (r || rate_kbps <= 0)
-		return r;
-	int64_t burst = burst_kb > 0 ? burst_kb : rate_kbps / 10 > 8 ? rate_kbps / 10 : 8;
-	snprintf(mt, sizeof(mt), "meter=%lld,kbps,burst,band=type=drop,rate=%lld,burst_size=%lld",
-		 (long long)ofp, (long long)rate_kbps, (long long)burst);
-	const char *am[] = { "add-meter", NULL, mt, NULL };
-	if ((r = ofctl(o, br, am, NULL, err)))
-		return r;
-	char *flow = NULL;
-	if (asprintf(&flow, "%s,priority=100,actions=meter:%lld,goto_table:1\n", m,
-		     (long long)ofp) < 0)
-		return -ENOMEM;
-	const char *af[] = { "add-flows", NULL, "-", NULL };
-	r = ofctl(o, br, af, flow, err);
-	free(flow);
-	return r;
+	of_del_port(c, &b, 0, ofp);
+	uint32_t ign = ofp_xid(c); /* the meter may not exist */
+	ofp_enc_meter_mod(&b, ign, OFPMC_DELETE, (uint32_t)ofp, 0, 0);
+	if (rate_kbps > 0) {
+		int64_t burst = burst_kb > 0 ? burst_kb : rate_kbps / 10 > 8 ? rate_kbps / 10 : 8;
+		ofp_enc_meter_mod(&b, ofp_xid(c), OFPMC_ADD, (uint32_t)ofp, (uint32_t)rate_kbps,
+				  (uint32_t)burst);
+		ofp_match m = { .fields = OFPM_IN_PORT, .in_port = (uint32_t)ofp };
+		of_add(c, &b, 0, 100, CK_METER, ofp, &m, (uint32_t)ofp, false, 1);
+	}
+	return of_commit(c, &b, &ign, 1, err);
 }
 
+/* A match on in_port and eth_src (mac already checked). */
+static ofp_match lock_match(int64_t ofport, const char *mac, uint16_t eth_type)
+{
+	ofp_match m = { .fields = OFPM_IN_PORT | OFPM_ETH_TYPE, .in_port = (uint32_t)ofport,
+			.eth_type = eth_type };
+	(void)ofp_match_eth_src(&m, mac);
+	return m;
+}
+
+/*
+ * Port security in table 1 for the port: everything from it is dropped
+ * (priority 200) except, when locked, what comes from its MAC with an
+ * allowed source (priority 300, to NORMAL): DHCP discovery from 0.0.0.0,
+ * ARP with its MAC and an allowed IPv4 address, IPv4 from an allowed
+ * address, IPv6 from an allowed address and from link-local (neighbour
+ * discovery) when any IPv6 address is allowed. Unlocked: no rules.
+ */
 static int port_set_lock(netb *b, const char *br, const char *port, netb_lock mode,
 			 const char *mac, const char *const *ipv4, const char *const *ipv6,
 			 char **err)
@@ -833,56 +789,48 @@ static int port_set_lock(netb *b, const char *br, const char *port, netb_lock mo
 		seterr(err, estr("port %s has no OpenFlow port number%s", port, ""));
 		return -ENOENT;
 	}
-	char m[64];
-	snprintf(m, sizeof(m), "table=1,in_port=%lld", (long long)ofp);
-	const char *del[] = { "del-flows", NULL, m, NULL };
-	int r = ofctl(o, br, del, NULL, err);
-	if (r || mode == NETB_LOCK_UNLOCKED)
-		return r;
-	char *flows = NULL;
-	size_t len = 0;
-	long long n = (long long)ofp;
-	cat(&flows, &len, "table=1,priority=200,in_port=%lld,actions=drop\n", n);
+	ofp_match probe = { 0 };
+	if (mode == NETB_LOCK_LOCKED && ofp_match_eth_src(&probe, mac)) {
+		seterr(err, estr("bad MAC %s%s", mac, ""));
+		return -EINVAL;
+	}
+	ofp_conn *c = of_open(o, br, err);
+	if (!c)
+		return -EIO;
+	ofp_buf fb = { 0 };
+	of_del_port(c, &fb, 1, ofp);
+	if (mode != NETB_LOCK_UNLOCKED) {
+		ofp_match drop = { .fields = OFPM_IN_PORT, .in_port = (uint32_t)ofp };
+		of_add(c, &fb, 1, 200, CK_LOCK, ofp, &drop, 0, false, -1);
+	}
 	if (mode == NETB_LOCK_LOCKED) {
-		if (!mac_ok(mac)) {
-			free(flows);
-			seterr(err, estr("bad MAC %s%s", mac, ""));
-			return -EINVAL;
-		}
-		/* DHCP discovery before the guest has an address. */
-		cat(&flows, &len,
-		    "table=1,priority=300,in_port=%lld,dl_src=%s,udp,nw_src=0.0.0.0,tp_src=68,tp_dst=67,"
-		    "actions=NORMAL\n",
-		    n, mac);
+		ofp_match m = lock_match(ofp, mac, 0x0800);
+		m.fields |= OFPM_IP_PROTO | OFPM_UDP_SRC | OFPM_UDP_DST;
+		m.ip_proto = 17;
+		m.udp_src = 68;
+		m.udp_dst = 67;
+		(void)ofp_match_ipv4_src(&m, "0.0.0.0");
+		of_add(c, &fb, 1, 300, CK_LOCK, ofp, &m, 0, true, -1);
 		for (size_t i = 0; ipv4 && ipv4[i]; i++) {
-			if (!addr_ok(AF_INET, ipv4[i]))
+			ofp_match a = lock_match(ofp, mac, 0x0806), ip = lock_match(ofp, mac, 0x0800);
+			if (ofp_match_arp_spa(&a, ipv4[i]) || ofp_match_arp_sha(&a, mac) ||
+			    ofp_match_ipv4_src(&ip, ipv4[i]))
 				continue;
-			cat(&flows, &len,
-			    "table=1,priority=300,in_port=%lld,dl_src=%s,arp,arp_sha=%s,arp_spa=%s,"
-			    "actions=NORMAL\n",
-			    n, mac, mac, ipv4[i]);
-			cat(&flows, &len,
-			    "table=1,priority=300,in_port=%lld,dl_src=%s,ip,nw_src=%s,actions=NORMAL\n", n,
-			    mac, ipv4[i]);
+			of_add(c, &fb, 1, 300, CK_LOCK, ofp, &a, 0, true, -1);
+			of_add(c, &fb, 1, 300, CK_LOCK, ofp, &ip, 0, true, -1);
 		}
 		for (size_t i = 0; ipv6 && ipv6[i]; i++) {
-			if (!addr_ok(AF_INET6, ipv6[i]))
-				continue;
-			cat(&flows, &len,
-			    "table=1,priority=300,in_port=%lld,dl_src=%s,ipv6,ipv6_src=%s,actions=NORMAL\n",
-			    n, mac, ipv6[i]);
+			ofp_match m6 = lock_match(ofp, mac, 0x86dd);
+			if (!ofp_match_ipv6_src(&m6, ipv6[i]))
+				of_add(c, &fb, 1, 300, CK_LOCK, ofp, &m6, 0, true, -1);
 		}
-		/* Neighbour discovery from the link-local address. */
-		if (ipv6 && ipv6[0])
-			cat(&flows, &len,
-			    "table=1,priority=300,in_port=%lld,dl_src=%s,ipv6,ipv6_src=fe80::/10,"
-			    "actions=NORMAL\n",
-			    n, mac);
+		if (ipv6 && ipv6[0]) {
+			ofp_match ll = lock_match(ofp, mac, 0x86dd);
+			(void)ofp_match_ipv6_src(&ll, "fe80::/10");
+			of_add(c, &fb, 1, 300, CK_LOCK, ofp, &ll, 0, true, -1);
+		}
 	}
-	const char *add[] = { "add-flows", NULL, "-", NULL };
-	r = ofctl(o, br, add, flows ? flows : "", err);
-	free(flows);
-	return r;
+	return of_commit(c, &fb, NULL, 0, err);
 }
 
 static const netb_ops ovs_ops = {

@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "netback.h"
+#include "ofp.h"
 
 static const char *db;
 
@@ -92,18 +93,58 @@ static void run_ovs(netb *b)
 	s = sh(VSCTL "get interface %s ingress_policing_rate", "ethA", NULL);
 	CHECK(!strcmp(s, "8000"), "rate %s", s);
 	free(s);
-	OK("ingress policing set on the interface");
+	char *rundir = getenv("HX_RUNDIR");
+	const char *meters = "%.0sovs-ofctl -O OpenFlow13 dump-meters unix:%s/%s.mgmt";
+	const char *dump = "%.0sovs-ofctl -O OpenFlow13 dump-flows unix:%s/%s.mgmt";
+	s = sh(meters, rundir, "hxbr0");
+	CHECK(strstr(s, "kbps burst") && strstr(s, "type=drop rate=8000 burst_size=800"),
+	      "meters: %s", s);
+	free(s);
+	s = sh(dump, rundir, "hxbr0");
+	CHECK(strstr(s, "cookie=0x48780001") && strstr(s, "priority=100,in_port=") &&
+		      strstr(s, "actions=meter:") && strstr(s, "goto_table:1") &&
+		      strstr(s, "priority=1 actions=goto_table:1") &&
+		      strstr(s, "table=1, n_packets=0, n_bytes=0, priority=0 actions=NORMAL"),
+	      "flows: %s", s);
+	free(s);
+	OK("ingress policing set on the interface; OpenFlow meter (kbps, burst, drop band) and "
+	   "its table-0 flow on the switch, pipeline flows in tables 0 and 1");
+
+	/* The bridge allows OpenFlow 1.0 only: the backend adds 1.3. */
+	s = sh(VSCTL "set bridge %s protocols=OpenFlow10 && echo set", "hxbr0", NULL);
+	CHECK(!strcmp(s, "set"), "protocols: %s", s);
+	free(s);
 
 	const char *v4[] = { "10.0.0.5", "bad'addr", NULL };
 	CHECK(b->ops->port_set_lock(b, "hxbr0", "ethA", NETB_LOCK_LOCKED, "02:00:00:00:00:05",
 				    v4, NULL, &err) == 0,
 	      "lock: %s", err);
-	char *rundir = getenv("HX_RUNDIR");
-	const char *dump = "%.0sovs-ofctl -O OpenFlow13 dump-flows unix:%s/%s.mgmt";
+	s = sh(VSCTL "get bridge %s protocols", "hxbr0", NULL);
+	CHECK(strstr(s, "OpenFlow13") && strstr(s, "OpenFlow10"), "protocols after lock: %s", s);
+	free(s);
 	s = sh(dump, rundir, "hxbr0");
 	CHECK(strstr(s, "nw_src=10.0.0.5") && strstr(s, "arp_spa=10.0.0.5") &&
-		      strstr(s, "actions=drop") && !strstr(s, "bad"),
+		      strstr(s, "arp_sha=02:00:00:00:00:05") && strstr(s, "tp_src=68,tp_dst=67") &&
+		      strstr(s, "priority=200,in_port=") && strstr(s, "actions=drop") &&
+		      strstr(s, "cookie=0x48780002") && !strstr(s, "bad"),
 	      "flows: %s", s);
+	free(s);
+	const char *v6[] = { "2001:db8::5", NULL };
+	CHECK(b->ops->port_set_lock(b, "hxbr0", "ethA", NETB_LOCK_LOCKED, "02:00:00:00:00:05",
+				    v4, v6, &err) == 0,
+	      "lock v6: %s", err);
+	s = sh(dump, rundir, "hxbr0");
+	CHECK(strstr(s, "ipv6_src=2001:db8::5") && strstr(s, "ipv6_src=fe80::/10") &&
+		      strstr(s, "nw_src=10.0.0.5"),
+	      "flows: %s", s);
+	free(s);
+	CHECK(b->ops->port_set_lock(b, "hxbr0", "ethA", NETB_LOCK_DISABLED, NULL, NULL, NULL,
+				    &err) == 0,
+	      "disable: %s", err);
+	s = sh(dump, rundir, "hxbr0");
+	CHECK(strstr(s, "actions=drop") && !strstr(s, "nw_src=10.0.0.5") &&
+		      !strstr(s, "ipv6_src"),
+	      "flows when disabled: %s", s);
 	free(s);
 	CHECK(b->ops->port_set_lock(b, "hxbr0", "ethA", NETB_LOCK_UNLOCKED, NULL, NULL, NULL,
 				    &err) == 0,
@@ -111,7 +152,44 @@ static void run_ovs(netb *b)
 	s = sh(dump, rundir, "hxbr0");
 	CHECK(!strstr(s, "actions=drop"), "flows after unlock: %s", s);
 	free(s);
-	OK("locked port gets MAC/IP rules and a drop (a bad address never reaches the flow text), unlocked none");
+	OK("locked port gets MAC/IP rules and a drop (a bad address never reaches the switch), "
+	   "IPv6 and link-local rules, disabled only the drop, unlocked none; a bridge allowing "
+	   "only OpenFlow 1.0 gets 1.3 added to its protocols");
+
+	/* An OpenFlow error comes back as one with its type and code. */
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/hxbr0.mgmt", rundir);
+	ofp_conn *c = NULL;
+	CHECK(ofp_open(path, &c, &err) == 0, "ofp_open: %s", err);
+	if (c) {
+		ofp_buf mb = { 0 };
+		ofp_flow f = { .command = OFPFC_ADD, .table = 0, .priority = 5, .meter = 4242,
+			       .goto_table = 1 };
+		ofp_enc_flow_mod(&mb, ofp_xid(c), &f);
+		int r = ofp_transact(c, &mb, NULL, 0, &err);
+		CHECK(r == -EPROTO && err && strstr(err, "OpenFlow error METER_MOD_FAILED/") && strstr(err, "(type 12, code ") &&
+			      strstr(err, "for FLOW_MOD"),
+		      "flow with an unknown meter: %d %s", r, err);
+		if (err)
+			printf("  (the switch said: %s)\n", err);
+		free(err);
+		err = NULL;
+		mb.len = 0;
+		uint32_t ign = ofp_xid(c);
+		ofp_enc_meter_mod(&mb, ign, OFPMC_DELETE, 4243, 0, 0);
+		CHECK(ofp_transact(c, &mb, &ign, 1, &err) == 0, "ignored: %s", err);
+		ofp_buf_free(&mb);
+		c = ofp_close(c);
+	}
+	s = sh(dump, rundir, "hxbr0");
+	CHECK(!strstr(s, "meter:4242"), "refused flow absent: %s", s);
+	free(s);
+	err = NULL;
+	CHECK(ofp_open("/nonexistent/x.mgmt", &c, &err) == -ENOENT && err && !c, "no socket");
+	free(err);
+	err = NULL;
+	OK("an OpenFlow error reply becomes -EPROTO naming type/code and the refused message; "
+	   "an expected error is ignored; a missing socket is -ENOENT");
 
 	const char *mem[] = { "ethB", "ethC", NULL };
 	const char *props[] = { "bond-detect-mode", "carrier", NULL };
@@ -140,8 +218,17 @@ static void run_ovs(netb *b)
 	CHECK(n == 3 && has(v, n, "ethA") && has(v, n, "bond0") && has(v, n, "hxtun0"),
 	      "ports (%zu)", n);
 	freev(v, n);
+	CHECK(b->ops->port_set_qos(b, "ethA", 4000, 0, &err) == 0, "qos: %s", err);
+	CHECK(b->ops->port_set_lock(b, "hxbr0", "ethA", NETB_LOCK_DISABLED, NULL, NULL, NULL,
+				    &err) == 0, "disable: %s", err);
 	CHECK(b->ops->port_del(b, "ethA", &err) == 0, "port_del: %s", err);
 	CHECK(b->ops->port_del(b, "ethA", &err) == 0, "port_del again: %s", err);
+	s = sh(dump, rundir, "hxbr0");
+	CHECK(!strstr(s, "in_port=") && !strstr(s, "meter:"), "flows after port_del: %s", s);
+	free(s);
+	s = sh(meters, rundir, "hxbr0");
+	CHECK(!strstr(s, "meter="), "meters after port_del: %s", s);
+	free(s);
 	s = sh(VSCTL "list-ports %s", "hxbr0", NULL);
 	CHECK(!strstr(s, "ethA"), "ports after del: %s", s);
 	free(s);
