@@ -286,6 +286,7 @@ void net_init(struct xapid *app)
 		log_err("PIF scan", pif_scan(app, app->host_ref));
 	if (backend) {
 		reconcile_config(app);
+		net_mgmt_takeover(app);
 		vif_reconcile(app);
 	}
 	net_unlock();

@@ -90,4 +90,18 @@ xerr *vif_apply_lock(txn *t, const char *vif);
 /* Brings the switch in line with the VIF records at start. */
 void vif_reconcile(struct xapid *app);
 
+/* netip.c: ip(8) with argv (argv[0] "ip"): 0 or a negative errno; the
+ * _json form runs it with -j in argv and parses stdout (a JSON array). */
+struct json_object;
+int net_ip(const char *const *argv);
+int net_ip_json(const char *const *argv, struct json_object **out);
+const char *net_json_str(struct json_object *o, const char *key);
+int64_t net_json_int(struct json_object *o, const char *key, int64_t dflt);
+bool net_json_bool(struct json_object *o, const char *key);
+
+/* pif_mgmt.c: the management takeover at first start (HALYARD_NET_MANAGEMENT):
+ * the NIC's addresses and routes move to its PIF's bridge, the PIF becomes
+ * the management PIF. Does nothing once any PIF of the host is management. */
+void net_mgmt_takeover(struct xapid *app);
+
 #endif
