@@ -179,12 +179,120 @@ def second_mgmt_checks(t, w, api, host, ref0):
     return ref1
 
 
+def start_dnsmasq(w):
+    w.leases = "/tmp/hxdhcp-%s.leases" % w.id
+    w.dnsmasq = subprocess.Popen(
+        ["ip", "netns", "exec", w.dhcpns, "dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv",
+         "--no-hosts", "--port=0", "--user=root", "--interface=d0", "--bind-interfaces",
+         "--dhcp-range=10.88.0.50,10.88.0.60,255.255.255.0,1h",
+         "--dhcp-option=option:router,10.88.0.1",
+         "--dhcp-option=option:dns-server,10.88.0.53,10.88.0.54",
+         "--dhcp-leasefile=" + w.leases, "--pid-file="],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def stop_dnsmasq(w):
+    if getattr(w, "dnsmasq", None) and w.dnsmasq.poll() is None:
+        w.dnsmasq.terminate()
+        w.dnsmasq.wait(10)
+    if getattr(w, "leases", None) and os.path.exists(w.leases):
+        os.unlink(w.leases)
+
+
+def clients(w):
+    """The udhcpc processes in the host namespace, as their command lines."""
+    out = sh("ip", "netns", "pids", w.host, check=False).stdout.split()
+    found = []
+    for pid in out:
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read().split(b"\0")
+        except OSError:
+            continue
+        if b"udhcpc" in cmd:
+            found.append(b" ".join(cmd).decode())
+    return found
+
+
+def wait_record(api, ref, field, pred, tries=60):
+    for _ in range(tries):
+        v = api.PIF.get_record(ref)[field]
+        if pred(v):
+            return v
+        time.sleep(0.5)
+    return api.PIF.get_record(ref)[field]
+
+
+def dhcp_checks(t, x, w, api, host, ref1):
+    t.note("== DHCP on eth1's bridge (dnsmasq in a peer namespace)")
+    if subprocess.run(["which", "dnsmasq"], capture_output=True).returncode:
+        t.skip("dnsmasq is not installed (scripts/packages.txt: dnsmasq-base)")
+        return
+    start_dnsmasq(w)
+    api.PIF.plug(ref1)
+    api.PIF.reconfigure_ip(ref1, "DHCP", "", "", "", "")
+    ip = wait_record(api, ref1, "IP", lambda v: v != "")
+    r = api.PIF.get_record(ref1)
+    t.eq(r["ip_configuration_mode"], "DHCP", "ip_configuration_mode DHCP")
+    t.ok(ip.startswith("10.88.0.") and 50 <= int(ip.split(".")[3]) <= 60,
+         "PIF.IP is a lease from the server's range", ip)
+    t.eq((r["netmask"], r["gateway"], r["DNS"]), ("255.255.255.0", "10.88.0.1", "10.88.0.53,10.88.0.54"),
+         "netmask, gateway, DNS from the lease")
+    t.eq(addrs(w, "xenbr1"), [ip + "/24"], "the leased address is on xenbr1")
+    t.ok("default" not in routes(w, "xenbr1"), "no default route from a non-management PIF's lease",
+         routes(w, "xenbr1"))
+    with open(w.leases) as f:
+        leases = f.read()
+    t.ok(ip in leases, "the server's lease file has the address", leases)
+    t.ok(w.reaches(w.host, "10.88.0.1"), "the host reaches the DHCP server through xenbr1")
+    t.eq(len(clients(w)), 1, "one DHCP client runs", clients(w))
+
+    t.note("== management moves to the DHCP PIF and back")
+    before = ports(w)
+    api.host.management_reconfigure(ref1)
+    recs = api.PIF.get_all_records()
+    t.eq(sorted(r["device"] for r in recs.values() if r["management"]), ["eth1"],
+         "management_reconfigure moves the flag: exactly one management PIF")
+    t.eq(api.host.get_address(host), ip, "host.address follows to the DHCP address")
+    t.eq(ports(w), before, "no change on the switch")
+    ref0, _ = pif_of(api, "eth0")
+    api.host.management_reconfigure(ref0)
+    t.eq(api.host.get_address(host), "10.77.0.1", "management back on eth0")
+
+    t.note("== restart keeps the lease and one client")
+    x.stop()
+    t.eq(clients(w), [], "xapid's stop stops its DHCP client")
+    t.eq(addrs(w, "xenbr1"), [ip + "/24"], "the address stays while xapid is down")
+    x.start()
+    api = login(x)
+    t.eq(len(clients(w)), 1, "after the restart one DHCP client runs again", clients(w))
+    t.eq(api.PIF.get_IP(ref1), ip, "PIF.IP kept")
+
+    t.note("== mode None stops the client")
+    api.PIF.reconfigure_ip(ref1, "None", "", "", "", "")
+    t.eq(clients(w), [], "no DHCP client after mode None")
+    t.eq(addrs(w, "xenbr1"), [], "no address on xenbr1")
+    r = api.PIF.get_record(ref1)
+    t.eq((r["ip_configuration_mode"], r["IP"], r["netmask"], r["gateway"], r["DNS"]),
+         ("None", "", "", "", ""), "PIF fields cleared")
+    api.PIF.reconfigure_ip(ref1, "DHCP", "", "", "", "")
+    t.ok(wait_record(api, ref1, "IP", lambda v: v != "") != "", "DHCP again gets a lease")
+    api.PIF.reconfigure_ip(ref1, "Static", "10.88.0.9", "255.255.255.0", "", "")
+    t.eq(clients(w), [], "no DHCP client after mode Static")
+    t.eq(addrs(w, "xenbr1"), ["10.88.0.9/24"], "the Static address replaced the lease")
+    return api
+
+
 def main(t, x, w):
     api = login(x)
     host = api.host.get_all()[0]
     ref0 = takeover_checks(t, x, w, api, host)
     api = restart_checks(t, x, w, ref0)
-    second_mgmt_checks(t, w, api, host, ref0)
+    ref1 = second_mgmt_checks(t, w, api, host, ref0)
+    try:
+        dhcp_checks(t, x, w, api, host, ref1)
+    finally:
+        stop_dnsmasq(w)
 
 
 if __name__ == "__main__":

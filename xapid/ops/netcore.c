@@ -287,6 +287,7 @@ void net_init(struct xapid *app)
 	if (backend) {
 		reconcile_config(app);
 		net_mgmt_takeover(app);
+		net_dhcp_reconcile(app);
 		vif_reconcile(app);
 	}
 	net_unlock();
@@ -294,6 +295,7 @@ void net_init(struct xapid *app)
 
 void net_shutdown(void)
 {
+	net_dhcp_shutdown();
 	backend = netb_close(backend);
 	backend_name = "none";
 }

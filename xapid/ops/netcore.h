@@ -104,4 +104,19 @@ bool net_json_bool(struct json_object *o, const char *key);
  * the management PIF. Does nothing once any PIF of the host is management. */
 void net_mgmt_takeover(struct xapid *app);
 
+/* dhcp.c: busybox udhcpc on a PIF's bridge, its leases recorded in the
+ * PIF (IP, netmask, gateway, DNS). start replaces a running client of the
+ * PIF; default_route: the management PIF's gateway becomes the default
+ * route. stop waits for the client to go; neither may be called with a
+ * write transaction open (the lease reader writes the database). wait:
+ * true once the client reported a lease (at most seconds). */
+int net_dhcp_start(struct xapid *app, const char *pif, const char *br, bool default_route);
+void net_dhcp_stop(const char *pif);
+bool net_dhcp_wait(const char *pif, int seconds);
+/* Starts the clients of the attached DHCP PIFs (xapid start). */
+void net_dhcp_reconcile(struct xapid *app);
+void net_dhcp_shutdown(void);
+/* A lease line (modified in place) into its checked fields. */
+bool net_dhcp_parse(char *line, char **ip, char **mask, char **gw, char **dns);
+
 #endif
