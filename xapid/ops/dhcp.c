@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "api_ids.h"
+#include "dhcp_lease.h"
 #include "dispatch.h"
 #include "netcore.h"
 #include "ops.h"
@@ -123,46 +124,6 @@ static void stop_stale(const char *pidfile)
 	unlink(pidfile);
 }
 
-static bool ipv4_ok(const char *s)
-{
-	struct in_addr a;
-	return inet_pton(AF_INET, s, &a) == 1;
-}
-
-/* Checks a lease line's fields; false when anything is malformed. */
-bool net_dhcp_parse(char *line, char **ip, char **mask, char **gw, char **dns)
-{
-	char *save = NULL;
-	char *tag = strtok_r(line, " \n", &save), *kind = strtok_r(NULL, " \n", &save);
-	if (!tag || strcmp(tag, "HXDHCP") || !kind || strcmp(kind, "lease"))
-		return false;
-	*ip = strtok_r(NULL, " \n", &save);
-	*mask = strtok_r(NULL, " \n", &save);
-	*gw = strtok_r(NULL, " \n", &save);
-	*dns = strtok_r(NULL, " \n", &save);
-	if (!*ip || !*mask || !*gw || !*dns || strtok_r(NULL, " \n", &save))
-		return false;
-	if (!ipv4_ok(*ip) || !ipv4_ok(*mask))
-		return false;
-	if (!strcmp(*gw, "-"))
-		*gw = "";
-	else if (!ipv4_ok(*gw))
-		return false;
-	if (!strcmp(*dns, "-")) {
-		*dns = "";
-		return true;
-	}
-	char buf[256];
-	if (strlen(*dns) >= sizeof(buf))
-		return false;
-	snprintf(buf, sizeof(buf), "%s", *dns);
-	char *s2 = NULL;
-	for (char *p = strtok_r(buf, ",", &s2); p; p = strtok_r(NULL, ",", &s2))
-		if (!ipv4_ok(p))
-			return false;
-	return true;
-}
-
 static void record(client *c, const char *ip, const char *mask, const char *gw, const char *dns)
 {
 	txn *t;
@@ -201,7 +162,7 @@ static void *reader(void *arg)
 		pthread_mutex_unlock(&mu);
 		if (stopping)
 			continue; /* what a stopped client says is not the PIF's */
-		if (net_dhcp_parse(line, &ip, &mask, &gw, &dns)) {
+		if (dhcp_lease_parse(line, &ip, &mask, &gw, &dns)) {
 			record(c, ip, mask, gw, dns);
 			pthread_mutex_lock(&mu);
 			c->leased = true;

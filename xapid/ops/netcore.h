@@ -116,7 +116,5 @@ bool net_dhcp_wait(const char *pif, int seconds);
 /* Starts the clients of the attached DHCP PIFs (xapid start). */
 void net_dhcp_reconcile(struct xapid *app);
 void net_dhcp_shutdown(void);
-/* A lease line (modified in place) into its checked fields. */
-bool net_dhcp_parse(char *line, char **ip, char **mask, char **gw, char **dns);
 
 #endif
