@@ -16,6 +16,10 @@ a private network namespace acting as the host (netenv.py):
     an IP configuration, unplug/forget of the management PIF → the XenAPI
     errors and no change on the switch; management_reconfigure on a PIF with
     one moves the flag (exactly one management PIF).
+  - a PIF of another host (a second host record written into the stopped
+    xapid's database; no API makes one without pools): Bond.create across
+    hosts, VLAN.create and management_reconfigure on it → the errors, no
+    change on the switch or in the records.
   - DHCP: PIF.reconfigure_ip DHCP on eth1's bridge gets a lease from dnsmasq
     in a peer namespace, recorded in IP/netmask/gateway/DNS; mode None stops
     the client and removes the address.
@@ -83,6 +87,7 @@ def setup(w):
     w.dhcpns = w.netns("dhcp")
     w.nic("eth1", w.dhcpns, "d0")
     sh("ip", "-n", w.dhcpns, "addr", "add", "10.88.0.1/24", "dev", "d0")
+    w.nic("eth2", w.dhcpns, "d2")  # a bond member next to another host's PIF
     w.extra_env = {"HALYARD_NET_MANAGEMENT": "eth0"}
     # The peer pings the host through the whole start (one per 0.1 s).
     w.pinger = subprocess.Popen(
@@ -283,6 +288,58 @@ def dhcp_checks(t, x, w, api, host, ref1):
     return api
 
 
+def other_host(x, pif_model):
+    """A second host record with one PIF (eth9), written into the stopped
+    xapid's database: no API creates one without pools (host.create is
+    internal, pool.join is not implemented)."""
+    import sqlite3
+    import uuid
+    db = sqlite3.connect(os.path.join(x.state_dir, "xapi.db"))
+    cols = [r[1] for r in db.execute("pragma table_info('host')")]
+    row = dict(zip(cols, db.execute("select * from host limit 1").fetchone()))
+    href = "OpaqueRef:" + str(uuid.uuid4())
+    row.update({"_ref": href, "uuid": str(uuid.uuid4()), "name_label": "other-host",
+                "hostname": "other-host", "address": "192.0.2.9",
+                "metrics": "OpaqueRef:NULL", "control_domain": "OpaqueRef:NULL"})
+    db.execute("insert into host (%s) values (%s)" % (",".join('"%s"' % c for c in row),
+                                                       ",".join("?" * len(row))), list(row.values()))
+    cols = [r[1] for r in db.execute("pragma table_info('PIF')")]
+    row = dict(zip(cols, db.execute("select * from PIF where _ref = ?", (pif_model,)).fetchone()))
+    pref = "OpaqueRef:" + str(uuid.uuid4())
+    row.update({"_ref": pref, "uuid": str(uuid.uuid4()), "host": href, "device": "eth9",
+                "MAC": "02:00:00:00:00:99", "currently_attached": 0, "management": 0,
+                "metrics": "OpaqueRef:NULL"})
+    db.execute("insert into PIF (%s) values (%s)" % (",".join('"%s"' % c for c in row),
+                                                      ",".join("?" * len(row))), list(row.values()))
+    db.commit()
+    db.close()
+    return href, pref
+
+
+def other_host_checks(t, x, w, api):
+    t.note("== a PIF of another host")
+    ref2, _ = pif_of(api, "eth2")
+    x.stop()
+    ohost, opif = other_host(x, ref2)
+    x.start()
+    api = login(x)
+    t.eq(api.PIF.get_host(opif), ohost, "a PIF of a second host record exists")
+    net = api.network.create({"name_label": "cross", "name_description": "", "MTU": "1500",
+                              "other_config": {}, "tags": []})
+    before = (ports(w), sorted(api.Bond.get_all()), sorted(api.VLAN.get_all()),
+              sorted(api.PIF.get_all()))
+    fails(t, lambda: api.Bond.create(net, [ref2, opif], "", "active-backup", {}),
+          "PIF_CANNOT_BOND_CROSS_HOST", "Bond.create with a PIF of another host")
+    fails(t, lambda: api.VLAN.create(opif, 30, net), "PIF_NOT_ATTACHED_TO_HOST",
+          "VLAN.create on a PIF of another host")
+    fails(t, lambda: api.host.management_reconfigure(opif), "PIF_NOT_ATTACHED_TO_HOST",
+          "management_reconfigure to a PIF of another host")
+    after = (ports(w), sorted(api.Bond.get_all()), sorted(api.VLAN.get_all()),
+             sorted(api.PIF.get_all()))
+    t.eq(after, before, "no change on the switch and no new Bond/VLAN/PIF records")
+    return api
+
+
 def main(t, x, w):
     api = login(x)
     host = api.host.get_all()[0]
@@ -290,9 +347,10 @@ def main(t, x, w):
     api = restart_checks(t, x, w, ref0)
     ref1 = second_mgmt_checks(t, w, api, host, ref0)
     try:
-        dhcp_checks(t, x, w, api, host, ref1)
+        api = dhcp_checks(t, x, w, api, host, ref1) or api
     finally:
         stop_dnsmasq(w)
+    other_host_checks(t, x, w, api)
 
 
 if __name__ == "__main__":
