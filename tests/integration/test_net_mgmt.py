@@ -260,9 +260,15 @@ def dhcp_checks(t, x, w, api, host, ref1):
          "management_reconfigure moves the flag: exactly one management PIF")
     t.eq(api.host.get_address(host), ip, "host.address follows to the DHCP address")
     t.eq(ports(w), before, "no change on the switch")
+    t.ok("default via 10.88.0.1" in routes(w, "xenbr1"),
+         "the default route follows to the DHCP gateway", routes(w, "xenbr1"))
     ref0, _ = pif_of(api, "eth0")
     api.host.management_reconfigure(ref0)
     t.eq(api.host.get_address(host), "10.77.0.1", "management back on eth0")
+    t.ok("default via 10.77.0.254" in routes(w, "xenbr0"),
+         "the default route is back through xenbr0", routes(w, "xenbr0"))
+    t.ok(w.reaches(w.host, "10.78.0.1"), "the host reaches beyond eth0's gateway again")
+    t.eq(api.PIF.get_IP(ref1), ip, "eth1 keeps its lease")
 
     t.note("== restart keeps the lease and one client")
     x.stop()

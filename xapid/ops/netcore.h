@@ -103,6 +103,11 @@ bool net_json_bool(struct json_object *o, const char *key);
  * the NIC's addresses and routes move to its PIF's bridge, the PIF becomes
  * the management PIF. Does nothing once any PIF of the host is management. */
 void net_mgmt_takeover(struct xapid *app);
+/* After host.management_reconfigure from old_pif (may be NULL) to pif:
+ * the default route goes through pif's bridge (its Static gateway, or
+ * its DHCP client restarted to set it); old_pif's DHCP client no longer
+ * sets one. Takes net_lock itself; no transaction may be open. */
+void net_mgmt_routes(struct xapid *app, const char *old_pif, const char *pif);
 
 /* dhcp.c: busybox udhcpc on a PIF's bridge, its leases recorded in the
  * PIF (IP, netmask, gateway, DNS). start replaces a running client of the

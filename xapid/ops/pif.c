@@ -692,8 +692,14 @@ xerr *op_host_management_reconfigure(call_ctx *ctx, const api_msg *m, xv *const 
 		e = xerr_new("PIF_HAS_NO_NETWORK_CONFIGURATION", pif, NULL);
 	size_t n = 0;
 	char **pifs = e ? NULL : net_find(t, CLS_PIF, "host", ctx->app->host_ref, &n);
-	for (size_t i = 0; !e && i < n; i++)
+	char *old = NULL;
+	for (size_t i = 0; !e && i < n; i++) {
+		xv *mg = obj_get(t, CLS_PIF, pifs[i], "management");
+		if (!old && strcmp(pifs[i], pif) && mg && mg->kind == XV_BOOL && mg->u.b)
+			old = hx_strdup(pifs[i]);
+		xv_free(mg);
 		e = obj_set(t, CLS_PIF, pifs[i], "management", xv_bool(!strcmp(pifs[i], pif)));
+	}
 	net_free_refs(pifs, n);
 	if (!e && !net_rec_bool(r, "currently_attached")) {
 		e = pif_attach(t, pif);
@@ -703,5 +709,9 @@ xerr *op_host_management_reconfigure(call_ctx *ctx, const api_msg *m, xv *const 
 	const char *ip = net_rec_str(r, "IP");
 	if (!e && *ip)
 		e = obj_set(t, CLS_host, ctx->app->host_ref, "address", xv_str(ip));
-	return net_end(t, r, e);
+	/* The default route follows the management interface. */
+	if (!(e = net_end(t, r, e)))
+		net_mgmt_routes(ctx->app, old, pif);
+	free(old);
+	return e;
 }

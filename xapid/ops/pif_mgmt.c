@@ -360,3 +360,61 @@ void net_mgmt_takeover(struct xapid *app)
 	free(net);
 	free(pif);
 }
+
+typedef struct {
+	char *br, *mode, *gw;
+	bool attached;
+} pifinfo;
+
+static void info_of(txn *t, const char *pif, pifinfo *i)
+{
+	memset(i, 0, sizeof(*i));
+	if (!pif || !store_exists(t, CLS_PIF, pif))
+		return;
+	char *net = obj_get_str(t, CLS_PIF, pif, "network");
+	i->br = obj_get_str(t, CLS_network, net, "bridge");
+	i->mode = obj_get_str(t, CLS_PIF, pif, "ip_configuration_mode");
+	i->gw = obj_get_str(t, CLS_PIF, pif, "gateway");
+	xv *a = obj_get(t, CLS_PIF, pif, "currently_attached");
+	i->attached = a && a->kind == XV_BOOL && a->u.b;
+	xv_free(a);
+	free(net);
+}
+
+static void info_free(pifinfo *i)
+{
+	free(i->br);
+	free(i->mode);
+	free(i->gw);
+}
+
+void net_mgmt_routes(struct xapid *app, const char *old_pif, const char *pif)
+{
+	txn *t;
+	if (store_begin(app->db, false, &t))
+		return;
+	pifinfo o, n;
+	info_of(t, old_pif, &o);
+	info_of(t, pif, &n);
+	store_rollback(t);
+	net_lock();
+	if (o.mode && !strcmp(o.mode, "DHCP") && o.attached && *o.br)
+		(void)net_dhcp_start(app, old_pif, o.br, false);
+	bool wait = false;
+	if (n.mode && n.attached && *n.br) {
+		if (!strcmp(n.mode, "DHCP")) {
+			wait = !net_dhcp_start(app, pif, n.br, true);
+		} else if (!strcmp(n.mode, "Static") && *n.gw) {
+			const char *argv[] = { "ip", "-4", "route", "replace", "default",
+					       "via", n.gw, "dev", n.br, NULL };
+			if (net_ip(argv))
+				fprintf(stderr, "xapid: network: cannot set the default route via %s\n",
+					n.gw);
+		}
+	}
+	net_unlock();
+	if (wait)
+		(void)net_dhcp_wait(pif, 10);
+	info_free(&o);
+	info_free(&n);
+}
