@@ -164,6 +164,15 @@ def restart_checks(t, x, w, ref):
     t.eq([l for l in x.output[mark:] if "management takeover" in l], [],
          "the restart did not take over again")
     t.ok(w.reaches(w.peer, "10.77.0.1"), "the peer reaches the host after the restart")
+    # What a reboot does to the bridge: its addresses and routes are gone.
+    x.stop()
+    sh("ip", "addr", "flush", "dev", "xenbr0", "scope", "global", ns=w.host)
+    x.start()
+    api = login(x)
+    t.eq(addrs(w, "xenbr0"), ["10.77.0.1/24"], "start re-applies the Static IPv4 address")
+    t.eq(addrs(w, "xenbr0", "-6"), ["fd77::1/64"], "start re-applies the Static IPv6 address")
+    t.ok("default via 10.77.0.254" in routes(w, "xenbr0"), "start re-applies the default route",
+         routes(w, "xenbr0"))
     return api
 
 

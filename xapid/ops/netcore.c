@@ -287,6 +287,7 @@ void net_init(struct xapid *app)
 	if (backend) {
 		reconcile_config(app);
 		net_mgmt_takeover(app);
+		net_ip_reconcile(app);
 		net_dhcp_reconcile(app);
 		vif_reconcile(app);
 	}

@@ -107,6 +107,9 @@ void net_mgmt_takeover(struct xapid *app);
  * the default route goes through pif's bridge (its Static gateway, or
  * its DHCP client restarted to set it); old_pif's DHCP client no longer
  * sets one. Takes net_lock itself; no transaction may be open. */
+/* Start: puts the Static configuration of every attached PIF back on its
+ * bridge (addresses; the management PIF's default route). */
+void net_ip_reconcile(struct xapid *app);
 void net_mgmt_routes(struct xapid *app, const char *old_pif, const char *pif);
 
 /* dhcp.c: busybox udhcpc on a PIF's bridge, its leases recorded in the
