@@ -153,7 +153,7 @@ def restart_checks(t, x, w, ref):
     t.eq(sum("management takeover of eth0 done" in l for l in x.output), 1,
          "the first start logged the takeover")
     mark = len(x.output)
-    x.stop()
+    t.eq(x.stop(), 0, "xapid exits 0 on SIGTERM (with a management PIF)")
     x.start()
     api = login(x)
     after = (api.PIF.get_record(ref), ports(w), addrs(w, "xenbr0"), addrs(w, "eth0"),
@@ -280,7 +280,7 @@ def dhcp_checks(t, x, w, api, host, ref1):
     t.eq(api.PIF.get_IP(ref1), ip, "eth1 keeps its lease")
 
     t.note("== restart keeps the lease and one client")
-    x.stop()
+    t.eq(x.stop(), 0, "xapid exits 0 on SIGTERM (with a DHCP client)")
     t.eq(clients(w), [], "xapid's stop stops its DHCP client")
     t.eq(addrs(w, "xenbr1"), [ip + "/24"], "the address stays while xapid is down")
     x.start()
@@ -366,6 +366,8 @@ def main(t, x, w):
     finally:
         stop_dnsmasq(w)
     other_host_checks(t, x, w, api)
+    bad = [l for l in x.output if "Sanitizer" in l or "runtime error" in l]
+    t.eq(bad, [], "no sanitizer report in any of xapid's runs")
 
 
 if __name__ == "__main__":
