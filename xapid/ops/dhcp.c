@@ -13,6 +13,10 @@
  * Each value is checked (inet_pton) before it goes into the PIF's IP,
  * netmask, gateway and DNS fields: they come from the network.
  *
+ * The address stays on the bridge when udhcpc starts (its first
+ * "deconfig", marked by a file) and when xapid stops it: xapid's restart
+ * does not take the host's address away; a lost lease does.
+ *
  * udhcpc writes a pid file <state>/net/dhcp-<bridge>.pid, so a client
  * left behind by a crashed xapid is stopped before a new one starts.
  */
@@ -60,8 +64,11 @@ static const char script_text[] =
 	"# Written by xapid (xapid/ops/dhcp.c): busybox udhcpc's script.\n"
 	"case \"$1\" in\n"
 	"deconfig)\n"
-	"\tip -4 addr flush dev \"$interface\"\n"
 	"\tip link set dev \"$interface\" up\n"
+	"\t# The first deconfig is udhcpc's start: the address stays (a restart\n"
+	"\t# of xapid must not cut the host off); later ones mean the lease is lost.\n"
+	"\tif [ ! -e \"$HX_DHCP_MARK\" ]; then : > \"$HX_DHCP_MARK\"; exit 0; fi\n"
+	"\tip -4 addr flush dev \"$interface\"\n"
 	"\techo \"HXDHCP deconfig\" ;;\n"
 	"bound|renew)\n"
 	"\tip -4 -o addr show dev \"$interface\" | grep -q \" $ip/$mask \" ||\n"
@@ -244,10 +251,14 @@ int net_dhcp_start(struct xapid *app, const char *pif, const char *br, bool defa
 	size_t ne = 0;
 	while (environ[ne])
 		ne++;
-	char **env = hx_calloc(ne + 2, sizeof(char *));
+	char **env = hx_calloc(ne + 3, sizeof(char *));
 	for (size_t i = 0; i < ne; i++)
 		env[i] = environ[i];
 	env[ne] = default_route ? "HX_DEFAULT_ROUTE=1" : "HX_DEFAULT_ROUTE=0";
+	char *mark = hx_asprintf("%.*s.started", (int)(strlen(c->pidfile) - 4), c->pidfile);
+	unlink(mark);
+	char *markenv = hx_asprintf("HX_DHCP_MARK=%s", mark);
+	env[ne + 1] = markenv;
 	const char *argv[] = { "busybox", "udhcpc", "-f", "-i", br, "-s", script, "-p", c->pidfile,
 			       "-t", "4", "-T", "2", "-A", "5", NULL };
 	posix_spawn_file_actions_t fa;
@@ -258,6 +269,8 @@ int net_dhcp_start(struct xapid *app, const char *pif, const char *br, bool defa
 	int r = posix_spawnp(&c->pid, "busybox", &fa, NULL, (char *const *)argv, env);
 	posix_spawn_file_actions_destroy(&fa);
 	free(env);
+	free(markenv);
+	free(mark);
 	free(script);
 	close(p[1]);
 	if (r) {
