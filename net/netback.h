@@ -84,6 +84,10 @@ struct netb {
 int netb_ovs_open(const char *db_sock, const char *rundir, netb **out, char **err);
 /* Opens the Linux bridge backend (needs CAP_NET_ADMIN). */
 int netb_linuxbr_open(netb **out, char **err);
+/* ovs_hwaddr.c: sets Bridge br's other_config:hwaddr (the MAC of its
+ * internal port) through the OVSDB at db_sock; applied with the next
+ * change that waits for ovs-vswitchd. */
+int netb_ovs_bridge_hwaddr(const char *db_sock, const char *br, const char *mac, char **err);
 /* Closes any backend; accepts NULL and returns NULL. */
 netb *netb_close(netb *b);
 

@@ -125,8 +125,10 @@ class World:
                   check=False).stdout
 
     def xapid_env(self):
-        return {"HALYARD_NET_BACKEND": "ovs", "HALYARD_OVS_DB": self.db,
-                "HALYARD_OVS_RUNDIR": self.rundir, "HALYARD_NET_NICS": "eth*"}
+        env = {"HALYARD_NET_BACKEND": "ovs", "HALYARD_OVS_DB": self.db,
+               "HALYARD_OVS_RUNDIR": self.rundir, "HALYARD_NET_NICS": "eth*"}
+        env.update(getattr(self, "extra_env", {}))
+        return env
 
     def cleanup(self):
         subprocess.run([OVS, "stop", self.rundir], capture_output=True)

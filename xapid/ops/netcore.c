@@ -286,6 +286,9 @@ void net_init(struct xapid *app)
 		log_err("PIF scan", pif_scan(app, app->host_ref));
 	if (backend) {
 		reconcile_config(app);
+		net_mgmt_takeover(app);
+		net_ip_reconcile(app);
+		net_dhcp_reconcile(app);
 		vif_reconcile(app);
 	}
 	net_unlock();
@@ -293,6 +296,7 @@ void net_init(struct xapid *app)
 
 void net_shutdown(void)
 {
+	net_dhcp_shutdown();
 	backend = netb_close(backend);
 	backend_name = "none";
 }

@@ -90,4 +90,39 @@ xerr *vif_apply_lock(txn *t, const char *vif);
 /* Brings the switch in line with the VIF records at start. */
 void vif_reconcile(struct xapid *app);
 
+/* netip.c: ip(8) with argv (argv[0] "ip"): 0 or a negative errno; the
+ * _json form runs it with -j in argv and parses stdout (a JSON array). */
+struct json_object;
+int net_ip(const char *const *argv);
+int net_ip_json(const char *const *argv, struct json_object **out);
+const char *net_json_str(struct json_object *o, const char *key);
+int64_t net_json_int(struct json_object *o, const char *key, int64_t dflt);
+bool net_json_bool(struct json_object *o, const char *key);
+
+/* pif_mgmt.c: the management takeover at first start (HALYARD_NET_MANAGEMENT):
+ * the NIC's addresses and routes move to its PIF's bridge, the PIF becomes
+ * the management PIF. Does nothing once any PIF of the host is management. */
+void net_mgmt_takeover(struct xapid *app);
+/* After host.management_reconfigure from old_pif (may be NULL) to pif:
+ * the default route goes through pif's bridge (its Static gateway, or
+ * its DHCP client restarted to set it); old_pif's DHCP client no longer
+ * sets one. Takes net_lock itself; no transaction may be open. */
+/* Start: puts the Static configuration of every attached PIF back on its
+ * bridge (addresses; the management PIF's default route). */
+void net_ip_reconcile(struct xapid *app);
+void net_mgmt_routes(struct xapid *app, const char *old_pif, const char *pif);
+
+/* dhcp.c: busybox udhcpc on a PIF's bridge, its leases recorded in the
+ * PIF (IP, netmask, gateway, DNS). start replaces a running client of the
+ * PIF; default_route: the management PIF's gateway becomes the default
+ * route. stop waits for the client to go; neither may be called with a
+ * write transaction open (the lease reader writes the database). wait:
+ * true once the client reported a lease (at most seconds). */
+int net_dhcp_start(struct xapid *app, const char *pif, const char *br, bool default_route);
+void net_dhcp_stop(const char *pif);
+bool net_dhcp_wait(const char *pif, int seconds);
+/* Starts the clients of the attached DHCP PIFs (xapid start). */
+void net_dhcp_reconcile(struct xapid *app);
+void net_dhcp_shutdown(void);
+
 #endif

@@ -13,8 +13,8 @@
  * NIC, when HALYARD_NET_MANAGEMENT names it (see netcore.h).
  *
  * IP configuration: Static addresses are put on the PIF's bridge device
- * with ip(8) (not in a hot path); DHCP is recorded but no DHCP client is
- * run yet (net/STATUS.md).
+ * with ip(8) (not in a hot path); DHCP runs busybox udhcpc on the bridge
+ * while the PIF is attached (dhcp.c), which fills IP/netmask/gateway/DNS.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -465,7 +465,9 @@ xerr *op_PIF_forget(call_ctx *ctx, const api_msg *m, xv *const *args, xv **resul
 		if (!e)
 			e = store_destroy(t, CLS_PIF, pif);
 	}
-	return net_end(t, r, e);
+	if (!(e = net_end(t, r, e)))
+		net_dhcp_stop(pif);
+	return e;
 }
 
 xerr *op_PIF_plug(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
@@ -486,7 +488,13 @@ xerr *op_PIF_plug(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
 		e = pif_attach(t, pif);
 	if (!e)
 		e = obj_set(t, CLS_PIF, pif, "currently_attached", xv_bool(true));
-	return net_end(t, r, e);
+	bool dhcp = !strcmp(net_rec_str(r, "ip_configuration_mode"), "DHCP");
+	bool mgmt = net_rec_bool(r, "management");
+	char *br = dhcp ? obj_get_str(t, CLS_network, net_rec_str(r, "network"), "bridge") : NULL;
+	if (!(e = net_end(t, r, e)) && br && *br)
+		(void)net_dhcp_start(ctx->app, pif, br, mgmt);
+	free(br);
+	return e;
 }
 
 xerr *op_PIF_unplug(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
@@ -508,7 +516,9 @@ xerr *op_PIF_unplug(call_ctx *ctx, const api_msg *m, xv *const *args, xv **resul
 		pif_detach(t, pif);
 		e = obj_set(t, CLS_PIF, pif, "currently_attached", xv_bool(false));
 	}
-	return net_end(t, r, e);
+	if (!(e = net_end(t, r, e)))
+		net_dhcp_stop(pif);
+	return e;
 }
 
 /* Runs ip(8) with args; 0 or -EIO. */
@@ -557,7 +567,12 @@ xerr *op_PIF_reconfigure_ip(call_ctx *ctx, const api_msg *m, xv *const *args, xv
 		if (*gw && inet_pton(AF_INET, gw, &a) != 1)
 			return xerr_new("INVALID_IP_ADDRESS_SPECIFIED", "gateway", NULL);
 	}
+	bool dhcp = !strcasecmp(mode, "DHCP");
+	if (!stat && !dhcp && strcasecmp(mode, "None"))
+		return xerr_new("INVALID_VALUE", "mode", mode, NULL);
+	/* A running client goes first (its lease reader writes the PIF). */
 	net_lock();
+	net_dhcp_stop(pif);
 	txn *t;
 	xv *r = NULL;
 	xerr *e = pif_begin(ctx, pif, true, &t, &r);
@@ -566,6 +581,8 @@ xerr *op_PIF_reconfigure_ip(call_ctx *ctx, const api_msg *m, xv *const *args, xv
 		return e;
 	}
 	char *br = obj_get_str(t, CLS_network, net_rec_str(r, "network"), "bridge");
+	bool run_client = dhcp && net_rec_bool(r, "currently_attached") && *br;
+	bool mgmt = net_rec_bool(r, "management");
 	if (net_rec_bool(r, "currently_attached") && *br && net_link_exists(br)) {
 		const char *flush[] = { "ip", "-4", "addr", "flush", "dev", br, NULL };
 		int rc = run_ip(flush);
@@ -582,14 +599,30 @@ xerr *op_PIF_reconfigure_ip(call_ctx *ctx, const api_msg *m, xv *const *args, xv
 			e = xerr_new("PIF_CONFIGURATION_ERROR", pif, "ip(8) failed on the bridge",
 				     NULL);
 	}
-	free(br);
+	const char *canon = stat ? "Static" : dhcp ? "DHCP" : "None";
 	if (!e &&
-	    (!(e = obj_set(t, CLS_PIF, pif, "ip_configuration_mode", xv_str(mode)))) &&
+	    (!(e = obj_set(t, CLS_PIF, pif, "ip_configuration_mode", xv_str(canon)))) &&
 	    (!(e = obj_set(t, CLS_PIF, pif, "IP", xv_str(stat ? ip : "")))) &&
 	    (!(e = obj_set(t, CLS_PIF, pif, "netmask", xv_str(stat ? mask : "")))) &&
 	    (!(e = obj_set(t, CLS_PIF, pif, "gateway", xv_str(stat ? gw : "")))))
 		e = obj_set(t, CLS_PIF, pif, "DNS", xv_str(stat ? dns : ""));
-	return net_end(t, r, e);
+	if (!e)
+		e = db_commit(t);
+	else
+		store_rollback(t);
+	xv_free(r);
+	/* The client runs under the lock so that a concurrent change of the
+	 * same PIF cannot leave a second one behind. */
+	int rc = 0;
+	if (!e && run_client &&
+	    (rc = net_dhcp_start(ctx->app, pif, br, mgmt)))
+		e = xerr_new("PIF_CONFIGURATION_ERROR", pif, "cannot run the DHCP client", NULL);
+	net_unlock();
+	free(br);
+	/* XAPI returns once the client has its lease (or gave up waiting). */
+	if (!e && run_client)
+		(void)net_dhcp_wait(pif, 10);
+	return e;
 }
 
 xerr *op_PIF_reconfigure_ipv6(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
@@ -659,8 +692,14 @@ xerr *op_host_management_reconfigure(call_ctx *ctx, const api_msg *m, xv *const 
 		e = xerr_new("PIF_HAS_NO_NETWORK_CONFIGURATION", pif, NULL);
 	size_t n = 0;
 	char **pifs = e ? NULL : net_find(t, CLS_PIF, "host", ctx->app->host_ref, &n);
-	for (size_t i = 0; !e && i < n; i++)
+	char *old = NULL;
+	for (size_t i = 0; !e && i < n; i++) {
+		xv *mg = obj_get(t, CLS_PIF, pifs[i], "management");
+		if (!old && strcmp(pifs[i], pif) && mg && mg->kind == XV_BOOL && mg->u.b)
+			old = hx_strdup(pifs[i]);
+		xv_free(mg);
 		e = obj_set(t, CLS_PIF, pifs[i], "management", xv_bool(!strcmp(pifs[i], pif)));
+	}
 	net_free_refs(pifs, n);
 	if (!e && !net_rec_bool(r, "currently_attached")) {
 		e = pif_attach(t, pif);
@@ -670,5 +709,9 @@ xerr *op_host_management_reconfigure(call_ctx *ctx, const api_msg *m, xv *const 
 	const char *ip = net_rec_str(r, "IP");
 	if (!e && *ip)
 		e = obj_set(t, CLS_host, ctx->app->host_ref, "address", xv_str(ip));
-	return net_end(t, r, e);
+	/* The default route follows the management interface. */
+	if (!(e = net_end(t, r, e)))
+		net_mgmt_routes(ctx->app, old, pif);
+	free(old);
+	return e;
 }

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The lease report of xapid's DHCP client script (xapid/ops/dhcp.c):
+ *
+ *   HXDHCP lease <ip> <netmask> <gateway or -> <dns,dns… or ->
+ *
+ * dhcp_lease_parse splits line (modified in place) into its fields, each
+ * a dotted IPv4 address ("" for "-"); false when the line is anything
+ * else or a value is malformed.
+ */
+#ifndef HALYARD_NET_DHCP_LEASE_H
+#define HALYARD_NET_DHCP_LEASE_H
+
+#include <stdbool.h>
+
+bool dhcp_lease_parse(char *line, char **ip, char **mask, char **gw, char **dns);
+
+#endif

@@ -1,0 +1,374 @@
+# SPDX-License-Identifier: Apache-2.0
+"""
+The host's management interface on a real userspace Open vSwitch, xapid in
+a private network namespace acting as the host (netenv.py):
+
+  - takeover at first start (HALYARD_NET_MANAGEMENT=eth0): eth0 is a veth
+    with an IPv4 and an IPv6 address and a default route; a peer namespace
+    pings the host all along. After the start the addresses and the default
+    route are on xenbr0 and no longer on eth0, eth0 is a port of xenbr0, the
+    PIF is management with its Static configuration, host.address follows;
+    the peer still reaches the host and the host reaches a network behind
+    the gateway. Lost pings during the takeover are counted and reported.
+  - a restart does not take over again (same records, same switch, same
+    addresses).
+  - a second management interface: management_reconfigure on a PIF without
+    an IP configuration, unplug/forget of the management PIF → the XenAPI
+    errors and no change on the switch; management_reconfigure on a PIF with
+    one moves the flag (exactly one management PIF).
+  - a PIF of another host (a second host record written into the stopped
+    xapid's database; no API makes one without pools): Bond.create across
+    hosts, VLAN.create and management_reconfigure on it → the errors, no
+    change on the switch or in the records.
+  - DHCP: PIF.reconfigure_ip DHCP on eth1's bridge gets a lease from dnsmasq
+    in a peer namespace, recorded in IP/netmask/gateway/DNS; mode None stops
+    the client and removes the address.
+"""
+import os
+import signal
+import subprocess
+import time
+
+import harness
+import netenv
+from netenv import sh
+
+
+def fails(t, fn, code, what):
+    try:
+        fn()
+    except harness.XapiFailure as f:
+        t.ok(f.code == code, what, "got %s %s" % (f.code, f.params))
+        return f
+    t.ok(False, what, "no error")
+    return None
+
+
+def login(x):
+    a = x.local_api()
+    a.login("root", "")
+    return a
+
+
+def addrs(w, dev, fam="-4"):
+    out = sh("ip", fam, "-o", "addr", "show", "dev", dev, "scope", "global", ns=w.host, check=False).stdout
+    return sorted(line.split()[3] for line in out.splitlines())
+
+
+def routes(w, dev, fam="-4"):
+    return sh("ip", fam, "route", "show", "dev", dev, ns=w.host, check=False).stdout
+
+
+def ports(w):
+    """Bridges, their ports and tags (not the Interface rows' uuids: the
+    start-time reconciliation re-creates a PIF's port)."""
+    return [(br, p, w.vsctl("get", "port", p, "tag")) for br in sorted(w.vsctl("list-br").split())
+            for p in sorted(w.vsctl("list-ports", br).split())]
+
+
+def pif_of(api, dev):
+    for ref, r in api.PIF.get_all_records().items():
+        if r["device"] == dev and r["VLAN"] == "-1":
+            return ref, r
+    return None, None
+
+
+def setup(w):
+    # The far side of eth0: the gateway, which also has a network behind it.
+    w.peer = w.netns("peer")
+    w.nic("eth0", w.peer, "p0")
+    sh("ip", "-n", w.peer, "addr", "add", "10.77.0.254/24", "dev", "p0")
+    sh("ip", "-n", w.peer, "-6", "addr", "add", "fd77::fe/64", "dev", "p0", "nodad")
+    sh("ip", "-n", w.peer, "addr", "add", "10.78.0.1/32", "dev", "lo")
+    sh("ip", "-n", w.host, "addr", "add", "10.77.0.1/24", "dev", "eth0")
+    sh("ip", "-n", w.host, "-6", "addr", "add", "fd77::1/64", "dev", "eth0", "nodad")
+    sh("ip", "-n", w.host, "route", "add", "default", "via", "10.77.0.254", "dev", "eth0")
+    # eth1: the DHCP side (dnsmasq in its own namespace).
+    w.dhcpns = w.netns("dhcp")
+    w.nic("eth1", w.dhcpns, "d0")
+    sh("ip", "-n", w.dhcpns, "addr", "add", "10.88.0.1/24", "dev", "d0")
+    w.nic("eth2", w.dhcpns, "d2")  # a bond member next to another host's PIF
+    w.extra_env = {"HALYARD_NET_MANAGEMENT": "eth0"}
+    # The peer pings the host through the whole start (one per 0.1 s).
+    w.pinger = subprocess.Popen(
+        ["ip", "netns", "exec", w.peer, "ping", "-n", "-i", "0.1", "-W", "1", "10.77.0.1"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def stop_pinger(w):
+    w.pinger.send_signal(signal.SIGINT)
+    out, _ = w.pinger.communicate(timeout=10)
+    sent = recv = 0
+    for line in out.splitlines():
+        if "packets transmitted" in line:
+            parts = line.split(",")
+            sent = int(parts[0].split()[0])
+            recv = int(parts[1].split()[0])
+    return sent, recv
+
+
+def takeover_checks(t, x, w, api, host):
+    t.note("== takeover of eth0")
+    ref, r = pif_of(api, "eth0")
+    t.ok(ref is not None, "PIF for eth0")
+    net = api.network.get_record(r["network"])
+    t.eq(net["bridge"], "xenbr0", "eth0's network has bridge xenbr0")
+    t.eq(addrs(w, "xenbr0"), ["10.77.0.1/24"], "IPv4 address on the bridge")
+    t.eq(addrs(w, "eth0"), [], "no IPv4 address left on the NIC")
+    t.eq(addrs(w, "xenbr0", "-6"), ["fd77::1/64"], "IPv6 address on the bridge")
+    t.eq(addrs(w, "eth0", "-6"), [], "no global IPv6 address left on the NIC")
+    t.ok("default via 10.77.0.254" in routes(w, "xenbr0"), "default route through the bridge",
+         routes(w, "xenbr0"))
+    t.ok("default" not in routes(w, "eth0"), "no default route through the NIC", routes(w, "eth0"))
+    t.ok("eth0" in w.vsctl("list-ports", "xenbr0").split(), "eth0 is a port of xenbr0",
+         w.vsctl("list-ports", "xenbr0"))
+    mac = sh("cat", "/sys/class/net/eth0/address", ns=w.host).stdout.strip()
+    bmac = sh("cat", "/sys/class/net/xenbr0/address", ns=w.host).stdout.strip()
+    t.eq(bmac, mac, "the bridge carries the NIC's MAC")
+    t.eq(r["management"], True, "PIF.management")
+    t.eq(r["currently_attached"], True, "PIF.currently_attached")
+    t.eq(r["ip_configuration_mode"], "Static", "ip_configuration_mode Static")
+    t.eq((r["IP"], r["netmask"], r["gateway"]), ("10.77.0.1", "255.255.255.0", "10.77.0.254"),
+         "IP, netmask, gateway recorded")
+    t.eq(r["ipv6_configuration_mode"], "Static", "ipv6_configuration_mode Static")
+    t.eq(r["IPv6"], ["fd77::1/64"], "IPv6 recorded")
+    t.eq(api.host.get_address(host), "10.77.0.1", "host.address is the management address")
+    t.eq(sum(1 for p in api.PIF.get_all_records().values() if p["management"]), 1,
+         "exactly one management PIF")
+    t.ok(w.reaches(w.peer, "10.77.0.1"), "the peer reaches the host after the takeover")
+    t.ok(w.reaches(w.peer, "fd77::1"), "the peer reaches the host's IPv6 address")
+    t.ok(w.reaches(w.host, "10.78.0.1"), "the host reaches beyond its gateway (default route)")
+    sent, recv = stop_pinger(w)
+    t.note("continuous ping during start + takeover: %d sent, %d received, %d lost" %
+           (sent, recv, sent - recv))
+    t.ok(recv > 0, "the peer's pings were answered during the start", "%d/%d" % (recv, sent))
+    return ref
+
+
+def restart_checks(t, x, w, ref):
+    t.note("== restart: no second takeover")
+    api = login(x)
+    before = (api.PIF.get_record(ref), ports(w), addrs(w, "xenbr0"), addrs(w, "eth0"),
+              routes(w, "xenbr0"), routes(w, "eth0"))
+    t.eq(sum("management takeover of eth0 done" in l for l in x.output), 1,
+         "the first start logged the takeover")
+    mark = len(x.output)
+    t.eq(x.stop(), 0, "xapid exits 0 on SIGTERM (with a management PIF)")
+    x.start()
+    api = login(x)
+    after = (api.PIF.get_record(ref), ports(w), addrs(w, "xenbr0"), addrs(w, "eth0"),
+             routes(w, "xenbr0"), routes(w, "eth0"))
+    for i, what in enumerate(("PIF record", "switch", "bridge addresses", "NIC addresses",
+                              "bridge routes", "NIC routes")):
+        t.eq(after[i], before[i], "after restart: %s unchanged" % what)
+    t.eq([l for l in x.output[mark:] if "management takeover" in l], [],
+         "the restart did not take over again")
+    t.ok(w.reaches(w.peer, "10.77.0.1"), "the peer reaches the host after the restart")
+    # What a reboot does to the bridge: its addresses and routes are gone.
+    x.stop()
+    sh("ip", "addr", "flush", "dev", "xenbr0", "scope", "global", ns=w.host)
+    x.start()
+    api = login(x)
+    t.eq(addrs(w, "xenbr0"), ["10.77.0.1/24"], "start re-applies the Static IPv4 address")
+    t.eq(addrs(w, "xenbr0", "-6"), ["fd77::1/64"], "start re-applies the Static IPv6 address")
+    t.ok("default via 10.77.0.254" in routes(w, "xenbr0"), "start re-applies the default route",
+         routes(w, "xenbr0"))
+    return api
+
+
+def second_mgmt_checks(t, w, api, host, ref0):
+    t.note("== a second management interface")
+    ref1, _ = pif_of(api, "eth1")
+    before = w.switch_state()
+    fails(t, lambda: api.host.management_reconfigure(ref1), "PIF_HAS_NO_NETWORK_CONFIGURATION",
+          "management_reconfigure on a PIF without IP configuration")
+    fails(t, lambda: api.PIF.unplug(ref0), "PIF_IS_MANAGEMENT_INTERFACE",
+          "PIF.unplug of the management PIF")
+    fails(t, lambda: api.PIF.forget(ref0), "PIF_IS_MANAGEMENT_INTERFACE",
+          "PIF.forget of the management PIF")
+    t.eq(w.switch_state(), before, "no change on the switch")
+    t.eq(api.PIF.get_management(ref0), True, "eth0 still management")
+    t.eq(api.PIF.get_management(ref1), False, "eth1 not management")
+    t.eq(addrs(w, "xenbr0"), ["10.77.0.1/24"], "management address untouched")
+    return ref1
+
+
+def start_dnsmasq(w):
+    w.leases = "/tmp/hxdhcp-%s.leases" % w.id
+    w.dnsmasq = subprocess.Popen(
+        ["ip", "netns", "exec", w.dhcpns, "dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv",
+         "--no-hosts", "--port=0", "--user=root", "--interface=d0", "--bind-interfaces",
+         "--dhcp-range=10.88.0.50,10.88.0.60,255.255.255.0,1h",
+         "--dhcp-option=option:router,10.88.0.1",
+         "--dhcp-option=option:dns-server,10.88.0.53,10.88.0.54",
+         "--dhcp-leasefile=" + w.leases, "--pid-file="],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def stop_dnsmasq(w):
+    if getattr(w, "dnsmasq", None) and w.dnsmasq.poll() is None:
+        w.dnsmasq.terminate()
+        w.dnsmasq.wait(10)
+    if getattr(w, "leases", None) and os.path.exists(w.leases):
+        os.unlink(w.leases)
+
+
+def clients(w):
+    """The udhcpc processes in the host namespace, as their command lines."""
+    out = sh("ip", "netns", "pids", w.host, check=False).stdout.split()
+    found = []
+    for pid in out:
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read().split(b"\0")
+        except OSError:
+            continue
+        if b"udhcpc" in cmd:
+            found.append(b" ".join(cmd).decode())
+    return found
+
+
+def wait_record(api, ref, field, pred, tries=60):
+    for _ in range(tries):
+        v = api.PIF.get_record(ref)[field]
+        if pred(v):
+            return v
+        time.sleep(0.5)
+    return api.PIF.get_record(ref)[field]
+
+
+def dhcp_checks(t, x, w, api, host, ref1):
+    t.note("== DHCP on eth1's bridge (dnsmasq in a peer namespace)")
+    if subprocess.run(["which", "dnsmasq"], capture_output=True).returncode:
+        t.skip("dnsmasq is not installed (scripts/packages.txt: dnsmasq-base)")
+        return
+    start_dnsmasq(w)
+    api.PIF.plug(ref1)
+    api.PIF.reconfigure_ip(ref1, "DHCP", "", "", "", "")
+    ip = wait_record(api, ref1, "IP", lambda v: v != "")
+    r = api.PIF.get_record(ref1)
+    t.eq(r["ip_configuration_mode"], "DHCP", "ip_configuration_mode DHCP")
+    t.ok(ip.startswith("10.88.0.") and 50 <= int(ip.split(".")[3]) <= 60,
+         "PIF.IP is a lease from the server's range", ip)
+    t.eq((r["netmask"], r["gateway"], r["DNS"]), ("255.255.255.0", "10.88.0.1", "10.88.0.53,10.88.0.54"),
+         "netmask, gateway, DNS from the lease")
+    t.eq(addrs(w, "xenbr1"), [ip + "/24"], "the leased address is on xenbr1")
+    t.ok("default" not in routes(w, "xenbr1"), "no default route from a non-management PIF's lease",
+         routes(w, "xenbr1"))
+    with open(w.leases) as f:
+        leases = f.read()
+    t.ok(ip in leases, "the server's lease file has the address", leases)
+    t.ok(w.reaches(w.host, "10.88.0.1"), "the host reaches the DHCP server through xenbr1")
+    t.eq(len(clients(w)), 1, "one DHCP client runs", clients(w))
+
+    t.note("== management moves to the DHCP PIF and back")
+    before = ports(w)
+    api.host.management_reconfigure(ref1)
+    recs = api.PIF.get_all_records()
+    t.eq(sorted(r["device"] for r in recs.values() if r["management"]), ["eth1"],
+         "management_reconfigure moves the flag: exactly one management PIF")
+    t.eq(api.host.get_address(host), ip, "host.address follows to the DHCP address")
+    t.eq(ports(w), before, "no change on the switch")
+    t.ok("default via 10.88.0.1" in routes(w, "xenbr1"),
+         "the default route follows to the DHCP gateway", routes(w, "xenbr1"))
+    ref0, _ = pif_of(api, "eth0")
+    api.host.management_reconfigure(ref0)
+    t.eq(api.host.get_address(host), "10.77.0.1", "management back on eth0")
+    t.ok("default via 10.77.0.254" in routes(w, "xenbr0"),
+         "the default route is back through xenbr0", routes(w, "xenbr0"))
+    t.ok(w.reaches(w.host, "10.78.0.1"), "the host reaches beyond eth0's gateway again")
+    t.eq(api.PIF.get_IP(ref1), ip, "eth1 keeps its lease")
+
+    t.note("== restart keeps the lease and one client")
+    t.eq(x.stop(), 0, "xapid exits 0 on SIGTERM (with a DHCP client)")
+    t.eq(clients(w), [], "xapid's stop stops its DHCP client")
+    t.eq(addrs(w, "xenbr1"), [ip + "/24"], "the address stays while xapid is down")
+    x.start()
+    api = login(x)
+    t.eq(len(clients(w)), 1, "after the restart one DHCP client runs again", clients(w))
+    t.eq(api.PIF.get_IP(ref1), ip, "PIF.IP kept")
+
+    t.note("== mode None stops the client")
+    api.PIF.reconfigure_ip(ref1, "None", "", "", "", "")
+    t.eq(clients(w), [], "no DHCP client after mode None")
+    t.eq(addrs(w, "xenbr1"), [], "no address on xenbr1")
+    r = api.PIF.get_record(ref1)
+    t.eq((r["ip_configuration_mode"], r["IP"], r["netmask"], r["gateway"], r["DNS"]),
+         ("None", "", "", "", ""), "PIF fields cleared")
+    api.PIF.reconfigure_ip(ref1, "DHCP", "", "", "", "")
+    t.ok(wait_record(api, ref1, "IP", lambda v: v != "") != "", "DHCP again gets a lease")
+    api.PIF.reconfigure_ip(ref1, "Static", "10.88.0.9", "255.255.255.0", "", "")
+    t.eq(clients(w), [], "no DHCP client after mode Static")
+    t.eq(addrs(w, "xenbr1"), ["10.88.0.9/24"], "the Static address replaced the lease")
+    return api
+
+
+def other_host(x, pif_model):
+    """A second host record with one PIF (eth9), written into the stopped
+    xapid's database: no API creates one without pools (host.create is
+    internal, pool.join is not implemented)."""
+    import sqlite3
+    import uuid
+    db = sqlite3.connect(os.path.join(x.state_dir, "xapi.db"))
+    cols = [r[1] for r in db.execute("pragma table_info('host')")]
+    row = dict(zip(cols, db.execute("select * from host limit 1").fetchone()))
+    href = "OpaqueRef:" + str(uuid.uuid4())
+    row.update({"_ref": href, "uuid": str(uuid.uuid4()), "name_label": "other-host",
+                "hostname": "other-host", "address": "192.0.2.9",
+                "metrics": "OpaqueRef:NULL", "control_domain": "OpaqueRef:NULL"})
+    db.execute("insert into host (%s) values (%s)" % (",".join('"%s"' % c for c in row),
+                                                       ",".join("?" * len(row))), list(row.values()))
+    cols = [r[1] for r in db.execute("pragma table_info('PIF')")]
+    row = dict(zip(cols, db.execute("select * from PIF where _ref = ?", (pif_model,)).fetchone()))
+    pref = "OpaqueRef:" + str(uuid.uuid4())
+    row.update({"_ref": pref, "uuid": str(uuid.uuid4()), "host": href, "device": "eth9",
+                "MAC": "02:00:00:00:00:99", "currently_attached": 0, "management": 0,
+                "metrics": "OpaqueRef:NULL"})
+    db.execute("insert into PIF (%s) values (%s)" % (",".join('"%s"' % c for c in row),
+                                                      ",".join("?" * len(row))), list(row.values()))
+    db.commit()
+    db.close()
+    return href, pref
+
+
+def other_host_checks(t, x, w, api):
+    t.note("== a PIF of another host")
+    ref2, _ = pif_of(api, "eth2")
+    x.stop()
+    ohost, opif = other_host(x, ref2)
+    x.start()
+    api = login(x)
+    t.eq(api.PIF.get_host(opif), ohost, "a PIF of a second host record exists")
+    net = api.network.create({"name_label": "cross", "name_description": "", "MTU": "1500",
+                              "other_config": {}, "tags": []})
+    before = (ports(w), sorted(api.Bond.get_all()), sorted(api.VLAN.get_all()),
+              sorted(api.PIF.get_all()))
+    fails(t, lambda: api.Bond.create(net, [ref2, opif], "", "active-backup", {}),
+          "PIF_CANNOT_BOND_CROSS_HOST", "Bond.create with a PIF of another host")
+    fails(t, lambda: api.VLAN.create(opif, 30, net), "PIF_NOT_ATTACHED_TO_HOST",
+          "VLAN.create on a PIF of another host")
+    fails(t, lambda: api.host.management_reconfigure(opif), "PIF_NOT_ATTACHED_TO_HOST",
+          "management_reconfigure to a PIF of another host")
+    after = (ports(w), sorted(api.Bond.get_all()), sorted(api.VLAN.get_all()),
+             sorted(api.PIF.get_all()))
+    t.eq(after, before, "no change on the switch and no new Bond/VLAN/PIF records")
+    return api
+
+
+def main(t, x, w):
+    api = login(x)
+    host = api.host.get_all()[0]
+    ref0 = takeover_checks(t, x, w, api, host)
+    api = restart_checks(t, x, w, ref0)
+    ref1 = second_mgmt_checks(t, w, api, host, ref0)
+    try:
+        api = dhcp_checks(t, x, w, api, host, ref1) or api
+    finally:
+        stop_dnsmasq(w)
+    other_host_checks(t, x, w, api)
+    bad = [l for l in x.output if "Sanitizer" in l or "runtime error" in l]
+    t.eq(bad, [], "no sanitizer report in any of xapid's runs")
+
+
+if __name__ == "__main__":
+    netenv.run(main, "mg", setup)
