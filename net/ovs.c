@@ -175,20 +175,17 @@ static int select_eq(ovsb *o, const char *table, const char *col, const char *va
 	return 0;
 }
 
-/* The _uuid of the row of table named name (heap), or NULL. */
+/* The _uuid of the row of table named name (heap), or NULL; from the
+ * monitor cache. */
 static char *uuid_of(ovsb *o, const char *table, const char *name, int *r, char **err)
 {
-	static const char *const cols[] = { "_uuid", NULL };
-	json_object *rows = NULL;
-	*r = select_eq(o, table, "name", name, cols, &rows, err);
+	char *u = NULL;
+	json_object *row = ovsdb_find(o->db, table, "name", name, &u, r);
+	json_object_put(row);
 	if (*r)
-		return NULL;
-	json_object *wrap = json_object_new_object();
-	json_object_object_add(wrap, "rows", rows);
-	const char *u = ovsdb_row_uuid(wrap, 0);
-	char *res = u ? strdup(u) : NULL;
-	json_object_put(wrap);
-	return res;
+		seterr(err, estr("ovsdb: the monitor cache is unavailable: %s%s", strerror(-*r),
+				 ""));
+	return u;
 }
 
 static int ofctl(ovsb *o, const char *br, const char *const *args, const char *input,
@@ -294,88 +291,57 @@ static int bridge_del(netb *b, const char *br, char **err)
 	return commit(o, ops, NULL, err);
 }
 
-/* The string column col of every row (heap array). */
-static int names_of(json_object *rows, const char *col, char ***names, size_t *n)
+
+static int bridge_list(netb *b, char ***names, size_t *n, char **err)
 {
-	size_t k = json_object_array_length(rows);
-	char **v = calloc(k + 1, sizeof(char *));
+	ovsb *o = (ovsb *)b;
+	int r;
+	json_object *t = ovsdb_table(o->db, "Bridge", &r);
+	if (!t) {
+		seterr(err, estr("ovsdb: no Bridge table in the cache%s%s", "", ""));
+		return r ? r : -ENOENT;
+	}
+	char **v = calloc((size_t)json_object_object_length(t) + 1, sizeof(char *));
+	size_t m = 0;
+	json_object_object_foreach(t, u, row)
+	{
+		(void)u;
+		json_object *nm = NULL;
+		if (v && json_object_object_get_ex(row, "name", &nm) &&
+		    json_object_is_type(nm, json_type_string))
+			v[m++] = strdup(json_object_get_string(nm));
+	}
+	json_object_put(t);
 	if (!v)
 		return -ENOMEM;
-	size_t m = 0;
-	for (size_t i = 0; i < k; i++) {
-		json_object *c = NULL;
-		if (json_object_object_get_ex(json_object_array_get_idx(rows, i), col, &c) &&
-		    json_object_is_type(c, json_type_string))
-			v[m++] = strdup(json_object_get_string(c));
-	}
 	*names = v;
 	*n = m;
 	return 0;
 }
 
-static int bridge_list(netb *b, char ***names, size_t *n, char **err)
-{
-	static const char *const cols[] = { "name", NULL };
-	json_object *rows = NULL;
-	int r = select_eq((ovsb *)b, "Bridge", NULL, NULL, cols, &rows, err);
-	if (r)
-		return r;
-	r = names_of(rows, "name", names, n);
-	json_object_put(rows);
-	return r;
-}
-
-/* Adds the uuids of an OVSDB set-or-single value to a NULL-terminated
- * heap list. */
-static bool set_has_uuid(json_object *v, const char *uuid)
-{
-	if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) != 2)
-		return false;
-	const char *tag = json_object_get_string(json_object_array_get_idx(v, 0));
-	json_object *x = json_object_array_get_idx(v, 1);
-	if (!strcmp(tag, "uuid"))
-		return !strcmp(json_object_get_string(x), uuid);
-	if (strcmp(tag, "set") || !json_object_is_type(x, json_type_array))
-		return false;
-	for (size_t i = 0; i < json_object_array_length(x); i++)
-		if (set_has_uuid(json_object_array_get_idx(x, i), uuid))
-			return true;
-	return false;
-}
-
 static int port_list(netb *b, const char *br, char ***names, size_t *n, char **err)
 {
-	static const char *const bcols[] = { "ports", NULL };
-	static const char *const pcols[] = { "_uuid", "name", NULL };
 	ovsb *o = (ovsb *)b;
-	json_object *brows = NULL, *prows = NULL;
-	int r = select_eq(o, "Bridge", "name", br, bcols, &brows, err);
-	if (r)
-		return r;
-	if (json_object_array_length(brows) != 1) {
-		json_object_put(brows);
+	int r;
+	json_object *brow = ovsdb_find(o->db, "Bridge", "name", br, NULL, &r);
+	if (!brow) {
 		seterr(err, estr("no bridge %s%s", br, ""));
-		return -ENOENT;
+		return r ? r : -ENOENT;
 	}
 	json_object *ports = NULL;
-	json_object_object_get_ex(json_object_array_get_idx(brows, 0), "ports", &ports);
-	if ((r = select_eq(o, "Port", NULL, NULL, pcols, &prows, err))) {
-		json_object_put(brows);
-		return r;
-	}
-	size_t k = json_object_array_length(prows), m = 0;
+	json_object_object_get_ex(brow, "ports", &ports);
+	size_t k = ovsdb_set_len(ports), m = 0;
 	char **v = calloc(k + 1, sizeof(char *));
 	for (size_t i = 0; v && i < k; i++) {
-		json_object *row = json_object_array_get_idx(prows, i), *u = NULL, *nm = NULL;
-		json_object_object_get_ex(row, "_uuid", &u);
-		json_object_object_get_ex(row, "name", &nm);
-		const char *us = json_object_get_string(json_object_array_get_idx(u, 1));
-		const char *ns = json_object_get_string(nm);
-		if (us && ns && strcmp(ns, br) && set_has_uuid(ports, us))
-			v[m++] = strdup(ns);
+		const char *pu = ovsdb_uuid_of(ovsdb_set_at(ports, i));
+		json_object *prow = pu ? ovsdb_row(o->db, "Port", pu) : NULL, *nm = NULL;
+		if (prow && json_object_object_get_ex(prow, "name", &nm) &&
+		    json_object_is_type(nm, json_type_string) &&
+		    strcmp(json_object_get_string(nm), br))
+			v[m++] = strdup(json_object_get_string(nm));
+		json_object_put(prow);
 	}
-	json_object_put(brows);
-	json_object_put(prows);
+	json_object_put(brow);
 	if (!v)
 		return -ENOMEM;
 	*names = v;
@@ -473,15 +439,22 @@ static int port_add(netb *b, const char *br, const netb_port *p, char **err)
 static int ofctl(ovsb *o, const char *br, const char *const *args, const char *input,
 		 char **err);
 
-/* The ofport of interface name (-1 when unknown). */
+/* The ofport of interface name (-1 when unknown): from the cache, or
+ * asked from the server when the cache has none yet. */
 static int64_t ofport_of(ovsb *o, const char *name, char **err)
 {
+	int r;
+	json_object *row = ovsdb_find(o->db, "Interface", "name", name, NULL, &r), *v = NULL;
+	int64_t n = -1;
+	if (row && json_object_object_get_ex(row, "ofport", &v))
+		n = ovsdb_int_of(v, -1);
+	json_object_put(row);
+	if (n > 0 || r)
+		return n;
 	static const char *const cols[] = { "ofport", NULL };
 	json_object *rows = NULL;
 	if (select_eq(o, "Interface", "name", name, cols, &rows, err))
 		return -1;
-	int64_t n = -1;
-	json_object *v = NULL;
 	if (json_object_array_length(rows) == 1 &&
 	    json_object_object_get_ex(json_object_array_get_idx(rows, 0), "ofport", &v) &&
 	    json_object_is_type(v, json_type_int))
@@ -490,22 +463,29 @@ static int64_t ofport_of(ovsb *o, const char *name, char **err)
 	return n;
 }
 
-/* The name of the bridge holding port uuid pu (heap) or NULL. */
-static char *bridge_of_port(ovsb *o, const char *pu, char **err)
+/* The uuid (heap) of the bridge holding port uuid pu, and its name in
+ * *name (heap) when name is not NULL; NULL when none. */
+static char *bridge_of_port(ovsb *o, const char *pu, char **name)
 {
-	static const char *const cols[] = { "name", "ports", NULL };
-	json_object *rows = NULL;
-	if (select_eq(o, "Bridge", NULL, NULL, cols, &rows, err))
-		return NULL;
+	json_object *t = ovsdb_table(o->db, "Bridge", NULL);
 	char *res = NULL;
-	for (size_t i = 0; !res && i < json_object_array_length(rows); i++) {
-		json_object *row = json_object_array_get_idx(rows, i), *ports = NULL, *nm = NULL;
+	if (name)
+		*name = NULL;
+	if (!t)
+		return NULL;
+	json_object_object_foreach(t, u, row)
+	{
+		json_object *ports = NULL, *nm = NULL;
 		json_object_object_get_ex(row, "ports", &ports);
-		json_object_object_get_ex(row, "name", &nm);
-		if (set_has_uuid(ports, pu))
-			res = strdup(json_object_get_string(nm));
+		if (!ovsdb_set_has_uuid(ports, pu))
+			continue;
+		res = strdup(u);
+		if (name && json_object_object_get_ex(row, "name", &nm) &&
+		    json_object_is_type(nm, json_type_string))
+			*name = strdup(json_object_get_string(nm));
+		break;
 	}
-	json_object_put(rows);
+	json_object_put(t);
 	return res;
 }
 
@@ -517,7 +497,8 @@ static int port_del(netb *b, const char *port, char **err)
 	if (r || !u)
 		return r;
 	/* Its OpenFlow rules go first (an ofport number is reused). */
-	char *br = bridge_of_port(o, u, NULL);
+	char *br = NULL;
+	free(bridge_of_port(o, u, &br));
 	int64_t ofp = ofport_of(o, port, NULL);
 	if (br && ofp > 0) {
 		char m[64];
@@ -638,8 +619,9 @@ static int port_set_qos(netb *b, const char *port, int64_t rate_kbps, int64_t bu
 {
 	ovsb *o = (ovsb *)b;
 	int r;
-	char *pu = uuid_of(o, "Port", port, &r, err);
-	char *br = pu ? bridge_of_port(o, pu, err) : NULL;
+	char *pu = uuid_of(o, "Port", port, &r, err), *br = NULL;
+	if (pu)
+		free(bridge_of_port(o, pu, &br));
 	free(pu);
 	if (!br) {
 		seterr(err, estr("no port %s%s", port, ""));
@@ -900,6 +882,29 @@ static const netb_ops ovs_ops = {
 	.port_set_lock = port_set_lock,
 };
 
+/* The tables and columns the backend reads. */
+static json_object *monitor_spec(void)
+{
+	static const char *const spec[] = {
+		"Open_vSwitch", "bridges", "cur_cfg", "next_cfg", NULL,
+		"Bridge", "name", "ports", "datapath_type", NULL,
+		"Port", "name", "interfaces", "tag", "external_ids", NULL,
+		"Interface", "name", "type", "ofport", "options", "external_ids",
+		"ingress_policing_rate", "ingress_policing_burst", "mtu_request", NULL,
+		NULL,
+	};
+	json_object *s = json_object_new_object();
+	for (size_t i = 0; spec[i];) {
+		const char *table = spec[i++];
+		json_object *cols = json_object_new_array();
+		for (; spec[i]; i++)
+			json_object_array_add(cols, json_object_new_string(spec[i]));
+		i++;
+		json_object_object_add(s, table, cols);
+	}
+	return s;
+}
+
 int netb_ovs_open(const char *db_sock, const char *rundir, netb **out, char **err)
 {
 	ovsb *o = calloc(1, sizeof(*o));
@@ -911,18 +916,16 @@ int netb_ovs_open(const char *db_sock, const char *rundir, netb **out, char **er
 		free(o);
 		return r;
 	}
-	/* The connection works only when the database is Open_vSwitch. */
-	static const char *const cols[] = { "cur_cfg", NULL };
-	json_object *rows = NULL;
 	o->base.ops = &ovs_ops;
 	o->rundir = strdup(rundir);
 	const char *dp = getenv("HALYARD_OVS_DATAPATH");
 	o->datapath = strdup(dp && *dp ? dp : "netdev");
-	if ((r = select_eq(o, "Open_vSwitch", NULL, NULL, cols, &rows, err))) {
+	/* The monitor cache of what the lookups read (it also fails when
+	 * the database is not Open_vSwitch). */
+	if ((r = ovsdb_monitor(o->db, monitor_spec(), err))) {
 		close_ovs(&o->base);
 		return r;
 	}
-	json_object_put(rows);
 	*out = &o->base;
 	return 0;
 }
