@@ -57,6 +57,10 @@ typedef struct netb_ops {
 	int (*bridge_del)(netb *b, const char *br, char **err);
 	/* The bridge names the switch has (heap array of heap strings). */
 	int (*bridge_list)(netb *b, char ***names, size_t *n, char **err);
+	/* Adds port p to br, or reconciles an existing port of that name:
+	 * one already on br is kept (same switch rows, no blip) with only
+	 * what differs changed; one elsewhere moves. An internal port
+	 * replaces a standalone bridge of its name (a fake bridge). */
 	int (*port_add)(netb *b, const char *br, const netb_port *p, char **err);
 	/* Removes the port from whatever bridge holds it; 0 when absent. */
 	int (*port_del)(netb *b, const char *port, char **err);

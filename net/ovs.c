@@ -349,31 +349,14 @@ static int port_list(netb *b, const char *br, char ***names, size_t *n, char **e
 	return 0;
 }
 
+static json_object *iface_cols(const netb_port *p);
+
 /* An Interface insert op named uname for the port description. */
 static json_object *iface_insert(const netb_port *p, const char *name, const char *uname)
 {
 	json_object *i = op_new("insert", "Interface");
-	json_object *row = json_object_new_object();
+	json_object *row = iface_cols(p);
 	json_object_object_add(row, "name", json_object_new_string(name));
-	const char *type = p->type == NETB_PORT_INTERNAL ? "internal" :
-			   p->type == NETB_PORT_VXLAN	 ? "vxlan" :
-			   p->type == NETB_PORT_GRE	 ? "gre" :
-							   "";
-	json_object_object_add(row, "type", json_object_new_string(type));
-	if (p->type == NETB_PORT_VXLAN || p->type == NETB_PORT_GRE) {
-		const char *kv[] = { "remote_ip", p->remote_ip ? p->remote_ip : "",
-				     p->key ? "key" : NULL, p->key, NULL };
-		json_object_object_add(row, "options", ovsdb_map(kv));
-	}
-	if (p->rate_kbps > 0) {
-		json_object_object_add(row, "ingress_policing_rate",
-				       json_object_new_int64(p->rate_kbps));
-		json_object_object_add(row, "ingress_policing_burst",
-				       json_object_new_int64(p->burst_kb > 0 ? p->burst_kb :
-									     p->rate_kbps / 10));
-	}
-	if (p->ids)
-		json_object_object_add(row, "external_ids", ovsdb_map(p->ids));
 	json_object_object_add(i, "row", row);
 	json_object_object_add(i, "uuid-name", json_object_new_string(uname));
 	return i;
@@ -404,33 +387,192 @@ static int port_del(netb *b, const char *port, char **err);
 static int meter_set(ovsb *o, const char *br, const char *port, int64_t rate_kbps,
 		     int64_t burst_kb, char **err);
 
+/* The Interface columns port p wants (explicit defaults, so that an
+ * update puts back what a previous owner changed). */
+static json_object *iface_cols(const netb_port *p)
+{
+	json_object *row = json_object_new_object();
+	const char *type = p->type == NETB_PORT_INTERNAL ? "internal" :
+			   p->type == NETB_PORT_VXLAN	 ? "vxlan" :
+			   p->type == NETB_PORT_GRE	 ? "gre" :
+							   "";
+	json_object_object_add(row, "type", json_object_new_string(type));
+	const char *kv[] = { "remote_ip", p->remote_ip ? p->remote_ip : "",
+			     p->key ? "key" : NULL, p->key, NULL };
+	bool tunnel = p->type == NETB_PORT_VXLAN || p->type == NETB_PORT_GRE;
+	json_object_object_add(row, "options", ovsdb_map(tunnel ? kv : NULL));
+	int64_t rate = p->rate_kbps > 0 ? p->rate_kbps : 0;
+	int64_t burst = rate ? (p->burst_kb > 0 ? p->burst_kb : rate / 10) : 0;
+	json_object_object_add(row, "ingress_policing_rate", json_object_new_int64(rate));
+	json_object_object_add(row, "ingress_policing_burst", json_object_new_int64(burst));
+	json_object_object_add(row, "external_ids", ovsdb_map(p->ids));
+	return row;
+}
+
+/* The Port columns port p wants (besides name and interfaces). */
+static json_object *port_cols(const netb_port *p)
+{
+	json_object *row = json_object_new_object();
+	json_object_object_add(row, "tag", p->tag > 0 ? json_object_new_int(p->tag) :
+							ovsdb_set1(NULL));
+	json_object_object_add(row, "external_ids", ovsdb_map(p->ids));
+	return row;
+}
+
+/* Does the cached column col of row equal v (as JSON text)? */
+static bool col_equals(json_object *row, const char *col, json_object *v)
+{
+	json_object *have = NULL;
+	if (!json_object_object_get_ex(row, col, &have))
+		return false;
+	if (json_object_is_type(v, json_type_int))
+		return ovsdb_int_of(have, -1) == json_object_get_int64(v);
+	if (json_object_is_type(v, json_type_string))
+		return ovsdb_str_of(have) && !strcmp(ovsdb_str_of(have), json_object_get_string(v));
+	/* A set or a map: compare as sets of pairs / elements. */
+	json_object *l = json_object_array_get_idx(v, 1);
+	const char *tag = json_object_get_string(json_object_array_get_idx(v, 0));
+	if (!strcmp(tag, "map")) {
+		size_t n = json_object_array_length(l);
+		if (ovsdb_map_len(have) != n)
+			return false;
+		for (size_t i = 0; i < n; i++) {
+			json_object *pr = json_object_array_get_idx(l, i);
+			const char *h = ovsdb_map_get(have,
+						      json_object_get_string(json_object_array_get_idx(pr, 0)));
+			if (!h || strcmp(h, json_object_get_string(json_object_array_get_idx(pr, 1))))
+				return false;
+		}
+		return true;
+	}
+	return ovsdb_set_len(have) == json_object_array_length(l) && !json_object_array_length(l);
+}
+
+static bool cols_equal(json_object *row, json_object *want)
+{
+	json_object_object_foreach(want, k, v)
+	{
+		if (!col_equals(row, k, v))
+			return false;
+	}
+	return true;
+}
+
+static void drop_flows(ovsb *o, const char *br, const char *port);
+static char *bridge_of_port(ovsb *o, const char *pu, char **name);
+
+/*
+ * Adds port p to bridge br — or reconciles: a port of that name already
+ * on br with one interface of that name keeps its rows (and so its
+ * Interface uuid, ofport and datapath port: no blip for a running guest);
+ * only the columns that differ are updated, and nothing at all is sent
+ * when none does. A port of that name elsewhere (another bridge) is moved
+ * in the same transaction, and an internal port replaces a standalone
+ * bridge of its name (a VLAN network's fake bridge) in that transaction
+ * too, so ovs-vswitchd reconfigures once.
+ */
 static int port_add(netb *b, const char *br, const netb_port *p, char **err)
 {
 	ovsb *o = (ovsb *)b;
-	int r = port_del(b, p->name, err);
-	if (r)
+	int r;
+	char *pu = NULL, *iu = NULL, *obr_name = NULL, *obr = NULL;
+	json_object *prow = ovsdb_find(o->db, "Port", "name", p->name, &pu, &r);
+	if (r) {
+		seterr(err, estr("ovsdb: the monitor cache is unavailable: %s%s", strerror(-r), ""));
 		return r;
-	json_object *ops = json_object_new_array();
-	json_object_array_add(ops, iface_insert(p, p->name, "iface"));
-	json_object *po = op_new("insert", "Port");
-	json_object *row = json_object_new_object();
-	json_object_object_add(row, "name", json_object_new_string(p->name));
-	json_object_object_add(row, "interfaces", ovsdb_named("iface"));
-	if (p->tag > 0)
-		json_object_object_add(row, "tag", json_object_new_int(p->tag));
-	if (p->ids)
-		json_object_object_add(row, "external_ids", ovsdb_map(p->ids));
-	json_object_object_add(po, "row", row);
-	json_object_object_add(po, "uuid-name", json_object_new_string("port"));
-	json_object_array_add(ops, po);
-	attach_ops(ops, br);
-	json_object *res = NULL;
-	/* A missing bridge leaves the new rows unreferenced: OVSDB drops
-	 * them at commit, and the count tells us. */
-	r = commit(o, ops, &res, err);
-	if (!r)
-		r = check_count(res, 2, br, err);
-	json_object_put(res);
+	}
+	json_object *irow = NULL, *ifs = NULL;
+	if (prow) {
+		obr = bridge_of_port(o, pu, &obr_name);
+		json_object_object_get_ex(prow, "interfaces", &ifs);
+		const char *u = ovsdb_set_len(ifs) == 1 ? ovsdb_uuid_of(ovsdb_set_at(ifs, 0)) : NULL;
+		if (u && (irow = ovsdb_row(o->db, "Interface", u))) {
+			json_object *nm = NULL;
+			if (json_object_object_get_ex(irow, "name", &nm) &&
+			    json_object_is_type(nm, json_type_string) &&
+			    !strcmp(json_object_get_string(nm), p->name))
+				iu = strdup(u);
+		}
+	}
+	json_object *icols = iface_cols(p), *pcols = port_cols(p);
+	json_object *ops = json_object_new_array(), *res = NULL;
+	ssize_t attach = -1;
+	if (prow && iu && obr_name && !strcmp(obr_name, br)) {
+		/* On the right bridge: update what differs. */
+		if (!cols_equal(irow, icols)) {
+			json_object *u = op_new("update", "Interface");
+			json_object_object_add(u, "where",
+					       ovsdb_where_eq("_uuid", ovsdb_uuid(iu)));
+			json_object_object_add(u, "row", json_object_get(icols));
+			json_object_array_add(ops, u);
+		}
+		if (!cols_equal(prow, pcols)) {
+			json_object *u = op_new("update", "Port");
+			json_object_object_add(u, "where",
+					       ovsdb_where_eq("_uuid", ovsdb_uuid(pu)));
+			json_object_object_add(u, "row", json_object_get(pcols));
+			json_object_array_add(ops, u);
+		}
+	} else {
+		if (prow && obr) {
+			/* Elsewhere: its rules go, and the port with them. */
+			if (obr_name)
+				drop_flows(o, obr_name, p->name);
+			json_object *mu = op_new("mutate", "Bridge");
+			json_object_object_add(mu, "where",
+					       ovsdb_where_eq("_uuid", ovsdb_uuid(obr)));
+			json_object_object_add(mu, "mutations",
+					       mutation("ports", "delete", ovsdb_set1(ovsdb_uuid(pu))));
+			json_object_array_add(ops, mu);
+		}
+		char *sb = NULL;
+		if (p->type == NETB_PORT_INTERNAL) {
+			int r2;
+			sb = uuid_of(o, "Bridge", p->name, &r2, NULL);
+		}
+		if (sb) {
+			json_object *m = op_new("mutate", "Open_vSwitch");
+			json_object_object_add(m, "where", json_object_new_array());
+			json_object_object_add(m, "mutations",
+					       mutation("bridges", "delete", ovsdb_set1(ovsdb_uuid(sb))));
+			json_object_array_add(ops, m);
+			free(sb);
+		}
+		json_object *i = op_new("insert", "Interface");
+		json_object *irow2 = json_object_get(icols);
+		json_object_object_add(irow2, "name", json_object_new_string(p->name));
+		json_object_object_add(i, "row", irow2);
+		json_object_object_add(i, "uuid-name", json_object_new_string("iface"));
+		json_object_array_add(ops, i);
+		json_object *po = op_new("insert", "Port");
+		json_object *row = json_object_get(pcols);
+		json_object_object_add(row, "name", json_object_new_string(p->name));
+		json_object_object_add(row, "interfaces", ovsdb_named("iface"));
+		json_object_object_add(po, "row", row);
+		json_object_object_add(po, "uuid-name", json_object_new_string("port"));
+		json_object_array_add(ops, po);
+		attach = (ssize_t)json_object_array_length(ops);
+		attach_ops(ops, br);
+	}
+	json_object_put(icols);
+	json_object_put(pcols);
+	json_object_put(prow);
+	json_object_put(irow);
+	free(pu);
+	free(iu);
+	free(obr);
+	free(obr_name);
+	r = 0;
+	if (json_object_array_length(ops)) {
+		/* A missing bridge leaves the new rows unreferenced: OVSDB
+		 * drops them at commit, and the count tells us. */
+		r = commit(o, ops, &res, err);
+		if (!r && attach >= 0)
+			r = check_count(res, (size_t)attach, br, err);
+		json_object_put(res);
+	} else {
+		json_object_put(ops);
+	}
 	if (!r && p->rate_kbps > 0)
 		r = meter_set(o, br, p->name, p->rate_kbps, p->burst_kb, err);
 	return r;
@@ -489,6 +631,21 @@ static char *bridge_of_port(ovsb *o, const char *pu, char **name)
 	return res;
 }
 
+/* Removes the OpenFlow rules and meter of port on br. */
+static void drop_flows(ovsb *o, const char *br, const char *port)
+{
+	int64_t ofp = ofport_of(o, port, NULL);
+	if (ofp <= 0)
+		return;
+	char m[64];
+	snprintf(m, sizeof(m), "in_port=%lld", (long long)ofp);
+	const char *a[] = { "del-flows", NULL, m, NULL };
+	(void)ofctl(o, br, a, NULL, NULL);
+	snprintf(m, sizeof(m), "meter=%lld", (long long)ofp);
+	const char *dm[] = { "del-meter", NULL, m, NULL };
+	(void)ofctl(o, br, dm, NULL, NULL);
+}
+
 static int port_del(netb *b, const char *port, char **err)
 {
 	ovsb *o = (ovsb *)b;
@@ -499,16 +656,8 @@ static int port_del(netb *b, const char *port, char **err)
 	/* Its OpenFlow rules go first (an ofport number is reused). */
 	char *br = NULL;
 	free(bridge_of_port(o, u, &br));
-	int64_t ofp = ofport_of(o, port, NULL);
-	if (br && ofp > 0) {
-		char m[64];
-		snprintf(m, sizeof(m), "in_port=%lld", (long long)ofp);
-		const char *a[] = { "del-flows", NULL, m, NULL };
-		(void)ofctl(o, br, a, NULL, NULL);
-		snprintf(m, sizeof(m), "meter=%lld", (long long)ofp);
-		const char *dm[] = { "del-meter", NULL, m, NULL };
-		(void)ofctl(o, br, dm, NULL, NULL);
-	}
+	if (br)
+		drop_flows(o, br, port);
 	free(br);
 	json_object *ops = json_object_new_array();
 	json_object *mu = op_new("mutate", "Bridge");
