@@ -77,6 +77,9 @@ typedef struct netb_ops {
 	int (*port_set_lock)(netb *b, const char *br, const char *port, netb_lock mode,
 			     const char *mac, const char *const *ipv4, const char *const *ipv6,
 			     char **err);
+	/* Returns once the switch has applied every change made so far
+	 * (NULL: changes are applied when a call returns). */
+	int (*settle)(netb *b, char **err);
 } netb_ops;
 
 struct netb {
@@ -88,6 +91,16 @@ struct netb {
 int netb_ovs_open(const char *db_sock, const char *rundir, netb **out, char **err);
 /* Opens the Linux bridge backend (needs CAP_NET_ADMIN). */
 int netb_linuxbr_open(netb **out, char **err);
+/*
+ * Changes return once the switch's database has them; the datapath (ovs:
+ * ovs-vswitchd) may apply them a little later, many at once. Devices a
+ * change creates (a bridge's or fake bridge's internal port) are brought
+ * up by the backend when they appear. A caller that needs the datapath
+ * to have applied everything so far (a port gone before its device is
+ * deleted, a kernel device configured) calls netb_settle; the OpenFlow
+ * calls (port_set_qos, port_set_lock) settle by themselves.
+ */
+int netb_settle(netb *b, char **err);
 /* Closes any backend; accepts NULL and returns NULL. */
 netb *netb_close(netb *b);
 

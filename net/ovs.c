@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "netback.h"
+#include "ovs_settle.h"
 #include "ovsdb.h"
 
 extern char **environ;
@@ -37,6 +38,8 @@ typedef struct ovsb {
 	ovsdb *db;
 	char *rundir;
 	char *datapath; /* datapath_type of the bridges we create */
+	ovs_settler *settler;
+	int64_t last_cfg; /* the next_cfg of our latest change */
 } ovsb;
 
 static char *estr(const char *fmt, const char *a, const char *b)
@@ -90,20 +93,7 @@ static size_t add_cfg_bump(json_object *ops)
 static int wait_cfg(ovsb *o, int64_t cfg, char **err)
 {
 	json_object *ops = json_object_new_array();
-	json_object *w = op_new("wait", "Open_vSwitch");
-	json_object_object_add(w, "timeout", json_object_new_int(CFG_WAIT_MS));
-	json_object *where = json_object_new_array(), *c = json_object_new_array();
-	json_object_array_add(c, json_object_new_string("cur_cfg"));
-	json_object_array_add(c, json_object_new_string(">="));
-	json_object_array_add(c, json_object_new_int64(cfg));
-	json_object_array_add(where, c);
-	json_object_object_add(w, "where", where);
-	json_object_object_add(w, "columns", json_object_new_array());
-	json_object_object_add(w, "until", json_object_new_string("=="));
-	json_object *rows = json_object_new_array();
-	json_object_array_add(rows, json_object_new_object());
-	json_object_object_add(w, "rows", rows);
-	json_object_array_add(ops, w);
+	json_object_array_add(ops, ovs_wait_cfg_op(cfg, CFG_WAIT_MS));
 	int r = ovsdb_transact(o->db, ops, NULL, err);
 	if (r == -EPROTO && err && *err && strstr(*err, "timed out")) {
 		free(*err);
@@ -114,8 +104,37 @@ static int wait_cfg(ovsb *o, int64_t cfg, char **err)
 	return r;
 }
 
-/* Runs ops (taken) with a cfg bump and waits for the switch. */
-static int commit(ovsb *o, json_object *ops, json_object **result, char **err)
+/* Waits until ovs-vswitchd applied every change of ours: nothing to do
+ * when the cache already shows cur_cfg there. */
+static int applied(ovsb *o, char **err)
+{
+	if (o->last_cfg <= 0)
+		return 0;
+	json_object *t = ovsdb_table(o->db, "Open_vSwitch", NULL);
+	int64_t cur = -1;
+	if (t) {
+		json_object_object_foreach(t, u, row)
+		{
+			(void)u;
+			json_object *c = NULL;
+			if (json_object_object_get_ex(row, "cur_cfg", &c))
+				cur = ovsdb_int_of(c, -1);
+		}
+		json_object_put(t);
+	}
+	return cur >= o->last_cfg ? 0 : wait_cfg(o, o->last_cfg, err);
+}
+
+/*
+ * Runs ops (taken) as one transaction with a cfg bump. It does not wait
+ * for ovs-vswitchd (so that it can apply many changes in one
+ * reconfiguration): what needs the datapath waits with applied() — the
+ * OpenFlow calls, the ofport lookups and netb's settle — and up_dev (an
+ * internal device the change creates) is brought up by the settler once
+ * the switch made it.
+ */
+static int commit(ovsb *o, json_object *ops, json_object **result, const char *up_dev,
+		  char **err)
 {
 	size_t sel = add_cfg_bump(ops);
 	json_object *res = NULL;
@@ -133,16 +152,14 @@ static int commit(ovsb *o, json_object *ops, json_object **result, char **err)
 		seterr(err, estr("ovsdb: no next_cfg in the reply%s%s", "", ""));
 		return -EBADMSG;
 	}
+	o->last_cfg = cfg;
+	if (up_dev)
+		ovs_settler_up(o->settler, cfg, up_dev);
 	if (result)
 		*result = res;
 	else
 		json_object_put(res);
-	r = wait_cfg(o, cfg, err);
-	if (r && result) {
-		json_object_put(*result);
-		*result = NULL;
-	}
-	return r;
+	return 0;
 }
 
 /* Selects columns (NULL-terminated) of table rows where col == val. */
@@ -197,6 +214,10 @@ static int ofctl(ovsb *o, const char *br, const char *const *args, const char *i
  * Interface.ingress_policing_rate needs kernel tc actions that a host may
  * lack), table 1 holds port security and ends in NORMAL switching.
  */
+/* Installed before the first rule of a bridge that needs it (a new
+ * bridge switches NORMAL in table 0 until then, the same behaviour);
+ * add-flows of the same flows again changes nothing, so it is simply
+ * done each time, which also restores it after ovs-vswitchd restarted. */
 static int pipeline(ovsb *o, const char *br, char **err)
 {
 	const char *add[] = { "add-flows", NULL, "-", NULL };
@@ -209,6 +230,7 @@ static int pipeline(ovsb *o, const char *br, char **err)
 static void close_ovs(netb *b)
 {
 	ovsb *o = (ovsb *)b;
+	ovs_settler_free(o->settler);
 	ovsdb_close(o->db);
 	free(o->rundir);
 	free(o->datapath);
@@ -223,8 +245,10 @@ static int bridge_add(netb *b, const char *br, int mtu, char **err)
 	if (r)
 		return r;
 	if (u) {
+		/* There: its OpenFlow pipeline is (re)installed with the first
+		 * rule that needs it (ensure_pipeline). */
 		free(u);
-		return pipeline(o, br, err);
+		return 0;
 	}
 	json_object *ops = json_object_new_array();
 	json_object *i = op_new("insert", "Interface");
@@ -260,8 +284,7 @@ static int bridge_add(netb *b, const char *br, int mtu, char **err)
 	json_object_array_add(muts, mu);
 	json_object_object_add(m, "mutations", muts);
 	json_object_array_add(ops, m);
-	r = commit(o, ops, NULL, err);
-	return r ? r : pipeline(o, br, err);
+	return commit(o, ops, NULL, br, err);
 }
 
 static json_object *mutation(const char *col, const char *how, json_object *val)
@@ -288,7 +311,7 @@ static int bridge_del(netb *b, const char *br, char **err)
 			       mutation("bridges", "delete", ovsdb_set1(ovsdb_uuid(u))));
 	json_object_array_add(ops, m);
 	free(u);
-	return commit(o, ops, NULL, err);
+	return commit(o, ops, NULL, NULL, err);
 }
 
 
@@ -566,7 +589,7 @@ static int port_add(netb *b, const char *br, const netb_port *p, char **err)
 	if (json_object_array_length(ops)) {
 		/* A missing bridge leaves the new rows unreferenced: OVSDB
 		 * drops them at commit, and the count tells us. */
-		r = commit(o, ops, &res, err);
+		r = commit(o, ops, &res, p->type == NETB_PORT_INTERNAL ? p->name : NULL, err);
 		if (!r && attach >= 0)
 			r = check_count(res, (size_t)attach, br, err);
 		json_object_put(res);
@@ -585,7 +608,9 @@ static int ofctl(ovsb *o, const char *br, const char *const *args, const char *i
  * asked from the server when the cache has none yet. */
 static int64_t ofport_of(ovsb *o, const char *name, char **err)
 {
-	int r;
+	int r = applied(o, err);
+	if (r)
+		return -1;
 	json_object *row = ovsdb_find(o->db, "Interface", "name", name, NULL, &r), *v = NULL;
 	int64_t n = -1;
 	if (row && json_object_object_get_ex(row, "ofport", &v))
@@ -666,7 +691,7 @@ static int port_del(netb *b, const char *port, char **err)
 			       mutation("ports", "delete", ovsdb_set1(ovsdb_uuid(u))));
 	json_object_array_add(ops, mu);
 	free(u);
-	return commit(o, ops, NULL, err);
+	return commit(o, ops, NULL, NULL, err);
 }
 
 static const char *ovs_bond_mode(const char *mode)
@@ -719,7 +744,7 @@ static int bond_add(netb *b, const char *br, const char *bond, const char *const
 	json_object_array_add(ops, po);
 	attach_ops(ops, br);
 	json_object *res = NULL;
-	r = commit(o, ops, &res, err);
+	r = commit(o, ops, &res, NULL, err);
 	if (!r)
 		r = check_count(res, k + 1, br, err);
 	json_object_put(res);
@@ -736,7 +761,7 @@ static int update_row(ovsb *o, const char *table, const char *name, json_object 
 	json_object_object_add(u, "row", row);
 	json_object_array_add(ops, u);
 	json_object *res = NULL;
-	int r = commit(o, ops, &res, err);
+	int r = commit(o, ops, &res, NULL, err);
 	if (!r) {
 		json_object *c = NULL;
 		if (!json_object_object_get_ex(json_object_array_get_idx(res, 0), "count", &c) ||
@@ -796,6 +821,10 @@ static int port_set_qos(netb *b, const char *port, int64_t rate_kbps, int64_t bu
 static int ofctl(ovsb *o, const char *br, const char *const *args, const char *input,
 		 char **err)
 {
+	/* The bridge and ports exist in ovs-vswitchd first. */
+	int ar = applied(o, err);
+	if (ar)
+		return ar;
 	char target[4200];
 	snprintf(target, sizeof(target), "unix:%s/%s.mgmt", o->rundir, br);
 	const char *argv[16] = { "ovs-ofctl", "-O", "OpenFlow13" };
@@ -932,7 +961,9 @@ static int meter_set(ovsb *o, const char *br, const char *port, int64_t rate_kbp
 	snprintf(m, sizeof(m), "table=0,in_port=%lld", (long long)ofp);
 	/* Non-strict: the only table-0 flow matching this in_port is ours. */
 	const char *df[] = { "del-flows", NULL, m, NULL };
-	int r = ofctl(o, br, df, NULL, err);
+	int r = pipeline(o, br, err);
+	if (!r)
+		r = ofctl(o, br, df, NULL, err);
 	snprintf(mt, sizeof(mt), "meter=%lld", (long long)ofp);
 	const char *dm[] = { "del-meter", NULL, mt, NULL };
 	(void)ofctl(o, br, dm, NULL, NULL);
@@ -967,7 +998,9 @@ static int port_set_lock(netb *b, const char *br, const char *port, netb_lock mo
 	char m[64];
 	snprintf(m, sizeof(m), "table=1,in_port=%lld", (long long)ofp);
 	const char *del[] = { "del-flows", NULL, m, NULL };
-	int r = ofctl(o, br, del, NULL, err);
+	int r = pipeline(o, br, err);
+	if (!r)
+		r = ofctl(o, br, del, NULL, err);
 	if (r || mode == NETB_LOCK_UNLOCKED)
 		return r;
 	char *flows = NULL;
@@ -1016,6 +1049,11 @@ static int port_set_lock(netb *b, const char *br, const char *port, netb_lock mo
 	return r;
 }
 
+static int settle(netb *b, char **err)
+{
+	return applied((ovsb *)b, err);
+}
+
 static const netb_ops ovs_ops = {
 	.name = "openvswitch",
 	.close = close_ovs,
@@ -1029,6 +1067,7 @@ static const netb_ops ovs_ops = {
 	.bond_set_mode = bond_set_mode,
 	.port_set_qos = port_set_qos,
 	.port_set_lock = port_set_lock,
+	.settle = settle,
 };
 
 /* The tables and columns the backend reads. */
@@ -1075,8 +1114,18 @@ int netb_ovs_open(const char *db_sock, const char *rundir, netb **out, char **er
 		close_ovs(&o->base);
 		return r;
 	}
+	if ((r = ovs_settler_new(db_sock, &o->settler))) {
+		seterr(err, estr("cannot connect to OVSDB at %s: %s", db_sock, strerror(-r)));
+		close_ovs(&o->base);
+		return r;
+	}
 	*out = &o->base;
 	return 0;
+}
+
+int netb_settle(netb *b, char **err)
+{
+	return b && b->ops->settle ? b->ops->settle(b, err) : 0;
 }
 
 netb *netb_close(netb *b)

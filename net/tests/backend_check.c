@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "netback.h"
@@ -70,14 +71,52 @@ static void run_ovs(netb *b)
 	s = sh(VSCTL "port-to-br %s", "ethA", NULL);
 	CHECK(!strcmp(s, "hxbr0"), "port-to-br %s", s);
 	free(s);
+	CHECK(netb_settle(b, &err) == 0, "settle: %s", err);
 	s = sh(VSCTL "get interface %s ofport", "ethA", NULL);
 	CHECK(atoi(s) > 0, "ofport %s", s);
+	free(s);
+	char *iu = sh(VSCTL "get interface %s _uuid", "ethA", NULL);
+	CHECK(b->ops->port_add(b, "hxbr0", &p, &err) == 0, "port_add same: %s", err);
+	s = sh(VSCTL "get interface %s _uuid", "ethA", NULL);
+	CHECK(*iu && !strcmp(s, iu), "same port again keeps the Interface row: %s / %s", iu, s);
 	free(s);
 	p.tag = 0;
 	CHECK(b->ops->port_add(b, "hxbr0", &p, &err) == 0, "port_add again: %s", err);
 	s = sh(VSCTL "get port %s tag", "ethA", NULL);
 	CHECK(!strcmp(s, "[]"), "tag after re-add %s", s);
 	free(s);
+	s = sh(VSCTL "get interface %s _uuid", "ethA", NULL);
+	CHECK(!strcmp(s, iu), "a changed tag is updated in place: %s / %s", iu, s);
+	free(s);
+	free(iu);
+	OK("port_add of an existing port reconciles in place (same Interface uuid)");
+
+	/* A fake bridge replaces a standalone bridge of its name, and the
+	 * backend brings its device up once the switch made it. */
+	CHECK(b->ops->bridge_add(b, "hxfk0", 1500, &err) == 0, "bridge_add hxfk0: %s", err);
+	netb_port fk = { .name = "hxfk0", .type = NETB_PORT_INTERNAL, .tag = 7 };
+	CHECK(b->ops->port_add(b, "hxbr0", &fk, &err) == 0, "fake bridge: %s", err);
+	s = sh(VSCTL "--bare --columns=name find bridge name=%s", "hxfk0", NULL);
+	CHECK(!*s, "no standalone bridge hxfk0 left: %s", s);
+	free(s);
+	s = sh(VSCTL "port-to-br %s", "hxfk0", NULL);
+	CHECK(!strcmp(s, "hxbr0"), "hxfk0 is a port of hxbr0: %s", s);
+	free(s);
+	s = sh(VSCTL "get port %s tag", "hxfk0", NULL);
+	CHECK(!strcmp(s, "7"), "fake bridge tag %s", s);
+	free(s);
+	CHECK(netb_settle(b, &err) == 0, "settle: %s", err);
+	bool up = false;
+	for (int i = 0; i < 100 && !up; i++) {
+		s = sh("%.0sip -o link show %s", "hxfk0", NULL);
+		up = strstr(s, "<") && strstr(s, ",UP");
+		free(s);
+		if (!up)
+			usleep(50000);
+	}
+	CHECK(up, "the fake bridge's device came up");
+	CHECK(b->ops->port_del(b, "hxfk0", &err) == 0, "port_del hxfk0: %s", err);
+	OK("an internal port replaces the bridge of its name in one step; its device comes up");
 	netb_port q = { .name = "ethC", .type = NETB_PORT_SYSTEM };
 	err = NULL;
 	CHECK(b->ops->port_add(b, "nosuchbr", &q, &err) == -ENOENT, "port on missing bridge");

@@ -189,8 +189,12 @@ out:
 void vif_port_down(const char *ifname)
 {
 	netb *b = net_backend();
-	if (b)
+	if (b) {
+		/* Gone from the datapath (not only from the switch's database)
+		 * before the call returns: the guest's traffic stops here. */
 		(void)b->ops->port_del(b, ifname, NULL);
+		(void)netb_settle(b, NULL);
+	}
 	/* Only taps are ours to delete (a veth standing in for a guest
 	 * belongs to whoever made it). */
 	char p[300];
