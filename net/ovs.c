@@ -3,10 +3,15 @@
  * The ovs backend: bridges, ports, bonds, tunnels and ingress policing as
  * OVSDB transactions (ovsdb.c); VIF port security as OpenFlow rules.
  *
- * Every change bumps Open_vSwitch.next_cfg in the same transaction and
- * then waits (an OVSDB "wait" operation, no polling) until ovs-vswitchd
- * has applied it (cur_cfg >= that value), so a caller that returns has a
- * switch that matches.
+ * Lookups read the OVSDB monitor cache (ovsdb.h), never whole tables
+ * from the server. Every change is one transaction that also bumps
+ * Open_vSwitch.next_cfg; it does not wait for ovs-vswitchd, which can so
+ * apply a burst of changes (100 networks, 800 VLANs) in a few
+ * reconfigurations. What needs the datapath waits (an OVSDB "wait"
+ * operation until cur_cfg has caught up, no polling): every OpenFlow
+ * call and ofport lookup, and netb_settle. New internal devices are
+ * brought up by the settler thread (ovs_settle.c) once they exist.
+ * port_add reconciles an existing port in place (see there).
  *
  * OpenFlow: the rules are installed with ovs-ofctl on the bridge's
  * management socket (<rundir>/<br>.mgmt) — a first step; an encoder of
@@ -40,6 +45,11 @@ typedef struct ovsb {
 	char *datapath; /* datapath_type of the bridges we create */
 	ovs_settler *settler;
 	int64_t last_cfg; /* the next_cfg of our latest change */
+	/* Bridges (uuids) whose OpenFlow pipeline is installed; forgotten
+	 * when the cache is reloaded (the switch may have restarted). */
+	char **piped;
+	size_t npiped;
+	unsigned piped_gen;
 } ovsb;
 
 static char *estr(const char *fmt, const char *a, const char *b)
@@ -215,9 +225,8 @@ static int ofctl(ovsb *o, const char *br, const char *const *args, const char *i
  * lack), table 1 holds port security and ends in NORMAL switching.
  */
 /* Installed before the first rule of a bridge that needs it (a new
- * bridge switches NORMAL in table 0 until then, the same behaviour);
- * add-flows of the same flows again changes nothing, so it is simply
- * done each time, which also restores it after ovs-vswitchd restarted. */
+ * bridge switches NORMAL in table 0 until then, the same behaviour), once
+ * per bridge row and connection (ensure_pipeline). */
 static int pipeline(ovsb *o, const char *br, char **err)
 {
 	const char *add[] = { "add-flows", NULL, "-", NULL };
@@ -227,10 +236,45 @@ static int pipeline(ovsb *o, const char *br, char **err)
 		     err);
 }
 
+static void forget_pipelines(ovsb *o)
+{
+	for (size_t i = 0; i < o->npiped; i++)
+		free(o->piped[i]);
+	free(o->piped);
+	o->piped = NULL;
+	o->npiped = 0;
+}
+
+static int ensure_pipeline(ovsb *o, const char *br, char **err)
+{
+	if (o->piped_gen != ovsdb_generation(o->db)) {
+		forget_pipelines(o);
+		o->piped_gen = ovsdb_generation(o->db);
+	}
+	int r;
+	char *u = uuid_of(o, "Bridge", br, &r, err);
+	for (size_t i = 0; u && i < o->npiped; i++) {
+		if (!strcmp(o->piped[i], u)) {
+			free(u);
+			return 0;
+		}
+	}
+	r = pipeline(o, br, err);
+	char **nv = r || !u ? NULL : realloc(o->piped, (o->npiped + 1) * sizeof(char *));
+	if (nv) {
+		o->piped = nv;
+		o->piped[o->npiped++] = u;
+		u = NULL;
+	}
+	free(u);
+	return r;
+}
+
 static void close_ovs(netb *b)
 {
 	ovsb *o = (ovsb *)b;
 	ovs_settler_free(o->settler);
+	forget_pipelines(o);
 	ovsdb_close(o->db);
 	free(o->rundir);
 	free(o->datapath);
@@ -961,7 +1005,7 @@ static int meter_set(ovsb *o, const char *br, const char *port, int64_t rate_kbp
 	snprintf(m, sizeof(m), "table=0,in_port=%lld", (long long)ofp);
 	/* Non-strict: the only table-0 flow matching this in_port is ours. */
 	const char *df[] = { "del-flows", NULL, m, NULL };
-	int r = pipeline(o, br, err);
+	int r = ensure_pipeline(o, br, err);
 	if (!r)
 		r = ofctl(o, br, df, NULL, err);
 	snprintf(mt, sizeof(mt), "meter=%lld", (long long)ofp);
@@ -998,7 +1042,7 @@ static int port_set_lock(netb *b, const char *br, const char *port, netb_lock mo
 	char m[64];
 	snprintf(m, sizeof(m), "table=1,in_port=%lld", (long long)ofp);
 	const char *del[] = { "del-flows", NULL, m, NULL };
-	int r = pipeline(o, br, err);
+	int r = ensure_pipeline(o, br, err);
 	if (!r)
 		r = ofctl(o, br, del, NULL, err);
 	if (r || mode == NETB_LOCK_UNLOCKED)
