@@ -700,19 +700,35 @@ static char *bridge_of_port(ovsb *o, const char *pu, char **name)
 	return res;
 }
 
-/* Removes the OpenFlow rules and meter of port on br. */
+static int ofctl_now(ovsb *o, const char *br, const char *const *args, const char *input,
+		     char **err);
+
+/*
+ * Removes the OpenFlow rules and meter of port on br. Rules exist only
+ * for ports whose ofport we looked up (after the switch applied them), so
+ * the cached ofport is the one they use; no ofport or an internal port
+ * (fake bridges, a bridge's own port): no rules, nothing to wait for.
+ */
 static void drop_flows(ovsb *o, const char *br, const char *port)
 {
-	int64_t ofp = ofport_of(o, port, NULL);
-	if (ofp <= 0)
+	json_object *row = ovsdb_find(o->db, "Interface", "name", port, NULL, NULL), *v = NULL;
+	int64_t ofp = -1;
+	const char *type = NULL;
+	if (row && json_object_object_get_ex(row, "ofport", &v))
+		ofp = ovsdb_int_of(v, -1);
+	if (row && json_object_object_get_ex(row, "type", &v))
+		type = ovsdb_str_of(v);
+	bool internal = type && !strcmp(type, "internal");
+	json_object_put(row);
+	if (ofp <= 0 || internal)
 		return;
 	char m[64];
 	snprintf(m, sizeof(m), "in_port=%lld", (long long)ofp);
 	const char *a[] = { "del-flows", NULL, m, NULL };
-	(void)ofctl(o, br, a, NULL, NULL);
+	(void)ofctl_now(o, br, a, NULL, NULL);
 	snprintf(m, sizeof(m), "meter=%lld", (long long)ofp);
 	const char *dm[] = { "del-meter", NULL, m, NULL };
-	(void)ofctl(o, br, dm, NULL, NULL);
+	(void)ofctl_now(o, br, dm, NULL, NULL);
 }
 
 static int port_del(netb *b, const char *port, char **err)
@@ -867,8 +883,13 @@ static int ofctl(ovsb *o, const char *br, const char *const *args, const char *i
 {
 	/* The bridge and ports exist in ovs-vswitchd first. */
 	int ar = applied(o, err);
-	if (ar)
-		return ar;
+	return ar ? ar : ofctl_now(o, br, args, input, err);
+}
+
+/* ofctl without waiting for the switch. */
+static int ofctl_now(ovsb *o, const char *br, const char *const *args, const char *input,
+		     char **err)
+{
 	char target[4200];
 	snprintf(target, sizeof(target), "unix:%s/%s.mgmt", o->rundir, br);
 	const char *argv[16] = { "ovs-ofctl", "-O", "OpenFlow13" };
