@@ -1139,7 +1139,7 @@ static const netb_ops ovs_ops = {
 static json_object *monitor_spec(void)
 {
 	static const char *const spec[] = {
-		"Open_vSwitch", "bridges", "cur_cfg", "next_cfg", NULL,
+		"Open_vSwitch", "cur_cfg", "next_cfg", NULL,
 		"Bridge", "name", "ports", "datapath_type", NULL,
 		"Port", "name", "interfaces", "tag", "external_ids", NULL,
 		"Interface", "name", "type", "ofport", "options", "external_ids",

@@ -34,6 +34,7 @@ struct ovsdb {
 	/* The monitor cache (ovsdb_monitor): spec {table: [columns]} and
 	 * {table: {uuid: row}}; rows are never changed in place. */
 	json_object *mon_spec;
+	json_object *kinds; /* set/map/atom of each monitored column */
 	json_object *cache;
 	bool stale; /* an update did not apply: reload */
 	unsigned generation;
@@ -88,6 +89,7 @@ ovsdb *ovsdb_close(ovsdb *db)
 	if (db->tok)
 		json_tokener_free(db->tok);
 	json_object_put(db->mon_spec);
+	json_object_put(db->kinds);
 	json_object_put(db->cache);
 	pthread_mutex_destroy(&db->lock);
 	free(db->path);
@@ -252,12 +254,12 @@ static void dispatch(ovsdb *db, json_object *msg)
 		answer_echo(db, msg);
 		return;
 	}
-	if (strcmp(name, "update") || !db->cache ||
+	if (strcmp(name, "update2") || !db->cache ||
 	    !json_object_object_get_ex(msg, "params", &params) ||
 	    !json_object_is_type(params, json_type_array) ||
 	    json_object_array_length(params) != 2)
 		return;
-	if (ovsdb_cache_apply(db->cache, json_object_array_get_idx(params, 1)))
+	if (ovsdb_cache_apply2(db->cache, db->kinds, json_object_array_get_idx(params, 1)))
 		db->stale = true; /* reload at the next lookup */
 }
 
@@ -322,10 +324,25 @@ static int call(ovsdb *db, const char *method, json_object *params, json_object 
 	return r;
 }
 
-/* Issues the monitor request on a new connection and loads the cache
- * afresh from its initial contents. */
+/*
+ * Issues the monitor request on a new connection and loads the cache
+ * afresh from its initial contents. monitor_cond (update2): a change to
+ * a row sends only the columns that changed, and for a set (a bridge's
+ * ports) only the elements added or removed, not the whole set again;
+ * the schema says which columns are sets and maps.
+ */
 static int load_monitor(ovsdb *db, char **err)
 {
+	json_object *sp = json_object_new_array(), *schema = NULL;
+	json_object_array_add(sp, json_object_new_string("Open_vSwitch"));
+	int r = call(db, "get_schema", sp, &schema, err);
+	json_object_put(sp);
+	if (r)
+		return r;
+	json_object *kinds = ovsdb_column_kinds(schema, db->mon_spec);
+	json_object_put(schema);
+	json_object_put(db->kinds);
+	db->kinds = kinds;
 	json_object *params = json_object_new_array();
 	json_object_array_add(params, json_object_new_string("Open_vSwitch"));
 	json_object_array_add(params, json_object_new_string("hx"));
@@ -333,16 +350,16 @@ static int load_monitor(ovsdb *db, char **err)
 	json_object *cache = json_object_new_object();
 	json_object_object_foreach(db->mon_spec, table, cols)
 	{
-		json_object *r = json_object_new_object();
-		json_object_object_add(r, "columns", json_object_get(cols));
-		json_object_object_add(reqs, table, r);
+		json_object *req = json_object_new_object();
+		json_object_object_add(req, "columns", json_object_get(cols));
+		json_object_object_add(reqs, table, req);
 		json_object_object_add(cache, table, json_object_new_object());
 	}
 	json_object_array_add(params, reqs);
 	json_object *res = NULL;
-	int r = call(db, "monitor", params, &res, err);
+	r = call(db, "monitor_cond", params, &res, err);
 	json_object_put(params);
-	if (!r && (r = ovsdb_cache_apply(cache, res)) && err && !*err)
+	if (!r && (r = ovsdb_cache_apply2(cache, db->kinds, res)) && err && !*err)
 		*err = dupf("ovsdb: bad monitor reply%s%s", "", "");
 	json_object_put(res);
 	if (r) {

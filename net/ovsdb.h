@@ -5,9 +5,10 @@
  * fuzzed. One connection, one request at a time (a mutex), reconnects
  * once when the server went away. Answers the server's "echo" requests.
  *
- * The monitor cache: ovsdb_monitor asks the server (RPC "monitor") for
- * the rows of some tables and columns; the initial rows fill the cache
- * and the server's "update" notifications keep it current. They arrive
+ * The monitor cache: ovsdb_monitor asks the server (RPC "monitor_cond",
+ * RFC 7047 as extended by ovsdb-server(7)) for the rows of some tables
+ * and columns; the initial rows fill the cache and the server's "update2"
+ * notifications (only what changed) keep it current. They arrive
  * on the same connection, are applied whenever a reply is read, and the
  * lookups below first apply what has arrived (without waiting), so a
  * lookup sees every change committed before it, ours included (the
@@ -80,6 +81,16 @@ json_object *ovsdb_find(ovsdb *db, const char *table, const char *col, const cha
  * client then reloads it).
  */
 int ovsdb_cache_apply(json_object *cache, json_object *updates);
+/*
+ * The same for <table-updates2> (monitor_cond's reply and "update2"
+ * notifications): a modify carries only the difference, which for a set
+ * or map column is applied per element, so kinds says which columns are
+ * sets and maps: {table: {column: "set"|"map"|"atom"}} (ovsdb_column_kinds).
+ */
+int ovsdb_cache_apply2(json_object *cache, json_object *kinds, json_object *updates);
+/* The kinds of the columns in spec ({table: [columns]}) from a schema
+ * (get_schema's result); unknown columns are atoms. */
+json_object *ovsdb_column_kinds(json_object *schema, json_object *spec);
 
 /* Readers of OVSDB values: a set is ["set", [...]] or a single atom. */
 size_t ovsdb_set_len(json_object *v);

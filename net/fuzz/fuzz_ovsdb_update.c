@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fuzz target: the monitor cache's update parser. The input is an OVSDB
- * server message: a monitor reply's result or an "update" notification
- * ({"method": "update", "params": [id, <table-updates>]}); it is applied
- * (twice: the second is a modify of every row the first inserted) to a
- * cache of the tables the ovs backend monitors, and every cached row is
- * then read with the value readers the backend uses. Checked: a row in
- * the cache is always a JSON object.
+ * Fuzz target: the monitor cache's update parsers. The input is an OVSDB
+ * server message: a monitor reply's result or an "update"/"update2"
+ * notification ({"method": ..., "params": [id, <table-updates>]}); it is
+ * applied (twice: the second is a modify of every row the first
+ * inserted) to a cache of the tables the ovs backend monitors, both as
+ * <table-updates> (monitor) and as <table-updates2> (monitor_cond, with
+ * the column kinds a schema gives), and every cached row is then read
+ * with the value readers the backend uses. Checked: a row in the cache is
+ * always a JSON object.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -60,15 +62,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (json_object_object_get_ex(msg, "params", &params) &&
 	    json_object_is_type(params, json_type_array) && json_object_array_length(params) == 2)
 		updates = json_object_array_get_idx(params, 1);
-	json_object *cache = json_object_new_object();
 	static const char *const tables[] = { "Open_vSwitch", "Bridge", "Port", "Interface" };
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
-		json_object_object_add(cache, tables[i], json_object_new_object());
-	for (int round = 0; round < 2; round++) {
-		(void)ovsdb_cache_apply(cache, updates);
-		walk(cache);
+	/* The kinds through the schema reader, from a schema excerpt. */
+	json_object *schema = json_tokener_parse(
+		"{\"tables\":{\"Bridge\":{\"columns\":{\"name\":{\"type\":\"string\"},"
+		"\"ports\":{\"type\":{\"key\":{\"type\":\"uuid\"},\"min\":0,\"max\":\"unlimited\"}}}},"
+		"\"Port\":{\"columns\":{\"tag\":{\"type\":{\"key\":\"integer\",\"min\":0,\"max\":1}},"
+		"\"external_ids\":{\"type\":{\"key\":\"string\",\"value\":\"string\",\"min\":0,"
+		"\"max\":\"unlimited\"}},\"interfaces\":{\"type\":{\"key\":\"uuid\",\"min\":1,"
+		"\"max\":\"unlimited\"}}}},\"Interface\":{\"columns\":{\"ofport\":{\"type\":{\"key\":"
+		"\"integer\",\"min\":0,\"max\":1}},\"options\":{\"type\":{\"key\":\"string\","
+		"\"value\":\"string\",\"min\":0,\"max\":\"unlimited\"}}}}}}");
+	json_object *spec = json_tokener_parse(
+		"{\"Bridge\":[\"name\",\"ports\"],\"Port\":[\"tag\",\"external_ids\",\"interfaces\"],"
+		"\"Interface\":[\"ofport\",\"options\",\"nosuch\"],\"Open_vSwitch\":[\"cur_cfg\"]}");
+	json_object *kinds = ovsdb_column_kinds(schema, spec);
+	for (int v2 = 0; v2 < 2; v2++) {
+		json_object *cache = json_object_new_object();
+		for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+			json_object_object_add(cache, tables[i], json_object_new_object());
+		for (int round = 0; round < 2; round++) {
+			if (v2)
+				(void)ovsdb_cache_apply2(cache, kinds, updates);
+			else
+				(void)ovsdb_cache_apply(cache, updates);
+			walk(cache);
+		}
+		json_object_put(cache);
 	}
-	json_object_put(cache);
+	/* The schema reader on the input too. */
+	json_object_put(ovsdb_column_kinds(updates, spec));
+	json_object_put(kinds);
+	json_object_put(schema);
+	json_object_put(spec);
 	json_object_put(msg);
 	return 0;
 }
