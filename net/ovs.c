@@ -36,7 +36,7 @@
 
 extern char **environ;
 
-#define CFG_WAIT_MS 20000
+#define CFG_WAIT_MS 10000
 
 typedef struct ovsb {
 	netb base;
@@ -99,27 +99,8 @@ static size_t add_cfg_bump(json_object *ops)
 	return json_object_array_length(ops) - 1;
 }
 
-/* Waits until ovs-vswitchd applied configuration cfg. */
-static int wait_cfg(ovsb *o, int64_t cfg, char **err)
+static int64_t cached_cur_cfg(ovsb *o)
 {
-	json_object *ops = json_object_new_array();
-	json_object_array_add(ops, ovs_wait_cfg_op(cfg, CFG_WAIT_MS));
-	int r = ovsdb_transact(o->db, ops, NULL, err);
-	if (r == -EPROTO && err && *err && strstr(*err, "timed out")) {
-		free(*err);
-		*err = estr("ovs-vswitchd did not apply the change (is it running?)%s%s", "",
-			    "");
-		r = -ETIMEDOUT;
-	}
-	return r;
-}
-
-/* Waits until ovs-vswitchd applied every change of ours: nothing to do
- * when the cache already shows cur_cfg there. */
-static int applied(ovsb *o, char **err)
-{
-	if (o->last_cfg <= 0)
-		return 0;
 	json_object *t = ovsdb_table(o->db, "Open_vSwitch", NULL);
 	int64_t cur = -1;
 	if (t) {
@@ -132,7 +113,50 @@ static int applied(ovsb *o, char **err)
 		}
 		json_object_put(t);
 	}
-	return cur >= o->last_cfg ? 0 : wait_cfg(o, o->last_cfg, err);
+	return cur;
+}
+
+/*
+ * Waits until ovs-vswitchd applied configuration cfg: in slices of
+ * CFG_WAIT_MS, for as long as it makes progress (after a burst of
+ * hundreds of changes a busy userspace datapath may need longer than any
+ * fixed limit); a slice without progress means it is not running.
+ */
+static int wait_cfg(ovsb *o, int64_t cfg, char **err)
+{
+	int64_t seen = cached_cur_cfg(o);
+	for (;;) {
+		json_object *ops = json_object_new_array();
+		json_object_array_add(ops, ovs_wait_cfg_op(cfg, CFG_WAIT_MS));
+		char *e = NULL;
+		int r = ovsdb_transact(o->db, ops, NULL, &e);
+		if (r == -EPROTO && e && strstr(e, "timed out")) {
+			int64_t now = cached_cur_cfg(o);
+			if (now > seen) {
+				seen = now;
+				free(e);
+				continue;
+			}
+			free(e);
+			seterr(err, estr("ovs-vswitchd did not apply the change (is it running?)%s%s",
+					 "", ""));
+			return -ETIMEDOUT;
+		}
+		if (r)
+			seterr(err, e);
+		else
+			free(e);
+		return r;
+	}
+}
+
+/* Waits until ovs-vswitchd applied every change of ours: nothing to do
+ * when the cache already shows cur_cfg there. */
+static int applied(ovsb *o, char **err)
+{
+	if (o->last_cfg <= 0 || cached_cur_cfg(o) >= o->last_cfg)
+		return 0;
+	return wait_cfg(o, o->last_cfg, err);
 }
 
 /*
