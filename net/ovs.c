@@ -514,8 +514,15 @@ static json_object *port_cols(const netb_port *p)
 static bool col_equals(json_object *row, const char *col, json_object *v)
 {
 	json_object *have = NULL;
-	if (!json_object_object_get_ex(row, col, &have))
-		return false;
+	/* update2 leaves out columns that have their default value (0, "",
+	 * an empty set or map). */
+	if (!json_object_object_get_ex(row, col, &have)) {
+		if (json_object_is_type(v, json_type_int))
+			return json_object_get_int64(v) == 0;
+		if (json_object_is_type(v, json_type_string))
+			return !*json_object_get_string(v);
+		return json_object_array_length(json_object_array_get_idx(v, 1)) == 0;
+	}
 	if (json_object_is_type(v, json_type_int))
 		return ovsdb_int_of(have, -1) == json_object_get_int64(v);
 	if (json_object_is_type(v, json_type_string))
