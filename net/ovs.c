@@ -36,7 +36,7 @@
 
 extern char **environ;
 
-#define CFG_WAIT_MS 10000
+#define CFG_WAIT_MS 30000
 
 typedef struct ovsb {
 	netb base;
