@@ -44,6 +44,7 @@ typedef struct ovsb {
 	char *rundir;
 	char *datapath; /* datapath_type of the bridges we create */
 	ovs_settler *settler;
+	pthread_mutex_t lock; /* last_cfg and the pipeline set */
 	int64_t last_cfg; /* the next_cfg of our latest change */
 	/* Bridges (uuids) whose OpenFlow pipeline is installed; forgotten
 	 * when the cache is reloaded (the switch may have restarted). */
@@ -154,9 +155,12 @@ static int wait_cfg(ovsb *o, int64_t cfg, char **err)
  * when the cache already shows cur_cfg there. */
 static int applied(ovsb *o, char **err)
 {
-	if (o->last_cfg <= 0 || cached_cur_cfg(o) >= o->last_cfg)
+	pthread_mutex_lock(&o->lock);
+	int64_t last = o->last_cfg;
+	pthread_mutex_unlock(&o->lock);
+	if (last <= 0 || cached_cur_cfg(o) >= last)
 		return 0;
-	return wait_cfg(o, o->last_cfg, err);
+	return wait_cfg(o, last, err);
 }
 
 /*
@@ -186,7 +190,10 @@ static int commit(ovsb *o, json_object *ops, json_object **result, const char *u
 		seterr(err, estr("ovsdb: no next_cfg in the reply%s%s", "", ""));
 		return -EBADMSG;
 	}
-	o->last_cfg = cfg;
+	pthread_mutex_lock(&o->lock);
+	if (cfg > o->last_cfg)
+		o->last_cfg = cfg;
+	pthread_mutex_unlock(&o->lock);
 	if (up_dev)
 		ovs_settler_up(o->settler, cfg, up_dev);
 	if (result)
@@ -269,27 +276,35 @@ static void forget_pipelines(ovsb *o)
 	o->npiped = 0;
 }
 
+/* The OpenFlow pipeline of br, installed once per bridge row (two
+ * threads may both install it: add-flows of the same flows is harmless). */
 static int ensure_pipeline(ovsb *o, const char *br, char **err)
 {
-	if (o->piped_gen != ovsdb_generation(o->db)) {
-		forget_pipelines(o);
-		o->piped_gen = ovsdb_generation(o->db);
-	}
 	int r;
 	char *u = uuid_of(o, "Bridge", br, &r, err);
-	for (size_t i = 0; u && i < o->npiped; i++) {
-		if (!strcmp(o->piped[i], u)) {
-			free(u);
-			return 0;
-		}
+	unsigned gen = ovsdb_generation(o->db);
+	pthread_mutex_lock(&o->lock);
+	if (o->piped_gen != gen) {
+		forget_pipelines(o);
+		o->piped_gen = gen;
+	}
+	bool have = false;
+	for (size_t i = 0; u && i < o->npiped && !have; i++)
+		have = !strcmp(o->piped[i], u);
+	pthread_mutex_unlock(&o->lock);
+	if (have) {
+		free(u);
+		return 0;
 	}
 	r = pipeline(o, br, err);
+	pthread_mutex_lock(&o->lock);
 	char **nv = r || !u ? NULL : realloc(o->piped, (o->npiped + 1) * sizeof(char *));
 	if (nv) {
 		o->piped = nv;
 		o->piped[o->npiped++] = u;
 		u = NULL;
 	}
+	pthread_mutex_unlock(&o->lock);
 	free(u);
 	return r;
 }
@@ -299,6 +314,7 @@ static void close_ovs(netb *b)
 	ovsb *o = (ovsb *)b;
 	ovs_settler_free(o->settler);
 	forget_pipelines(o);
+	pthread_mutex_destroy(&o->lock);
 	ovsdb_close(o->db);
 	free(o->rundir);
 	free(o->datapath);
@@ -1194,9 +1210,11 @@ int netb_ovs_open(const char *db_sock, const char *rundir, netb **out, char **er
 	ovsb *o = calloc(1, sizeof(*o));
 	if (!o)
 		return -ENOMEM;
+	pthread_mutex_init(&o->lock, NULL);
 	int r = ovsdb_open(db_sock, &o->db);
 	if (r) {
 		seterr(err, estr("cannot connect to OVSDB at %s: %s", db_sock, strerror(-r)));
+		pthread_mutex_destroy(&o->lock);
 		free(o);
 		return r;
 	}
