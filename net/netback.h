@@ -57,6 +57,10 @@ typedef struct netb_ops {
 	int (*bridge_del)(netb *b, const char *br, char **err);
 	/* The bridge names the switch has (heap array of heap strings). */
 	int (*bridge_list)(netb *b, char ***names, size_t *n, char **err);
+	/* Adds port p to br, or reconciles an existing port of that name:
+	 * one already on br is kept (same switch rows, no blip) with only
+	 * what differs changed; one elsewhere moves. An internal port
+	 * replaces a standalone bridge of its name (a fake bridge). */
 	int (*port_add)(netb *b, const char *br, const netb_port *p, char **err);
 	/* Removes the port from whatever bridge holds it; 0 when absent. */
 	int (*port_del)(netb *b, const char *port, char **err);
@@ -73,6 +77,9 @@ typedef struct netb_ops {
 	int (*port_set_lock)(netb *b, const char *br, const char *port, netb_lock mode,
 			     const char *mac, const char *const *ipv4, const char *const *ipv6,
 			     char **err);
+	/* Returns once the switch has applied every change made so far
+	 * (NULL: changes are applied when a call returns). */
+	int (*settle)(netb *b, char **err);
 } netb_ops;
 
 struct netb {
@@ -88,6 +95,17 @@ int netb_linuxbr_open(netb **out, char **err);
  * internal port) through the OVSDB at db_sock; applied with the next
  * change that waits for ovs-vswitchd. */
 int netb_ovs_bridge_hwaddr(const char *db_sock, const char *br, const char *mac, char **err);
+
+/*
+ * Changes return once the switch's database has them; the datapath (ovs:
+ * ovs-vswitchd) may apply them a little later, many at once. Devices a
+ * change creates (a bridge's or fake bridge's internal port) are brought
+ * up by the backend when they appear. A caller that needs the datapath
+ * to have applied everything so far (a port gone before its device is
+ * deleted, a kernel device configured) calls netb_settle; the OpenFlow
+ * calls (port_set_qos, port_set_lock) settle by themselves.
+ */
+int netb_settle(netb *b, char **err);
 /* Closes any backend; accepts NULL and returns NULL. */
 netb *netb_close(netb *b);
 

@@ -3,10 +3,15 @@
  * The ovs backend: bridges, ports, bonds, tunnels and ingress policing as
  * OVSDB transactions (ovsdb.c); VIF port security as OpenFlow rules.
  *
- * Every change bumps Open_vSwitch.next_cfg in the same transaction and
- * then waits (an OVSDB "wait" operation, no polling) until ovs-vswitchd
- * has applied it (cur_cfg >= that value), so a caller that returns has a
- * switch that matches.
+ * Lookups read the OVSDB monitor cache (ovsdb.h), never whole tables
+ * from the server. Every change is one transaction that also bumps
+ * Open_vSwitch.next_cfg; it does not wait for ovs-vswitchd, which can so
+ * apply a burst of changes (100 networks, 800 VLANs) in a few
+ * reconfigurations. What needs the datapath waits (an OVSDB "wait"
+ * operation until cur_cfg has caught up, no polling): every OpenFlow
+ * call and ofport lookup, and netb_settle. New internal devices are
+ * brought up by the settler thread (ovs_settle.c) once they exist.
+ * port_add reconciles an existing port in place (see there).
  *
  * OpenFlow: the rules and meters are sent by our own OpenFlow 1.3 client
  * (ofp.c) on the bridge's management socket (<rundir>/<br>.mgmt), one
@@ -16,6 +21,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,16 +29,24 @@
 
 #include "netback.h"
 #include "ofp.h"
+#include "ovs_settle.h"
 #include "ovsdb.h"
 
-
-#define CFG_WAIT_MS 20000
+#define CFG_WAIT_MS 30000
 
 typedef struct ovsb {
 	netb base;
 	ovsdb *db;
 	char *rundir;
 	char *datapath; /* datapath_type of the bridges we create */
+	ovs_settler *settler;
+	pthread_mutex_t lock; /* last_cfg and the pipeline set */
+	int64_t last_cfg; /* the next_cfg of our latest change */
+	/* Bridges (uuids) whose OpenFlow pipeline is installed; forgotten
+	 * when the cache is reloaded (the switch may have restarted). */
+	char **piped;
+	size_t npiped;
+	unsigned piped_gen;
 } ovsb;
 
 static char *estr(const char *fmt, const char *a, const char *b)
@@ -82,36 +96,79 @@ static size_t add_cfg_bump(json_object *ops)
 	return json_object_array_length(ops) - 1;
 }
 
-/* Waits until ovs-vswitchd applied configuration cfg. */
-static int wait_cfg(ovsb *o, int64_t cfg, char **err)
+static int64_t cached_cur_cfg(ovsb *o)
 {
-	json_object *ops = json_object_new_array();
-	json_object *w = op_new("wait", "Open_vSwitch");
-	json_object_object_add(w, "timeout", json_object_new_int(CFG_WAIT_MS));
-	json_object *where = json_object_new_array(), *c = json_object_new_array();
-	json_object_array_add(c, json_object_new_string("cur_cfg"));
-	json_object_array_add(c, json_object_new_string(">="));
-	json_object_array_add(c, json_object_new_int64(cfg));
-	json_object_array_add(where, c);
-	json_object_object_add(w, "where", where);
-	json_object_object_add(w, "columns", json_object_new_array());
-	json_object_object_add(w, "until", json_object_new_string("=="));
-	json_object *rows = json_object_new_array();
-	json_object_array_add(rows, json_object_new_object());
-	json_object_object_add(w, "rows", rows);
-	json_object_array_add(ops, w);
-	int r = ovsdb_transact(o->db, ops, NULL, err);
-	if (r == -EPROTO && err && *err && strstr(*err, "timed out")) {
-		free(*err);
-		*err = estr("ovs-vswitchd did not apply the change (is it running?)%s%s", "",
-			    "");
-		r = -ETIMEDOUT;
+	json_object *t = ovsdb_table(o->db, "Open_vSwitch", NULL);
+	int64_t cur = -1;
+	if (t) {
+		json_object_object_foreach(t, u, row)
+		{
+			(void)u;
+			json_object *c = NULL;
+			if (json_object_object_get_ex(row, "cur_cfg", &c))
+				cur = ovsdb_int_of(c, -1);
+		}
+		json_object_put(t);
 	}
-	return r;
+	return cur;
 }
 
-/* Runs ops (taken) with a cfg bump and waits for the switch. */
-static int commit(ovsb *o, json_object *ops, json_object **result, char **err)
+/*
+ * Waits until ovs-vswitchd applied configuration cfg: in slices of
+ * CFG_WAIT_MS, for as long as it makes progress (after a burst of
+ * hundreds of changes a busy userspace datapath may need longer than any
+ * fixed limit); a slice without progress means it is not running.
+ */
+static int wait_cfg(ovsb *o, int64_t cfg, char **err)
+{
+	int64_t seen = cached_cur_cfg(o);
+	for (;;) {
+		json_object *ops = json_object_new_array();
+		json_object_array_add(ops, ovs_wait_cfg_op(cfg, CFG_WAIT_MS));
+		char *e = NULL;
+		int r = ovsdb_transact(o->db, ops, NULL, &e);
+		if (r == -EPROTO && e && strstr(e, "timed out")) {
+			int64_t now = cached_cur_cfg(o);
+			if (now > seen) {
+				seen = now;
+				free(e);
+				continue;
+			}
+			free(e);
+			seterr(err, estr("ovs-vswitchd did not apply the change (is it running?)%s%s",
+					 "", ""));
+			return -ETIMEDOUT;
+		}
+		if (r)
+			seterr(err, e);
+		else
+			free(e);
+		return r;
+	}
+}
+
+/* Waits until ovs-vswitchd applied every change of ours: nothing to do
+ * when the cache already shows cur_cfg there. */
+static int applied(ovsb *o, char **err)
+{
+	pthread_mutex_lock(&o->lock);
+	int64_t last = o->last_cfg;
+	pthread_mutex_unlock(&o->lock);
+	if (last <= 0 || cached_cur_cfg(o) >= last)
+		return 0;
+	return wait_cfg(o, last, err);
+}
+
+/*
+ * Runs ops (taken) as one transaction with a cfg bump. It does not wait
+ * for ovs-vswitchd (so that it can apply many changes in one
+ * reconfiguration): what needs the datapath waits with applied() — the
+ * OpenFlow calls, the ofport lookups and netb's settle — and up_dev (an
+ * internal device the change creates) is brought up by the settler once
+ * the switch made it.
+ */
+static int commit(ovsb *o, json_object *ops, json_object **result, const char *up_dev,
+		  char **err)
 {
 	size_t sel = add_cfg_bump(ops);
 	json_object *res = NULL;
@@ -129,16 +186,17 @@ static int commit(ovsb *o, json_object *ops, json_object **result, char **err)
 		seterr(err, estr("ovsdb: no next_cfg in the reply%s%s", "", ""));
 		return -EBADMSG;
 	}
+	pthread_mutex_lock(&o->lock);
+	if (cfg > o->last_cfg)
+		o->last_cfg = cfg;
+	pthread_mutex_unlock(&o->lock);
+	if (up_dev)
+		ovs_settler_up(o->settler, cfg, up_dev);
 	if (result)
 		*result = res;
 	else
 		json_object_put(res);
-	r = wait_cfg(o, cfg, err);
-	if (r && result) {
-		json_object_put(*result);
-		*result = NULL;
-	}
-	return r;
+	return 0;
 }
 
 /* Selects columns (NULL-terminated) of table rows where col == val. */
@@ -171,23 +229,20 @@ static int select_eq(ovsb *o, const char *table, const char *col, const char *va
 	return 0;
 }
 
-/* The _uuid of the row of table named name (heap), or NULL. */
+/* The _uuid of the row of table named name (heap), or NULL; from the
+ * monitor cache. */
 static char *uuid_of(ovsb *o, const char *table, const char *name, int *r, char **err)
 {
-	static const char *const cols[] = { "_uuid", NULL };
-	json_object *rows = NULL;
-	*r = select_eq(o, table, "name", name, cols, &rows, err);
+	char *u = NULL;
+	json_object *row = ovsdb_find(o->db, table, "name", name, &u, r);
+	json_object_put(row);
 	if (*r)
-		return NULL;
-	json_object *wrap = json_object_new_object();
-	json_object_object_add(wrap, "rows", rows);
-	const char *u = ovsdb_row_uuid(wrap, 0);
-	char *res = u ? strdup(u) : NULL;
-	json_object_put(wrap);
-	return res;
+		seterr(err, estr("ovsdb: the monitor cache is unavailable: %s%s", strerror(-*r),
+				 ""));
+	return u;
 }
 
-static ofp_conn *of_open(ovsb *o, const char *br, char **err);
+static ofp_conn *of_open(ovsb *o, const char *br, bool wait, char **err);
 static int of_commit(ofp_conn *c, ofp_buf *msgs, const uint32_t *ign, size_t nign,
 		     char **err);
 static void of_add(ofp_conn *c, ofp_buf *b, uint8_t table, uint16_t prio, uint32_t kind,
@@ -199,9 +254,12 @@ static void of_add(ofp_conn *c, ofp_buf *b, uint8_t table, uint16_t prio, uint32
  * Interface.ingress_policing_rate needs kernel tc actions that a host may
  * lack), table 1 holds port security and ends in NORMAL switching.
  */
+/* Installed before the first rule of a bridge that needs it (a new
+ * bridge switches NORMAL in table 0 until then, the same behaviour), once
+ * per bridge row and connection (ensure_pipeline). */
 static int pipeline(ovsb *o, const char *br, char **err)
 {
-	ofp_conn *c = of_open(o, br, err);
+	ofp_conn *c = of_open(o, br, true, err);
 	if (!c)
 		return -EIO;
 	ofp_buf b = { 0 };
@@ -211,9 +269,54 @@ static int pipeline(ovsb *o, const char *br, char **err)
 	return of_commit(c, &b, NULL, 0, err);
 }
 
+static void forget_pipelines(ovsb *o)
+{
+	for (size_t i = 0; i < o->npiped; i++)
+		free(o->piped[i]);
+	free(o->piped);
+	o->piped = NULL;
+	o->npiped = 0;
+}
+
+/* The OpenFlow pipeline of br, installed once per bridge row (two
+ * threads may both install it: add-flows of the same flows is harmless). */
+static int ensure_pipeline(ovsb *o, const char *br, char **err)
+{
+	int r;
+	char *u = uuid_of(o, "Bridge", br, &r, err);
+	unsigned gen = ovsdb_generation(o->db);
+	pthread_mutex_lock(&o->lock);
+	if (o->piped_gen != gen) {
+		forget_pipelines(o);
+		o->piped_gen = gen;
+	}
+	bool have = false;
+	for (size_t i = 0; u && i < o->npiped && !have; i++)
+		have = !strcmp(o->piped[i], u);
+	pthread_mutex_unlock(&o->lock);
+	if (have) {
+		free(u);
+		return 0;
+	}
+	r = pipeline(o, br, err);
+	pthread_mutex_lock(&o->lock);
+	char **nv = r || !u ? NULL : realloc(o->piped, (o->npiped + 1) * sizeof(char *));
+	if (nv) {
+		o->piped = nv;
+		o->piped[o->npiped++] = u;
+		u = NULL;
+	}
+	pthread_mutex_unlock(&o->lock);
+	free(u);
+	return r;
+}
+
 static void close_ovs(netb *b)
 {
 	ovsb *o = (ovsb *)b;
+	ovs_settler_free(o->settler);
+	forget_pipelines(o);
+	pthread_mutex_destroy(&o->lock);
 	ovsdb_close(o->db);
 	free(o->rundir);
 	free(o->datapath);
@@ -228,8 +331,10 @@ static int bridge_add(netb *b, const char *br, int mtu, char **err)
 	if (r)
 		return r;
 	if (u) {
+		/* There: its OpenFlow pipeline is (re)installed with the first
+		 * rule that needs it (ensure_pipeline). */
 		free(u);
-		return pipeline(o, br, err);
+		return 0;
 	}
 	json_object *ops = json_object_new_array();
 	json_object *i = op_new("insert", "Interface");
@@ -265,8 +370,7 @@ static int bridge_add(netb *b, const char *br, int mtu, char **err)
 	json_object_array_add(muts, mu);
 	json_object_object_add(m, "mutations", muts);
 	json_object_array_add(ops, m);
-	r = commit(o, ops, NULL, err);
-	return r ? r : pipeline(o, br, err);
+	return commit(o, ops, NULL, br, err);
 }
 
 static json_object *mutation(const char *col, const char *how, json_object *val)
@@ -293,123 +397,75 @@ static int bridge_del(netb *b, const char *br, char **err)
 			       mutation("bridges", "delete", ovsdb_set1(ovsdb_uuid(u))));
 	json_object_array_add(ops, m);
 	free(u);
-	return commit(o, ops, NULL, err);
+	return commit(o, ops, NULL, NULL, err);
 }
 
-/* The string column col of every row (heap array). */
-static int names_of(json_object *rows, const char *col, char ***names, size_t *n)
-{
-	size_t k = json_object_array_length(rows);
-	char **v = calloc(k + 1, sizeof(char *));
-	if (!v)
-		return -ENOMEM;
-	size_t m = 0;
-	for (size_t i = 0; i < k; i++) {
-		json_object *c = NULL;
-		if (json_object_object_get_ex(json_object_array_get_idx(rows, i), col, &c) &&
-		    json_object_is_type(c, json_type_string))
-			v[m++] = strdup(json_object_get_string(c));
-	}
-	*names = v;
-	*n = m;
-	return 0;
-}
 
 static int bridge_list(netb *b, char ***names, size_t *n, char **err)
 {
-	static const char *const cols[] = { "name", NULL };
-	json_object *rows = NULL;
-	int r = select_eq((ovsb *)b, "Bridge", NULL, NULL, cols, &rows, err);
-	if (r)
-		return r;
-	r = names_of(rows, "name", names, n);
-	json_object_put(rows);
-	return r;
-}
-
-/* Adds the uuids of an OVSDB set-or-single value to a NULL-terminated
- * heap list. */
-static bool set_has_uuid(json_object *v, const char *uuid)
-{
-	if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) != 2)
-		return false;
-	const char *tag = json_object_get_string(json_object_array_get_idx(v, 0));
-	json_object *x = json_object_array_get_idx(v, 1);
-	if (!strcmp(tag, "uuid"))
-		return !strcmp(json_object_get_string(x), uuid);
-	if (strcmp(tag, "set") || !json_object_is_type(x, json_type_array))
-		return false;
-	for (size_t i = 0; i < json_object_array_length(x); i++)
-		if (set_has_uuid(json_object_array_get_idx(x, i), uuid))
-			return true;
-	return false;
+	ovsb *o = (ovsb *)b;
+	int r;
+	json_object *t = ovsdb_table(o->db, "Bridge", &r);
+	if (!t) {
+		seterr(err, estr("ovsdb: no Bridge table in the cache%s%s", "", ""));
+		return r ? r : -ENOENT;
+	}
+	char **v = calloc((size_t)json_object_object_length(t) + 1, sizeof(char *));
+	size_t m = 0;
+	json_object_object_foreach(t, u, row)
+	{
+		(void)u;
+		json_object *nm = NULL;
+		if (v && json_object_object_get_ex(row, "name", &nm) &&
+		    json_object_is_type(nm, json_type_string))
+			v[m++] = strdup(json_object_get_string(nm));
+	}
+	json_object_put(t);
+	if (!v)
+		return -ENOMEM;
+	*names = v;
+	*n = m;
+	return 0;
 }
 
 static int port_list(netb *b, const char *br, char ***names, size_t *n, char **err)
 {
-	static const char *const bcols[] = { "ports", NULL };
-	static const char *const pcols[] = { "_uuid", "name", NULL };
 	ovsb *o = (ovsb *)b;
-	json_object *brows = NULL, *prows = NULL;
-	int r = select_eq(o, "Bridge", "name", br, bcols, &brows, err);
-	if (r)
-		return r;
-	if (json_object_array_length(brows) != 1) {
-		json_object_put(brows);
+	int r;
+	json_object *brow = ovsdb_find(o->db, "Bridge", "name", br, NULL, &r);
+	if (!brow) {
 		seterr(err, estr("no bridge %s%s", br, ""));
-		return -ENOENT;
+		return r ? r : -ENOENT;
 	}
 	json_object *ports = NULL;
-	json_object_object_get_ex(json_object_array_get_idx(brows, 0), "ports", &ports);
-	if ((r = select_eq(o, "Port", NULL, NULL, pcols, &prows, err))) {
-		json_object_put(brows);
-		return r;
-	}
-	size_t k = json_object_array_length(prows), m = 0;
+	json_object_object_get_ex(brow, "ports", &ports);
+	size_t k = ovsdb_set_len(ports), m = 0;
 	char **v = calloc(k + 1, sizeof(char *));
 	for (size_t i = 0; v && i < k; i++) {
-		json_object *row = json_object_array_get_idx(prows, i), *u = NULL, *nm = NULL;
-		json_object_object_get_ex(row, "_uuid", &u);
-		json_object_object_get_ex(row, "name", &nm);
-		const char *us = json_object_get_string(json_object_array_get_idx(u, 1));
-		const char *ns = json_object_get_string(nm);
-		if (us && ns && strcmp(ns, br) && set_has_uuid(ports, us))
-			v[m++] = strdup(ns);
+		const char *pu = ovsdb_uuid_of(ovsdb_set_at(ports, i));
+		json_object *prow = pu ? ovsdb_row(o->db, "Port", pu) : NULL, *nm = NULL;
+		if (prow && json_object_object_get_ex(prow, "name", &nm) &&
+		    json_object_is_type(nm, json_type_string) &&
+		    strcmp(json_object_get_string(nm), br))
+			v[m++] = strdup(json_object_get_string(nm));
+		json_object_put(prow);
 	}
-	json_object_put(brows);
-	json_object_put(prows);
+	json_object_put(brow);
 	if (!v)
 		return -ENOMEM;
 	*names = v;
 	*n = m;
 	return 0;
 }
+
+static json_object *iface_cols(const netb_port *p);
 
 /* An Interface insert op named uname for the port description. */
 static json_object *iface_insert(const netb_port *p, const char *name, const char *uname)
 {
 	json_object *i = op_new("insert", "Interface");
-	json_object *row = json_object_new_object();
+	json_object *row = iface_cols(p);
 	json_object_object_add(row, "name", json_object_new_string(name));
-	const char *type = p->type == NETB_PORT_INTERNAL ? "internal" :
-			   p->type == NETB_PORT_VXLAN	 ? "vxlan" :
-			   p->type == NETB_PORT_GRE	 ? "gre" :
-							   "";
-	json_object_object_add(row, "type", json_object_new_string(type));
-	if (p->type == NETB_PORT_VXLAN || p->type == NETB_PORT_GRE) {
-		const char *kv[] = { "remote_ip", p->remote_ip ? p->remote_ip : "",
-				     p->key ? "key" : NULL, p->key, NULL };
-		json_object_object_add(row, "options", ovsdb_map(kv));
-	}
-	if (p->rate_kbps > 0) {
-		json_object_object_add(row, "ingress_policing_rate",
-				       json_object_new_int64(p->rate_kbps));
-		json_object_object_add(row, "ingress_policing_burst",
-				       json_object_new_int64(p->burst_kb > 0 ? p->burst_kb :
-									     p->rate_kbps / 10));
-	}
-	if (p->ids)
-		json_object_object_add(row, "external_ids", ovsdb_map(p->ids));
 	json_object_object_add(i, "row", row);
 	json_object_object_add(i, "uuid-name", json_object_new_string(uname));
 	return i;
@@ -440,47 +496,222 @@ static int port_del(netb *b, const char *port, char **err);
 static int meter_set(ovsb *o, const char *br, const char *port, int64_t rate_kbps,
 		     int64_t burst_kb, char **err);
 
+/* The Interface columns port p wants (explicit defaults, so that an
+ * update puts back what a previous owner changed). */
+static json_object *iface_cols(const netb_port *p)
+{
+	json_object *row = json_object_new_object();
+	const char *type = p->type == NETB_PORT_INTERNAL ? "internal" :
+			   p->type == NETB_PORT_VXLAN	 ? "vxlan" :
+			   p->type == NETB_PORT_GRE	 ? "gre" :
+							   "";
+	json_object_object_add(row, "type", json_object_new_string(type));
+	const char *kv[] = { "remote_ip", p->remote_ip ? p->remote_ip : "",
+			     p->key ? "key" : NULL, p->key, NULL };
+	bool tunnel = p->type == NETB_PORT_VXLAN || p->type == NETB_PORT_GRE;
+	json_object_object_add(row, "options", ovsdb_map(tunnel ? kv : NULL));
+	int64_t rate = p->rate_kbps > 0 ? p->rate_kbps : 0;
+	int64_t burst = rate ? (p->burst_kb > 0 ? p->burst_kb : rate / 10) : 0;
+	json_object_object_add(row, "ingress_policing_rate", json_object_new_int64(rate));
+	json_object_object_add(row, "ingress_policing_burst", json_object_new_int64(burst));
+	json_object_object_add(row, "external_ids", ovsdb_map(p->ids));
+	return row;
+}
+
+/* The Port columns port p wants (besides name and interfaces). */
+static json_object *port_cols(const netb_port *p)
+{
+	json_object *row = json_object_new_object();
+	json_object_object_add(row, "tag", p->tag > 0 ? json_object_new_int(p->tag) :
+							ovsdb_set1(NULL));
+	json_object_object_add(row, "external_ids", ovsdb_map(p->ids));
+	return row;
+}
+
+/* Does the cached column col of row equal v (as JSON text)? */
+static bool col_equals(json_object *row, const char *col, json_object *v)
+{
+	json_object *have = NULL;
+	/* update2 leaves out columns that have their default value (0, "",
+	 * an empty set or map). */
+	if (!json_object_object_get_ex(row, col, &have)) {
+		if (json_object_is_type(v, json_type_int))
+			return json_object_get_int64(v) == 0;
+		if (json_object_is_type(v, json_type_string))
+			return !*json_object_get_string(v);
+		return json_object_array_length(json_object_array_get_idx(v, 1)) == 0;
+	}
+	if (json_object_is_type(v, json_type_int))
+		return ovsdb_int_of(have, -1) == json_object_get_int64(v);
+	if (json_object_is_type(v, json_type_string))
+		return ovsdb_str_of(have) && !strcmp(ovsdb_str_of(have), json_object_get_string(v));
+	/* A set or a map: compare as sets of pairs / elements. */
+	json_object *l = json_object_array_get_idx(v, 1);
+	const char *tag = json_object_get_string(json_object_array_get_idx(v, 0));
+	if (!strcmp(tag, "map")) {
+		size_t n = json_object_array_length(l);
+		if (ovsdb_map_len(have) != n)
+			return false;
+		for (size_t i = 0; i < n; i++) {
+			json_object *pr = json_object_array_get_idx(l, i);
+			const char *h = ovsdb_map_get(have,
+						      json_object_get_string(json_object_array_get_idx(pr, 0)));
+			if (!h || strcmp(h, json_object_get_string(json_object_array_get_idx(pr, 1))))
+				return false;
+		}
+		return true;
+	}
+	return ovsdb_set_len(have) == json_object_array_length(l) && !json_object_array_length(l);
+}
+
+static bool cols_equal(json_object *row, json_object *want)
+{
+	json_object_object_foreach(want, k, v)
+	{
+		if (!col_equals(row, k, v))
+			return false;
+	}
+	return true;
+}
+
+static void drop_flows(ovsb *o, const char *br, const char *port);
+static char *bridge_of_port(ovsb *o, const char *pu, char **name);
+
+/*
+ * Adds port p to bridge br — or reconciles: a port of that name already
+ * on br with one interface of that name keeps its rows (and so its
+ * Interface uuid, ofport and datapath port: no blip for a running guest);
+ * only the columns that differ are updated, and nothing at all is sent
+ * when none does. A port of that name elsewhere (another bridge) is moved
+ * in the same transaction, and an internal port replaces a standalone
+ * bridge of its name (a VLAN network's fake bridge) in that transaction
+ * too, so ovs-vswitchd reconfigures once.
+ */
 static int port_add(netb *b, const char *br, const netb_port *p, char **err)
 {
 	ovsb *o = (ovsb *)b;
-	int r = port_del(b, p->name, err);
-	if (r)
+	int r;
+	char *pu = NULL, *iu = NULL, *obr_name = NULL, *obr = NULL;
+	json_object *prow = ovsdb_find(o->db, "Port", "name", p->name, &pu, &r);
+	if (r) {
+		seterr(err, estr("ovsdb: the monitor cache is unavailable: %s%s", strerror(-r), ""));
 		return r;
-	json_object *ops = json_object_new_array();
-	json_object_array_add(ops, iface_insert(p, p->name, "iface"));
-	json_object *po = op_new("insert", "Port");
-	json_object *row = json_object_new_object();
-	json_object_object_add(row, "name", json_object_new_string(p->name));
-	json_object_object_add(row, "interfaces", ovsdb_named("iface"));
-	if (p->tag > 0)
-		json_object_object_add(row, "tag", json_object_new_int(p->tag));
-	if (p->ids)
-		json_object_object_add(row, "external_ids", ovsdb_map(p->ids));
-	json_object_object_add(po, "row", row);
-	json_object_object_add(po, "uuid-name", json_object_new_string("port"));
-	json_object_array_add(ops, po);
-	attach_ops(ops, br);
-	json_object *res = NULL;
-	/* A missing bridge leaves the new rows unreferenced: OVSDB drops
-	 * them at commit, and the count tells us. */
-	r = commit(o, ops, &res, err);
-	if (!r)
-		r = check_count(res, 2, br, err);
-	json_object_put(res);
+	}
+	json_object *irow = NULL, *ifs = NULL;
+	if (prow) {
+		obr = bridge_of_port(o, pu, &obr_name);
+		json_object_object_get_ex(prow, "interfaces", &ifs);
+		const char *u = ovsdb_set_len(ifs) == 1 ? ovsdb_uuid_of(ovsdb_set_at(ifs, 0)) : NULL;
+		if (u && (irow = ovsdb_row(o->db, "Interface", u))) {
+			json_object *nm = NULL;
+			if (json_object_object_get_ex(irow, "name", &nm) &&
+			    json_object_is_type(nm, json_type_string) &&
+			    !strcmp(json_object_get_string(nm), p->name))
+				iu = strdup(u);
+		}
+	}
+	json_object *icols = iface_cols(p), *pcols = port_cols(p);
+	json_object *ops = json_object_new_array(), *res = NULL;
+	ssize_t attach = -1;
+	if (prow && iu && obr_name && !strcmp(obr_name, br)) {
+		/* On the right bridge: update what differs. */
+		if (!cols_equal(irow, icols)) {
+			json_object *u = op_new("update", "Interface");
+			json_object_object_add(u, "where",
+					       ovsdb_where_eq("_uuid", ovsdb_uuid(iu)));
+			json_object_object_add(u, "row", json_object_get(icols));
+			json_object_array_add(ops, u);
+		}
+		if (!cols_equal(prow, pcols)) {
+			json_object *u = op_new("update", "Port");
+			json_object_object_add(u, "where",
+					       ovsdb_where_eq("_uuid", ovsdb_uuid(pu)));
+			json_object_object_add(u, "row", json_object_get(pcols));
+			json_object_array_add(ops, u);
+		}
+	} else {
+		if (prow && obr) {
+			/* Elsewhere: its rules go, and the port with them. */
+			if (obr_name)
+				drop_flows(o, obr_name, p->name);
+			json_object *mu = op_new("mutate", "Bridge");
+			json_object_object_add(mu, "where",
+					       ovsdb_where_eq("_uuid", ovsdb_uuid(obr)));
+			json_object_object_add(mu, "mutations",
+					       mutation("ports", "delete", ovsdb_set1(ovsdb_uuid(pu))));
+			json_object_array_add(ops, mu);
+		}
+		char *sb = NULL;
+		if (p->type == NETB_PORT_INTERNAL) {
+			int r2;
+			sb = uuid_of(o, "Bridge", p->name, &r2, NULL);
+		}
+		if (sb) {
+			json_object *m = op_new("mutate", "Open_vSwitch");
+			json_object_object_add(m, "where", json_object_new_array());
+			json_object_object_add(m, "mutations",
+					       mutation("bridges", "delete", ovsdb_set1(ovsdb_uuid(sb))));
+			json_object_array_add(ops, m);
+			free(sb);
+		}
+		json_object *i = op_new("insert", "Interface");
+		json_object *irow2 = json_object_get(icols);
+		json_object_object_add(irow2, "name", json_object_new_string(p->name));
+		json_object_object_add(i, "row", irow2);
+		json_object_object_add(i, "uuid-name", json_object_new_string("iface"));
+		json_object_array_add(ops, i);
+		json_object *po = op_new("insert", "Port");
+		json_object *row = json_object_get(pcols);
+		json_object_object_add(row, "name", json_object_new_string(p->name));
+		json_object_object_add(row, "interfaces", ovsdb_named("iface"));
+		json_object_object_add(po, "row", row);
+		json_object_object_add(po, "uuid-name", json_object_new_string("port"));
+		json_object_array_add(ops, po);
+		attach = (ssize_t)json_object_array_length(ops);
+		attach_ops(ops, br);
+	}
+	json_object_put(icols);
+	json_object_put(pcols);
+	json_object_put(prow);
+	json_object_put(irow);
+	free(pu);
+	free(iu);
+	free(obr);
+	free(obr_name);
+	r = 0;
+	if (json_object_array_length(ops)) {
+		/* A missing bridge leaves the new rows unreferenced: OVSDB
+		 * drops them at commit, and the count tells us. */
+		r = commit(o, ops, &res, p->type == NETB_PORT_INTERNAL ? p->name : NULL, err);
+		if (!r && attach >= 0)
+			r = check_count(res, (size_t)attach, br, err);
+		json_object_put(res);
+	} else {
+		json_object_put(ops);
+	}
 	if (!r && p->rate_kbps > 0)
 		r = meter_set(o, br, p->name, p->rate_kbps, p->burst_kb, err);
 	return r;
 }
 
-/* The ofport of interface name (-1 when unknown). */
+/* The ofport of interface name (-1 when unknown): from the cache, or
+ * asked from the server when the cache has none yet. */
 static int64_t ofport_of(ovsb *o, const char *name, char **err)
 {
+	int r = applied(o, err);
+	if (r)
+		return -1;
+	json_object *row = ovsdb_find(o->db, "Interface", "name", name, NULL, &r), *v = NULL;
+	int64_t n = -1;
+	if (row && json_object_object_get_ex(row, "ofport", &v))
+		n = ovsdb_int_of(v, -1);
+	json_object_put(row);
+	if (n > 0 || r)
+		return n;
 	static const char *const cols[] = { "ofport", NULL };
 	json_object *rows = NULL;
 	if (select_eq(o, "Interface", "name", name, cols, &rows, err))
 		return -1;
-	int64_t n = -1;
-	json_object *v = NULL;
 	if (json_object_array_length(rows) == 1 &&
 	    json_object_object_get_ex(json_object_array_get_idx(rows, 0), "ofport", &v) &&
 	    json_object_is_type(v, json_type_int))
@@ -489,23 +720,63 @@ static int64_t ofport_of(ovsb *o, const char *name, char **err)
 	return n;
 }
 
-/* The name of the bridge holding port uuid pu (heap) or NULL. */
-static char *bridge_of_port(ovsb *o, const char *pu, char **err)
+/* The uuid (heap) of the bridge holding port uuid pu, and its name in
+ * *name (heap) when name is not NULL; NULL when none. */
+static char *bridge_of_port(ovsb *o, const char *pu, char **name)
 {
-	static const char *const cols[] = { "name", "ports", NULL };
-	json_object *rows = NULL;
-	if (select_eq(o, "Bridge", NULL, NULL, cols, &rows, err))
-		return NULL;
+	json_object *t = ovsdb_table(o->db, "Bridge", NULL);
 	char *res = NULL;
-	for (size_t i = 0; !res && i < json_object_array_length(rows); i++) {
-		json_object *row = json_object_array_get_idx(rows, i), *ports = NULL, *nm = NULL;
+	if (name)
+		*name = NULL;
+	if (!t)
+		return NULL;
+	json_object_object_foreach(t, u, row)
+	{
+		json_object *ports = NULL, *nm = NULL;
 		json_object_object_get_ex(row, "ports", &ports);
-		json_object_object_get_ex(row, "name", &nm);
-		if (set_has_uuid(ports, pu))
-			res = strdup(json_object_get_string(nm));
+		if (!ovsdb_set_has_uuid(ports, pu))
+			continue;
+		res = strdup(u);
+		if (name && json_object_object_get_ex(row, "name", &nm) &&
+		    json_object_is_type(nm, json_type_string))
+			*name = strdup(json_object_get_string(nm));
+		break;
 	}
-	json_object_put(rows);
+	json_object_put(t);
 	return res;
+}
+
+/*
+ * Removes the OpenFlow rules and meter of port on br. Rules exist only
+ * for ports whose ofport we looked up (after the switch applied them), so
+ * the cached ofport is the one they use; no ofport or an internal port
+ * (fake bridges, a bridge's own port): no rules, nothing to wait for.
+ */
+static void drop_flows(ovsb *o, const char *br, const char *port)
+{
+	json_object *row = ovsdb_find(o->db, "Interface", "name", port, NULL, NULL), *v = NULL;
+	int64_t ofp = -1;
+	const char *type = NULL;
+	if (row && json_object_object_get_ex(row, "ofport", &v))
+		ofp = ovsdb_int_of(v, -1);
+	if (row && json_object_object_get_ex(row, "type", &v))
+		type = ovsdb_str_of(v);
+	bool internal = type && !strcmp(type, "internal");
+	json_object_put(row);
+	if (ofp <= 0 || internal)
+		return;
+	ofp_conn *c = of_open(o, br, false, NULL);
+	if (!c)
+		return;
+	/* in_port=<ofport> in every table, and meter <ofport> (which may not
+	 * exist: its error is expected) */
+	ofp_buf fb = { 0 };
+	ofp_flow df = { .command = OFPFC_DELETE, .table = OFPTT_ALL, .goto_table = -1,
+			.match = { .fields = OFPM_IN_PORT, .in_port = (uint32_t)ofp } };
+	ofp_enc_flow_mod(&fb, ofp_xid(c), &df);
+	uint32_t ign = ofp_xid(c);
+	ofp_enc_meter_mod(&fb, ign, OFPMC_DELETE, (uint32_t)ofp, 0, 0);
+	(void)of_commit(c, &fb, &ign, 1, NULL);
 }
 
 static int port_del(netb *b, const char *port, char **err)
@@ -516,18 +787,10 @@ static int port_del(netb *b, const char *port, char **err)
 	if (r || !u)
 		return r;
 	/* Its OpenFlow rules go first (an ofport number is reused). */
-	char *br = bridge_of_port(o, u, NULL);
-	int64_t ofp = ofport_of(o, port, NULL);
-	ofp_conn *c = br && ofp > 0 ? of_open(o, br, NULL) : NULL;
-	if (c) {
-		/* in_port=<ofport> in every table, and meter <ofport> */
-		ofp_buf fb = { 0 };
-		ofp_flow df = { .command = OFPFC_DELETE, .table = OFPTT_ALL, .goto_table = -1,
-				.match = { .fields = OFPM_IN_PORT, .in_port = (uint32_t)ofp } };
-		ofp_enc_flow_mod(&fb, ofp_xid(c), &df);
-		ofp_enc_meter_mod(&fb, ofp_xid(c), OFPMC_DELETE, (uint32_t)ofp, 0, 0);
-		(void)of_commit(c, &fb, NULL, 0, NULL);
-	}
+	char *br = NULL;
+	free(bridge_of_port(o, u, &br));
+	if (br)
+		drop_flows(o, br, port);
 	free(br);
 	json_object *ops = json_object_new_array();
 	json_object *mu = op_new("mutate", "Bridge");
@@ -536,7 +799,7 @@ static int port_del(netb *b, const char *port, char **err)
 			       mutation("ports", "delete", ovsdb_set1(ovsdb_uuid(u))));
 	json_object_array_add(ops, mu);
 	free(u);
-	return commit(o, ops, NULL, err);
+	return commit(o, ops, NULL, NULL, err);
 }
 
 static const char *ovs_bond_mode(const char *mode)
@@ -589,7 +852,7 @@ static int bond_add(netb *b, const char *br, const char *bond, const char *const
 	json_object_array_add(ops, po);
 	attach_ops(ops, br);
 	json_object *res = NULL;
-	r = commit(o, ops, &res, err);
+	r = commit(o, ops, &res, NULL, err);
 	if (!r)
 		r = check_count(res, k + 1, br, err);
 	json_object_put(res);
@@ -606,7 +869,7 @@ static int update_row(ovsb *o, const char *table, const char *name, json_object 
 	json_object_object_add(u, "row", row);
 	json_object_array_add(ops, u);
 	json_object *res = NULL;
-	int r = commit(o, ops, &res, err);
+	int r = commit(o, ops, &res, NULL, err);
 	if (!r) {
 		json_object *c = NULL;
 		if (!json_object_object_get_ex(json_object_array_get_idx(res, 0), "count", &c) ||
@@ -638,8 +901,9 @@ static int port_set_qos(netb *b, const char *port, int64_t rate_kbps, int64_t bu
 {
 	ovsb *o = (ovsb *)b;
 	int r;
-	char *pu = uuid_of(o, "Port", port, &r, err);
-	char *br = pu ? bridge_of_port(o, pu, err) : NULL;
+	char *pu = uuid_of(o, "Port", port, &r, err), *br = NULL;
+	if (pu)
+		free(bridge_of_port(o, pu, &br));
 	free(pu);
 	if (!br) {
 		seterr(err, estr("no port %s%s", port, ""));
@@ -665,8 +929,11 @@ static int port_set_qos(netb *b, const char *port, int64_t rate_kbps, int64_t bu
  * When the bridge's protocols column leaves OpenFlow 1.3 out, it is
  * added (the other versions stay) and the connection retried once.
  */
-static ofp_conn *of_open(ovsb *o, const char *br, char **err)
+static ofp_conn *of_open(ovsb *o, const char *br, bool wait, char **err)
 {
+	/* The bridge and its ports exist in ovs-vswitchd first. */
+	if (wait && applied(o, err))
+		return NULL;
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/%s.mgmt", o->rundir, br);
 	ofp_conn *c = NULL;
@@ -681,7 +948,7 @@ static ofp_conn *of_open(ovsb *o, const char *br, char **err)
 				       mutation("protocols", "insert",
 						ovsdb_set1(json_object_new_string("OpenFlow13"))));
 		json_object_array_add(ops, m);
-		if (!commit(o, ops, NULL, NULL)) {
+		if (!commit(o, ops, NULL, NULL, NULL) && !applied(o, NULL)) {
 			free(e);
 			e = NULL;
 			r = ofp_open(path, &c, &e);
@@ -744,7 +1011,10 @@ static int meter_set(ovsb *o, const char *br, const char *port, int64_t rate_kbp
 		seterr(err, estr("rate limit out of range for port %s%s", port, ""));
 		return -EINVAL;
 	}
-	ofp_conn *c = of_open(o, br, err);
+	int r = ensure_pipeline(o, br, err);
+	if (r)
+		return r;
+	ofp_conn *c = of_open(o, br, true, err);
 	if (!c)
 		return -EIO;
 	ofp_buf b = { 0 };
@@ -794,7 +1064,10 @@ static int port_set_lock(netb *b, const char *br, const char *port, netb_lock mo
 		seterr(err, estr("bad MAC %s%s", mac, ""));
 		return -EINVAL;
 	}
-	ofp_conn *c = of_open(o, br, err);
+	int r = ensure_pipeline(o, br, err);
+	if (r)
+		return r;
+	ofp_conn *c = of_open(o, br, true, err);
 	if (!c)
 		return -EIO;
 	ofp_buf fb = { 0 };
@@ -833,6 +1106,11 @@ static int port_set_lock(netb *b, const char *br, const char *port, netb_lock mo
 	return of_commit(c, &fb, NULL, 0, err);
 }
 
+static int settle(netb *b, char **err)
+{
+	return applied((ovsb *)b, err);
+}
+
 static const netb_ops ovs_ops = {
 	.name = "openvswitch",
 	.close = close_ovs,
@@ -846,33 +1124,67 @@ static const netb_ops ovs_ops = {
 	.bond_set_mode = bond_set_mode,
 	.port_set_qos = port_set_qos,
 	.port_set_lock = port_set_lock,
+	.settle = settle,
 };
+
+/* The tables and columns the backend reads. */
+static json_object *monitor_spec(void)
+{
+	static const char *const spec[] = {
+		"Open_vSwitch", "cur_cfg", "next_cfg", NULL,
+		"Bridge", "name", "ports", "datapath_type", NULL,
+		"Port", "name", "interfaces", "tag", "external_ids", NULL,
+		"Interface", "name", "type", "ofport", "options", "external_ids",
+		"ingress_policing_rate", "ingress_policing_burst", "mtu_request", NULL,
+		NULL,
+	};
+	json_object *s = json_object_new_object();
+	for (size_t i = 0; spec[i];) {
+		const char *table = spec[i++];
+		json_object *cols = json_object_new_array();
+		for (; spec[i]; i++)
+			json_object_array_add(cols, json_object_new_string(spec[i]));
+		i++;
+		json_object_object_add(s, table, cols);
+	}
+	return s;
+}
 
 int netb_ovs_open(const char *db_sock, const char *rundir, netb **out, char **err)
 {
 	ovsb *o = calloc(1, sizeof(*o));
 	if (!o)
 		return -ENOMEM;
+	pthread_mutex_init(&o->lock, NULL);
 	int r = ovsdb_open(db_sock, &o->db);
 	if (r) {
 		seterr(err, estr("cannot connect to OVSDB at %s: %s", db_sock, strerror(-r)));
+		pthread_mutex_destroy(&o->lock);
 		free(o);
 		return r;
 	}
-	/* The connection works only when the database is Open_vSwitch. */
-	static const char *const cols[] = { "cur_cfg", NULL };
-	json_object *rows = NULL;
 	o->base.ops = &ovs_ops;
 	o->rundir = strdup(rundir);
 	const char *dp = getenv("HALYARD_OVS_DATAPATH");
 	o->datapath = strdup(dp && *dp ? dp : "netdev");
-	if ((r = select_eq(o, "Open_vSwitch", NULL, NULL, cols, &rows, err))) {
+	/* The monitor cache of what the lookups read (it also fails when
+	 * the database is not Open_vSwitch). */
+	if ((r = ovsdb_monitor(o->db, monitor_spec(), err))) {
 		close_ovs(&o->base);
 		return r;
 	}
-	json_object_put(rows);
+	if ((r = ovs_settler_new(db_sock, &o->settler))) {
+		seterr(err, estr("cannot connect to OVSDB at %s: %s", db_sock, strerror(-r)));
+		close_ovs(&o->base);
+		return r;
+	}
 	*out = &o->base;
 	return 0;
+}
+
+int netb_settle(netb *b, char **err)
+{
+	return b && b->ops->settle ? b->ops->settle(b, err) : 0;
 }
 
 netb *netb_close(netb *b)

@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "netback.h"
 #include "ofp.h"
+#include "ovsdb.h"
 
 static const char *db;
 
@@ -49,8 +51,130 @@ static void freev(char **v, size_t n)
 
 #define VSCTL "ovs-vsctl --db=unix:%s "
 
+/* A value in a form that does not depend on how the server wrote it
+ * (a set of one as a bare atom, element order). */
+static char *canon(json_object *v)
+{
+	size_t n = ovsdb_set_len(v);
+	bool map = json_object_is_type(v, json_type_array) && json_object_array_length(v) == 2 &&
+		   !strcmp(json_object_get_string(json_object_array_get_idx(v, 0)), "map");
+	json_object *l = map ? json_object_array_get_idx(v, 1) : NULL;
+	if (map)
+		n = json_object_array_length(l);
+	char **parts = calloc(n + 1, sizeof(char *));
+	size_t len = 1;
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = map ? json_object_array_get_idx(l, i) : ovsdb_set_at(v, i);
+		parts[i] = strdup(json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN));
+		len += strlen(parts[i]) + 1;
+	}
+	for (size_t i = 0; i + 1 < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (strcmp(parts[i], parts[j]) > 0) {
+				char *x = parts[i];
+				parts[i] = parts[j];
+				parts[j] = x;
+			}
+	char *out = calloc(1, len);
+	for (size_t i = 0; i < n; i++) {
+		strcat(out, parts[i]);
+		strcat(out, ";");
+		free(parts[i]);
+	}
+	free(parts);
+	return out;
+}
+
+static bool is_default(json_object *v)
+{
+	if (json_object_is_type(v, json_type_string))
+		return !*json_object_get_string(v);
+	if (json_object_is_type(v, json_type_int))
+		return json_object_get_int64(v) == 0;
+	if (json_object_is_type(v, json_type_boolean))
+		return !json_object_get_boolean(v);
+	return json_object_is_type(v, json_type_array) && json_object_array_length(v) == 2 &&
+	       json_object_array_length(json_object_array_get_idx(v, 1)) == 0;
+}
+
+static const char *const mon_tables[][6] = {
+	{ "Bridge", "name", "ports", NULL },
+	{ "Port", "name", "interfaces", "tag", "external_ids", NULL },
+	{ "Interface", "name", "ofport", "type", "options", NULL },
+};
+
+static json_object *mon_spec(void)
+{
+	json_object *spec = json_object_new_object();
+	for (size_t t = 0; t < 3; t++) {
+		json_object *cols = json_object_new_array();
+		for (size_t c = 1; mon_tables[t][c]; c++)
+			json_object_array_add(cols, json_object_new_string(mon_tables[t][c]));
+		json_object_object_add(spec, mon_tables[t][0], cols);
+	}
+	return spec;
+}
+
+/* The monitor cache (kept by update2 diffs through every change above)
+ * equals what the server answers to a select now. */
+static void check_cache(ovsdb *mon)
+{
+	CHECK(ovsdb_sync(mon) == 0, "sync");
+	size_t rows = 0, bad = 0;
+	for (size_t t = 0; t < 3; t++) {
+		json_object *ops = json_object_new_array(), *sel = json_object_new_object();
+		json_object_object_add(sel, "op", json_object_new_string("select"));
+		json_object_object_add(sel, "table", json_object_new_string(mon_tables[t][0]));
+		json_object_object_add(sel, "where", json_object_new_array());
+		json_object_array_add(ops, sel);
+		json_object *res = NULL, *rr = NULL;
+		char *err = NULL;
+		CHECK(ovsdb_transact(mon, ops, &res, &err) == 0, "select: %s", err);
+		free(err);
+		json_object_object_get_ex(json_object_array_get_idx(res, 0), "rows", &rr);
+		json_object *cached = ovsdb_table(mon, mon_tables[t][0], NULL);
+		CHECK((size_t)json_object_object_length(cached) == json_object_array_length(rr),
+		      "%s: %d cached rows, %zu on the server", mon_tables[t][0],
+		      json_object_object_length(cached), json_object_array_length(rr));
+		for (size_t i = 0; i < json_object_array_length(rr); i++) {
+			json_object *row = json_object_array_get_idx(rr, i), *u = NULL, *c = NULL;
+			json_object_object_get_ex(row, "_uuid", &u);
+			json_object_object_get_ex(cached, ovsdb_uuid_of(u), &c);
+			rows++;
+			for (size_t k = 1; mon_tables[t][k]; k++) {
+				json_object *a = NULL, *b = NULL;
+				json_object_object_get_ex(row, mon_tables[t][k], &a);
+				if (c)
+					json_object_object_get_ex(c, mon_tables[t][k], &b);
+				/* update2 leaves out columns that have their
+				 * default value. */
+				char *ca = canon(a), *cb = b ? canon(b) : strdup("(none)");
+				if (!b && is_default(a)) {
+					free(cb);
+					cb = strdup(ca);
+				}
+				if (strcmp(ca, cb)) {
+					bad++;
+					fprintf(stderr, "cache differs: %s.%s: server %s cache %s\n",
+						mon_tables[t][0], mon_tables[t][k], ca, cb);
+				}
+				free(ca);
+				free(cb);
+			}
+		}
+		json_object_put(cached);
+		json_object_put(res);
+	}
+	CHECK(bad == 0 && rows > 0, "%zu of the values of %zu rows differ", bad, rows);
+	printf("ok: the monitor cache (update2 diffs) equals a fresh select: %zu rows\n", rows);
+}
+
 static void run_ovs(netb *b)
 {
+	ovsdb *mon = NULL;
+	char *merr = NULL;
+	CHECK(ovsdb_open(db, &mon) == 0 && ovsdb_monitor(mon, mon_spec(), &merr) == 0,
+	      "a monitor of our own: %s", merr);
 	char *err = NULL;
 	CHECK(b->ops->bridge_add(b, "hxbr0", 1500, &err) == 0, "bridge_add: %s", err);
 	CHECK(b->ops->bridge_add(b, "hxbr0", 1500, &err) == 0, "bridge_add again: %s", err);
@@ -71,14 +195,52 @@ static void run_ovs(netb *b)
 	s = sh(VSCTL "port-to-br %s", "ethA", NULL);
 	CHECK(!strcmp(s, "hxbr0"), "port-to-br %s", s);
 	free(s);
+	CHECK(netb_settle(b, &err) == 0, "settle: %s", err);
 	s = sh(VSCTL "get interface %s ofport", "ethA", NULL);
 	CHECK(atoi(s) > 0, "ofport %s", s);
+	free(s);
+	char *iu = sh(VSCTL "get interface %s _uuid", "ethA", NULL);
+	CHECK(b->ops->port_add(b, "hxbr0", &p, &err) == 0, "port_add same: %s", err);
+	s = sh(VSCTL "get interface %s _uuid", "ethA", NULL);
+	CHECK(*iu && !strcmp(s, iu), "same port again keeps the Interface row: %s / %s", iu, s);
 	free(s);
 	p.tag = 0;
 	CHECK(b->ops->port_add(b, "hxbr0", &p, &err) == 0, "port_add again: %s", err);
 	s = sh(VSCTL "get port %s tag", "ethA", NULL);
 	CHECK(!strcmp(s, "[]"), "tag after re-add %s", s);
 	free(s);
+	s = sh(VSCTL "get interface %s _uuid", "ethA", NULL);
+	CHECK(!strcmp(s, iu), "a changed tag is updated in place: %s / %s", iu, s);
+	free(s);
+	free(iu);
+	OK("port_add of an existing port reconciles in place (same Interface uuid)");
+
+	/* A fake bridge replaces a standalone bridge of its name, and the
+	 * backend brings its device up once the switch made it. */
+	CHECK(b->ops->bridge_add(b, "hxfk0", 1500, &err) == 0, "bridge_add hxfk0: %s", err);
+	netb_port fk = { .name = "hxfk0", .type = NETB_PORT_INTERNAL, .tag = 7 };
+	CHECK(b->ops->port_add(b, "hxbr0", &fk, &err) == 0, "fake bridge: %s", err);
+	s = sh(VSCTL "--bare --columns=name find bridge name=%s", "hxfk0", NULL);
+	CHECK(!*s, "no standalone bridge hxfk0 left: %s", s);
+	free(s);
+	s = sh(VSCTL "port-to-br %s", "hxfk0", NULL);
+	CHECK(!strcmp(s, "hxbr0"), "hxfk0 is a port of hxbr0: %s", s);
+	free(s);
+	s = sh(VSCTL "get port %s tag", "hxfk0", NULL);
+	CHECK(!strcmp(s, "7"), "fake bridge tag %s", s);
+	free(s);
+	CHECK(netb_settle(b, &err) == 0, "settle: %s", err);
+	bool up = false;
+	for (int i = 0; i < 100 && !up; i++) {
+		s = sh("%.0sip -o link show %s", "hxfk0", NULL);
+		up = strstr(s, "<") && strstr(s, ",UP");
+		free(s);
+		if (!up)
+			usleep(50000);
+	}
+	CHECK(up, "the fake bridge's device came up");
+	CHECK(b->ops->port_del(b, "hxfk0", &err) == 0, "port_del hxfk0: %s", err);
+	OK("an internal port replaces the bridge of its name in one step; its device comes up");
 	netb_port q = { .name = "ethC", .type = NETB_PORT_SYSTEM };
 	err = NULL;
 	CHECK(b->ops->port_add(b, "nosuchbr", &q, &err) == -ENOENT, "port on missing bridge");
@@ -233,6 +395,8 @@ static void run_ovs(netb *b)
 	CHECK(!strstr(s, "ethA"), "ports after del: %s", s);
 	free(s);
 	OK("port_list and port_del (idempotent)");
+	check_cache(mon);
+	ovsdb_close(mon);
 
 	CHECK(b->ops->bridge_list(b, &v, &n, &err) == 0 && has(v, n, "hxbr0"), "bridge_list");
 	freev(v, n);

@@ -23,6 +23,10 @@ and with real packets (ping between namespaces):
     without an IP configuration → the errors
   - kill -9 of xapid with a port on the switch the database does not know
     → after restart the switch matches the database
+  - a xapid restart leaves existing VIF ports alone (same Port/Interface
+    _uuid and ofport); a VIF's tap gets the network's MTU; 50 VLANs
+    through the API → 50 fake bridges; after ovsdb-server and
+    ovs-vswitchd restart, xapid's cache resyncs and a new VLAN and VIF work
 """
 import json
 import os
@@ -329,6 +333,68 @@ def main(t, x, w):
                   if p.startswith("vif"))
     t.eq(have, want, "kill -9 during VIF.plug: after restart the switch matches the database")
 
+    t.note("== xapid restart reconciles VIF ports in place")
+    if not api.VIF.get_currently_attached(vifs["b"]):
+        api.VIF.plug(vifs["b"])
+    before = vif_rows(w)
+    t.ok(len(before) >= 2, "VIF ports on the switch before the restart", sorted(before))
+    x.restart()
+    api = login(x)
+    after = vif_rows(w)
+    t.eq(after, before, "after a xapid restart every VIF port keeps its Port and Interface "
+         "rows (_uuid) and ofport: none deleted or re-added")
+    t.ok(w.reaches(g["a"], "10.10.0.2"), "traffic still flows after the restart")
+
+    t.note("== tap MTU")
+    n14 = api.network.create({"name_label": "mtu1400", "name_description": "", "MTU": "1400",
+                              "other_config": {}})
+    vm = api.VIF.create({"device": "9", "network": n14, "VM": dom0, "MAC": "", "MTU": "1400",
+                         "other_config": {}, "qos_algorithm_type": "", "qos_algorithm_params": {}})
+    api.VIF.plug(vm)
+    mtu = sh("cat", "/sys/class/net/vif0.9/mtu", ns=w.host, check=False).stdout.strip()
+    t.eq(mtu, "1400", "the VIF's tap has the network's MTU")
+    api.VIF.unplug(vm)
+    api.VIF.destroy(vm)
+    api.network.destroy(n14)
+
+    t.note("== 50 VLANs through the API")
+    mk = lambda name: api.network.create({"name_label": name, "name_description": "", "MTU": "1500",
+                                          "other_config": {}})
+    bulk = [mk("bulk%d" % i) for i in range(50)]
+    vlans = [api.VLAN.create(ref1, str(1000 + i), n) for i, n in enumerate(bulk)]
+    want = {api.network.get_bridge(n): 1000 + i for i, n in enumerate(bulk)}
+    ports = ovs_rows(w, "port", "name", "tag")
+    on_br1 = set(w.vsctl("list-ports", "xenbr1").split())
+    fake = {n: r["tag"] for n, r in ports.items() if n in want and n in on_br1}
+    t.eq(fake, want, "50 VLAN.create calls -> 50 fake bridges (tagged internal ports) on xenbr1")
+    standalone = set(ovs_rows(w, "bridge")) & set(want)
+    t.eq(sorted(standalone), [], "no standalone bridge left for a VLAN network")
+    for v in vlans:
+        api.VLAN.destroy(v)
+    for n in bulk:
+        api.network.destroy(n)
+    left = set(ovs_rows(w, "port")) & set(want)
+    t.eq(sorted(left), [], "VLAN.destroy + network.destroy leave no fake bridge")
+
+    t.note("== ovsdb-server and ovs-vswitchd restart")
+    out = subprocess.run([netenv.OVS, "stop", w.rundir], capture_output=True, text=True)
+    out2 = subprocess.run([netenv.OVS, "start", w.rundir, w.host], capture_output=True, text=True)
+    t.ok(out.returncode == 0 and out2.returncode == 0, "OVS restarted", out.stderr + out2.stderr)
+    nr = mk("after-ovs-restart")
+    vr = api.VLAN.create(ref1, "77", nr)
+    fb = api.network.get_bridge(nr)
+    t.eq(w.vsctl("port-to-br", fb), "xenbr1", "a VLAN created after the restart is on the switch")
+    t.eq(w.vsctl("get", "port", fb, "tag"), "77", "with its tag")
+    vs = api.VIF.create({"device": "8", "network": nr, "VM": dom0, "MAC": "", "MTU": "1500",
+                         "other_config": {}, "qos_algorithm_type": "", "qos_algorithm_params": {}})
+    api.VIF.plug(vs)
+    t.eq(w.vsctl("port-to-br", "vif0.8"), "xenbr1", "a VIF on it plugs after the restart")
+    t.eq(w.vsctl("get", "port", "vif0.8", "tag"), "77", "VIF port tag after the restart")
+    api.VIF.unplug(vs)
+    api.VIF.destroy(vs)
+    api.VLAN.destroy(vr)
+    api.network.destroy(nr)
+
 
 def tunnel_checks(t, api, w, ref1, dom0):
     """A VXLAN tunnel network from this host (transport PIF eth1, 10.99.0.1
@@ -418,6 +484,33 @@ def xe_cmds(t, x, w, api, host, dom0):
     t.eq(run("network-destroy", "uuid=" + nu)[0], 0, "xe network-destroy")
     t.ok(br not in w.vsctl("list-br").split(), "bridge gone")
     sh("ip", "link", "del", "vif0.7", ns=w.host, check=False)
+
+
+def ovs_rows(w, table, *cols):
+    """{name: {col: value}} of an OVSDB table, as ovs-vsctl lists it."""
+    out = w.vsctl("--format=json", "--columns=" + ",".join(("name",) + cols), "list", table)
+    data = json.loads(out) if out else {"headings": [], "data": []}
+    rows = {}
+    for r in data["data"]:
+        rec = dict(zip(data["headings"], r))
+        vals = {}
+        for c in cols:
+            v = rec.get(c)
+            if isinstance(v, list) and v[0] == "set":
+                v = v[1][0] if len(v[1]) == 1 else None
+            elif isinstance(v, list) and v[0] == "uuid":
+                v = v[1]
+            vals[c] = v
+        rows[rec["name"]] = vals if len(cols) > 1 else vals.get(cols[0]) if cols else None
+    return rows
+
+
+def vif_rows(w):
+    """{name: (Port _uuid, Interface _uuid, ofport)} of the vif* ports."""
+    ports = ovs_rows(w, "port", "_uuid")
+    ifaces = ovs_rows(w, "interface", "_uuid", "ofport")
+    return {n: (u, ifaces.get(n, {}).get("_uuid"), ifaces.get(n, {}).get("ofport"))
+            for n, u in ports.items() if n.startswith("vif")}
 
 
 def expected_ports(api):

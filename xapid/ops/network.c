@@ -46,8 +46,8 @@ xerr *network_realise(txn *t, const char *network)
 	char *err = NULL;
 	int r = 0;
 	if (!e && br && tag > 0) {
-		/* The fake bridge; a standalone bridge of the name goes. */
-		(void)b->ops->bridge_del(b, own, NULL);
+		/* The fake bridge; a standalone bridge of the name goes (in
+		 * the same step: port_add). */
 		netb_port p = { .name = own, .type = NETB_PORT_INTERNAL, .tag = tag };
 		r = b->ops->port_add(b, br, &p, &err);
 		if (!r)

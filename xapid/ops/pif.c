@@ -580,6 +580,8 @@ xerr *op_PIF_reconfigure_ip(call_ctx *ctx, const api_msg *m, xv *const *args, xv
 		net_unlock();
 		return e;
 	}
+	/* The bridge's device exists once the switch applied the changes. */
+	(void)netb_settle(net_backend(), NULL);
 	char *br = obj_get_str(t, CLS_network, net_rec_str(r, "network"), "bridge");
 	bool run_client = dhcp && net_rec_bool(r, "currently_attached") && *br;
 	bool mgmt = net_rec_bool(r, "management");
@@ -650,6 +652,7 @@ xerr *op_PIF_reconfigure_ipv6(call_ctx *ctx, const api_msg *m, xv *const *args, 
 		net_unlock();
 		return e;
 	}
+	(void)netb_settle(net_backend(), NULL);
 	char *br = obj_get_str(t, CLS_network, net_rec_str(r, "network"), "bridge");
 	if (stat && net_rec_bool(r, "currently_attached") && *br && net_link_exists(br)) {
 		const char *add[] = { "ip", "-6", "addr", "replace", ip, "dev", br, NULL };

@@ -333,11 +333,16 @@ void net_mgmt_takeover(struct xapid *app)
 	printf("xapid: management takeover: %s -> %s (%zu addresses, %zu routes)\n", nic, br,
 	       s->na, s->nr);
 	bridge_mac(br, mac);
+	/* The bridge's device exists once the switch applied its creation
+	 * (backend changes do not wait for the datapath). */
+	(void)netb_settle(net_backend(), NULL);
 	if (add_addrs(br, s))
 		e = xerr_newf("INTERNAL_ERROR", "cannot put the addresses of %s on %s", nic, br);
 	if (!e)
 		e = pif_attach(t, pif);
 	/* Again: the port change may have taken the device down and up. */
+	if (!e)
+		(void)netb_settle(net_backend(), NULL);
 	if (!e && add_addrs(br, s))
 		e = xerr_newf("INTERNAL_ERROR", "cannot put the addresses of %s on %s", nic, br);
 	if (!e) {

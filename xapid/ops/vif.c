@@ -146,6 +146,14 @@ xerr *vif_port_up(txn *t, const char *vif, int64_t domid)
 		e = net_backend_err("cannot create the VIF's tap", r, NULL);
 		goto out;
 	}
+	/* The device carries the network's MTU (a tap starts at 1500). */
+	xv *mtu = obj_get(t, CLS_network, net_rec_str(rec, "network"), "MTU");
+	if (mtu && mtu->kind == XV_INT && mtu->u.i > 0 &&
+	    (r = net_link_set_mtu(ifname, (int)mtu->u.i)))
+		fprintf(stderr, "xapid: network: cannot set the MTU of %s to %lld: %s\n", ifname,
+			(long long)mtu->u.i, strerror(-r));
+	xv_free(mtu);
+	r = 0;
 	(void)net_link_set_up(ifname, true);
 	char *vu = obj_get_str(t, CLS_VM, net_rec_str(rec, "VM"), "uuid");
 	char *nu = obj_get_str(t, CLS_network, net_rec_str(rec, "network"), "uuid");
@@ -181,8 +189,12 @@ out:
 void vif_port_down(const char *ifname)
 {
 	netb *b = net_backend();
-	if (b)
+	if (b) {
+		/* Gone from the datapath (not only from the switch's database)
+		 * before the call returns: the guest's traffic stops here. */
 		(void)b->ops->port_del(b, ifname, NULL);
+		(void)netb_settle(b, NULL);
+	}
 	/* Only taps are ours to delete (a veth standing in for a guest
 	 * belongs to whoever made it). */
 	char p[300];
