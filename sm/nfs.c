@@ -590,4 +590,6 @@ const sm_driver sm_driver_nfs = {
 	.vdi_attach = sm_chain_vdi_attach,
 	.vdi_introduce = sm_chain_vdi_introduce,
 	.sr_gc = sm_chain_gc,
+	.sr_recover = sm_chain_sr_recover,
+	.vdi_settle = sm_chain_vdi_settle,
 };
