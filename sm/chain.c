@@ -5,6 +5,7 @@
  * The layout and the algorithms are described in chain.h.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -561,6 +562,53 @@ xerr *sm_chain_vdi_introduce(sm_sr *sr, const char *location, sm_vdi_info *out)
 	return sm_chain_vdi_stat(sr, location, out);
 }
 
+/* Live snapshot intents of operations this process is running (xapid has
+ * not yet recorded their outcome): recovery leaves them alone. Keyed by
+ * the chain handle and the intent's name. */
+static pthread_mutex_t flight_lock = PTHREAD_MUTEX_INITIALIZER;
+static char **flight;
+static size_t nflight;
+
+static char *flight_key(const sm_chain *c, const char *intent)
+{
+	return hx_asprintf("%p/%s", (const void *)c, intent);
+}
+
+static void flight_set(const sm_chain *c, const char *intent, bool on)
+{
+	char *k = flight_key(c, intent);
+	pthread_mutex_lock(&flight_lock);
+	size_t i = 0;
+	while (i < nflight && strcmp(flight[i], k) != 0)
+		i++;
+	if (on && i == nflight) {
+		flight = hx_realloc(flight, (nflight + 1) * sizeof(char *));
+		flight[nflight++] = k;
+		k = NULL;
+	} else if (!on && i < nflight) {
+		free(flight[i]);
+		flight[i] = flight[--nflight];
+		if (!nflight) {
+			free(flight);
+			flight = NULL;
+		}
+	}
+	pthread_mutex_unlock(&flight_lock);
+	free(k);
+}
+
+static bool in_flight(const sm_chain *c, const char *intent)
+{
+	char *k = flight_key(c, intent);
+	pthread_mutex_lock(&flight_lock);
+	bool found = false;
+	for (size_t i = 0; i < nflight && !found; i++)
+		found = strcmp(flight[i], k) == 0;
+	pthread_mutex_unlock(&flight_lock);
+	free(k);
+	return found;
+}
+
 /* The basename of a path or URL. */
 static const char *base_name(const char *p)
 {
@@ -621,6 +669,7 @@ static xerr *snap_live(sm_chain *c, const char *location, const char *new_uuid,
 		e = sm_backend_failure(SM_E_VDI_SNAPSHOT, "intent: %s", strerror(-r));
 		goto out;
 	}
+	flight_set(c, intent, true);
 	sm_crash_point("live-snap-before-link");
 	r = c->ops->link(c->fs, top, base);
 	if (r < 0) {
@@ -649,8 +698,10 @@ static xerr *snap_live(sm_chain *c, const char *location, const char *new_uuid,
 	sm_open_clear(&ov);
 	if (e && consumer_on(live, newtop) != 0) {
 		/* Not switched (or cannot tell: recovery will). */
-		if (consumer_on(live, newtop) < 0)
+		if (consumer_on(live, newtop) < 0) {
+			flight_set(c, intent, false);
 			goto out;
+		}
 		c->ops->unlink(c->fs, newtop);
 		goto undo_link;
 	}
@@ -685,6 +736,7 @@ undo_link:
 	c->ops->unlink(c->fs, base);
 undo_intent:
 	c->ops->unlink(c->fs, intent);
+	flight_set(c, intent, false);
 out:
 	free(base);
 	free(newtop);
@@ -1026,7 +1078,9 @@ int sm_chain_sr_recover(sm_sr *sr, const sm_recover *rc)
 		int n = 0;
 		if (!intent_lines(c, a.names[i], f, 5, &n))
 			continue;
-		if (n > 0 && !strcmp(f[0], LIVE_SNAP))
+		if (n > 0 && !strcmp(f[0], LIVE_SNAP) && in_flight(c, a.names[i]))
+			pending++; /* xapid is recording it now: vdi_settle */
+		else if (n > 0 && !strcmp(f[0], LIVE_SNAP))
 			pending += recover_live_snap(sr, rc, a.names[i], f, n);
 		else if (n > 0 && !strcmp(f[0], LIVE_MERGE))
 			recover_merge(c, a.names[i], f, n);
@@ -1038,14 +1092,17 @@ int sm_chain_sr_recover(sm_sr *sr, const sm_recover *rc)
 	return pending;
 }
 
-void sm_chain_vdi_settle(sm_sr *sr, const char *location)
+void sm_chain_vdi_settle(sm_sr *sr, const char *location, bool recorded)
 {
 	sm_chain *c = sm_chain_of(sr);
 	if (!valid_location(location))
 		return;
 	char *intent = hx_asprintf(INTENT_PREFIX "%s", location);
-	sm_crash_point("live-snap-before-settle");
-	c->ops->unlink(c->fs, intent);
+	if (recorded) {
+		sm_crash_point("live-snap-before-settle");
+		c->ops->unlink(c->fs, intent);
+	}
+	flight_set(c, intent, false);
 	free(intent);
 }
 

@@ -103,6 +103,6 @@ xerr *sm_chain_vdi_attach(sm_sr *sr, const char *location, bool writable,
 xerr *sm_chain_vdi_introduce(sm_sr *sr, const char *location, sm_vdi_info *out);
 xerr *sm_chain_gc(sm_sr *sr, int *remaining);
 int sm_chain_sr_recover(sm_sr *sr, const sm_recover *rc);
-void sm_chain_vdi_settle(sm_sr *sr, const char *location);
+void sm_chain_vdi_settle(sm_sr *sr, const char *location, bool recorded);
 
 #endif

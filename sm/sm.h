@@ -389,10 +389,13 @@ struct sm_driver {
 	 * and no image is left over. Returns how many are still pending (the
 	 * SR's GC waits for them). Idempotent. May be NULL. */
 	int (*sr_recover)(sm_sr *sr, const sm_recover *rc);
-	/* xapid committed the outcome of a snapshot/clone of the VDI that was
-	 * at `location` when it began (its new location is in the records):
-	 * the driver drops its intent record. May be NULL. */
-	void (*vdi_settle)(sm_sr *sr, const char *location);
+	/* xapid is done with a snapshot/clone of the VDI that was at
+	 * `location` when it began: recorded = its outcome (a new location
+	 * included) is committed, so the driver drops its intent record;
+	 * false = it could not record it, so the intent is left to
+	 * sr_recover (which leaves alone the intents of operations still
+	 * waiting for this call). May be NULL. */
+	void (*vdi_settle)(sm_sr *sr, const char *location, bool recorded);
 
 	/* ---- creation-time checks ---- */
 

@@ -350,9 +350,9 @@ static xerr *snap_or_clone(call_ctx *ctx, xv *const *args, bool snapshot, xv **r
 			storage_gc_kick(o.sr->uuid);
 		}
 	}
-	if (settle && o.sr->drv->vdi_settle) {
+	if (moved && o.sr->drv->vdi_settle) {
 		pthread_mutex_lock(&o.sr->lock);
-		o.sr->drv->vdi_settle(o.sr, rs(o.rec, "location"));
+		o.sr->drv->vdi_settle(o.sr, rs(o.rec, "location"), settle);
 		pthread_mutex_unlock(&o.sr->lock);
 		storage_gc_kick(o.sr->uuid);
 	}

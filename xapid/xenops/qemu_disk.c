@@ -418,6 +418,19 @@ static char *live_top_file(void *ctx, xerr **err)
 			out = hx_strdup(json_object_get_string(fn));
 	}
 	json_object_put(r);
+	/* A node added with its own options (the overlay of a live
+	 * snapshot) is named "json:{...}": its protocol node's file name or
+	 * path is the image. */
+	if (out && !strncmp(out, "json:", 5)) {
+		json_object *j = json_tokener_parse(out + 5), *file, *fn;
+		free(out);
+		out = NULL;
+		if (j && json_object_object_get_ex(j, "file", &file) &&
+		    (json_object_object_get_ex(file, "filename", &fn) ||
+		     json_object_object_get_ex(file, "path", &fn)))
+			out = hx_strdup(json_object_get_string(fn));
+		json_object_put(j);
+	}
 	if (!out)
 		*err = xerr_newf("INTERNAL_ERROR", "disk vbd%d has no medium in the VM", c->n);
 	return out;
@@ -552,6 +565,7 @@ static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress
 			return xerr_new("INTERNAL_ERROR", "block-stream job vanished", NULL);
 		}
 		if (pending) {
+			sm_crash_point("live-merge-at-pending");
 			/* Data first (new clusters of the top and their L2
 			 * entries), header last. */
 			if (!flush_err)
