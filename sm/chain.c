@@ -5,6 +5,7 @@
  * The layout and the algorithms are described in chain.h.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,12 @@
 /* ".intent-<location>": "<old top name>\n<base name>\n", written before an
  * offline snapshot/clone renames the VDI's top away; see sm_chain_sr_attach. */
 #define INTENT_PREFIX ".intent-"
+/* First lines of the intents of operations on an image a running consumer
+ * has open (chain.h): left by sm_chain_sr_attach for sm_chain_sr_recover
+ * (live snapshot: needs xapid's record and the consumer) or handled there
+ * (live merge: needs the images only). */
+#define LIVE_SNAP "live-snapshot"
+#define LIVE_MERGE "live-merge"
 
 /* ---- names -------------------------------------------------------------- */
 
@@ -281,6 +288,83 @@ static void recover_intent(sm_chain *c, const char *intent)
 	c->ops->unlink(c->fs, intent);
 }
 
+/* Reads intent `name` into at most max lines (heap strings, *n set);
+ * false when it cannot be read. */
+static bool intent_lines(sm_chain *c, const char *name, char **lines, int max, int *n)
+{
+	char buf[512] = { 0 };
+	*n = 0;
+	if (c->ops->get_small(c->fs, name, buf, sizeof(buf) - 1) < 0)
+		return false;
+	char *p = buf;
+	while (*p && *n < max) {
+		size_t l = strcspn(p, "\n");
+		lines[(*n)++] = hx_strndup(p, l);
+		p += l;
+		if (*p)
+			p++;
+	}
+	return true;
+}
+
+static void lines_free(char **lines, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(lines[i]);
+}
+
+static bool image_exists(sm_chain *c, const char *name)
+{
+	int64_t sz, al;
+	return c->ops->stat(c->fs, name, &sz, &al) == 0;
+}
+
+/*
+ * A live merge of base B into its only child C (a consumer's top)
+ * interrupted by a crash. The consumer's block-stream job writes C's new
+ * header (backing = B's parent) only at job-finalize, after the copied
+ * data was flushed: if C no longer names B, the merge is complete and B
+ * goes; else B stays and the GC merges again (the consumer's leftover job
+ * is cancelled by its stream hook first).
+ */
+static void recover_merge(sm_chain *c, const char *intent, char **f, int n)
+{
+	char *bloc = NULL, *cloc = NULL;
+	const char *bfmt, *cfmt;
+	bool bh = false, ch = true;
+	if (n < 3 || !parse_name(f[1], &bloc, &bfmt, &bh) || !bh ||
+	    !parse_name(f[2], &cloc, &cfmt, &ch)) {
+		fprintf(stderr, "sm: %s: not a merge intent, left alone\n", intent);
+		free(bloc);
+		free(cloc);
+		return;
+	}
+	if (image_exists(c, f[1])) {
+		sm_vdi_info ci;
+		xerr *e = image_exists(c, f[2]) ?
+			stat_image(c, f[2], cloc, cfmt, ch, &ci) : NULL;
+		if (e) {
+			fprintf(stderr, "sm: %s: cannot read %s (%s), intent kept\n", intent, f[2],
+			        e->nparams > 1 ? e->params[1] : e->code);
+			xerr_free(e);
+			free(bloc);
+			free(cloc);
+			return;
+		}
+		bool done = !image_exists(c, f[2]) || !ci.parent_location ||
+			    strcmp(ci.parent_location, bloc) != 0;
+		if (image_exists(c, f[2]))
+			sm_vdi_info_clear(&ci);
+		if (done) {
+			c->ops->unlink(c->fs, f[1]);
+			fprintf(stderr, "sm: %s merged before a crash: removed\n", f[1]);
+		}
+	}
+	c->ops->unlink(c->fs, intent);
+	free(bloc);
+	free(cloc);
+}
+
 xerr *sm_chain_sr_attach(sm_chain *c, const char *sr_uuid, bool adopt)
 {
 	char buf[128] = { 0 };
@@ -308,9 +392,22 @@ xerr *sm_chain_sr_attach(sm_chain *c, const char *sr_uuid, bool adopt)
 	xerr *e = list_all(c, &a);
 	if (e)
 		return e;
-	for (size_t i = 0; i < a.n; i++)
-		if (strncmp(a.names[i], INTENT_PREFIX, strlen(INTENT_PREFIX)) == 0)
+	for (size_t i = 0; i < a.n; i++) {
+		if (strncmp(a.names[i], INTENT_PREFIX, strlen(INTENT_PREFIX)) != 0)
+			continue;
+		char *f[5];
+		int nf = 0;
+		if (!intent_lines(c, a.names[i], f, 5, &nf))
+			continue;
+		if (nf > 0 && !strcmp(f[0], LIVE_MERGE))
+			recover_merge(c, a.names[i], f, nf);
+		else if (!(nf > 0 && !strcmp(f[0], LIVE_SNAP)))
 			recover_intent(c, a.names[i]);
+		/* live snapshots: sm_chain_sr_recover, once xapid knows its
+		 * records and consumers (their .tmp- files were never handed
+		 * to anyone: removed below). */
+		lines_free(f, nf);
+	}
 	for (size_t i = 0; i < a.n; i++)
 		if (strncmp(a.names[i], TMP_PREFIX, strlen(TMP_PREFIX)) == 0)
 			c->ops->unlink(c->fs, a.names[i]);
@@ -465,11 +562,86 @@ xerr *sm_chain_vdi_introduce(sm_sr *sr, const char *location, sm_vdi_info *out)
 	return sm_chain_vdi_stat(sr, location, out);
 }
 
-/* Snapshot and clone of a VDI a consumer has open: its top image keeps
- * its inode and gets a second name N.base (hard link: QEMU reopens images
- * by name, so an open image is never renamed), a new top X over it becomes
- * the consumer's (sm_live.snapshot) and the VDI's location, then the old
- * name goes and the snapshot S is made over N.base. */
+/* Live snapshot intents of operations this process is running (xapid has
+ * not yet recorded their outcome): recovery leaves them alone. Keyed by
+ * the chain handle and the intent's name. */
+static pthread_mutex_t flight_lock = PTHREAD_MUTEX_INITIALIZER;
+static char **flight;
+static size_t nflight;
+
+static char *flight_key(const sm_chain *c, const char *intent)
+{
+	return hx_asprintf("%p/%s", (const void *)c, intent);
+}
+
+static void flight_set(const sm_chain *c, const char *intent, bool on)
+{
+	char *k = flight_key(c, intent);
+	pthread_mutex_lock(&flight_lock);
+	size_t i = 0;
+	while (i < nflight && strcmp(flight[i], k) != 0)
+		i++;
+	if (on && i == nflight) {
+		flight = hx_realloc(flight, (nflight + 1) * sizeof(char *));
+		flight[nflight++] = k;
+		k = NULL;
+	} else if (!on && i < nflight) {
+		free(flight[i]);
+		flight[i] = flight[--nflight];
+		if (!nflight) {
+			free(flight);
+			flight = NULL;
+		}
+	}
+	pthread_mutex_unlock(&flight_lock);
+	free(k);
+}
+
+static bool in_flight(const sm_chain *c, const char *intent)
+{
+	char *k = flight_key(c, intent);
+	pthread_mutex_lock(&flight_lock);
+	bool found = false;
+	for (size_t i = 0; i < nflight && !found; i++)
+		found = strcmp(flight[i], k) == 0;
+	pthread_mutex_unlock(&flight_lock);
+	free(k);
+	return found;
+}
+
+/* The basename of a path or URL. */
+static const char *base_name(const char *p)
+{
+	const char *b = strrchr(p, '/');
+	return b ? b + 1 : p;
+}
+
+/* Whether the consumer's top image is `name`: 0 yes, 1 no (another
+ * image), -1 cannot tell. */
+static int consumer_on(const sm_live *live, const char *name)
+{
+	if (!live->top_file)
+		return -1;
+	xerr *e = NULL;
+	char *f = live->top_file(live->ctx, &e);
+	if (!f) {
+		fprintf(stderr, "sm: the consumer's top image: %s\n",
+		        e ? (e->nparams ? e->params[e->nparams > 1] : e->code) : "?");
+		xerr_free(e);
+		return -1;
+	}
+	int r = strcmp(base_name(f), name) == 0 ? 0 : 1;
+	free(f);
+	return r;
+}
+
+/* Snapshot and clone of a VDI a consumer has open (chain.h, "live"): its
+ * top image A keeps its inode and gets a second name N.base (hard link:
+ * QEMU reopens images by name, so an open image is never renamed), a new
+ * top X over it becomes the consumer's (sm_live.snapshot) and the VDI's
+ * location, the old name goes and the snapshot S is made over N.base.
+ * The intent .intent-A lives until xapid has recorded the move
+ * (vdi_settle); sm_chain_sr_recover finishes it after a crash. */
 static xerr *snap_live(sm_chain *c, const char *location, const char *new_uuid,
                        const sm_live *live, const char *top, const char *fmt,
                        int64_t size, sm_vdi_info *out)
@@ -485,19 +657,38 @@ static xerr *snap_live(sm_chain *c, const char *location, const char *new_uuid,
 	hx_uuid(xu);
 	char *base = hx_asprintf("%s.base.%s", bu, fmt);
 	char *newtop = hx_asprintf("%s.qcow2", xu);
+	char *tmptop = hx_asprintf(TMP_PREFIX "%s.qcow2", xu);
 	char *tmpsnap = hx_asprintf(TMP_PREFIX "%s.qcow2", new_uuid);
 	char *snapname = hx_asprintf("%s.qcow2", new_uuid);
+	char *intent = hx_asprintf(INTENT_PREFIX "%s", location);
+	char *itext = hx_asprintf(LIVE_SNAP "\n%s\n%s\n%s\n%s\n", top, base, newtop, snapname);
 	char *fn_newtop = NULL, *fn_snap = NULL, *bref = backing_ref(c, base);
 	xerr *e = NULL;
-	int r = c->ops->link(c->fs, top, base);
+	int r = c->ops->put_small(c->fs, intent, itext, strlen(itext));
 	if (r < 0) {
-		e = sm_backend_failure(SM_E_VDI_SNAPSHOT, "link: %s", strerror(-r));
+		e = sm_backend_failure(SM_E_VDI_SNAPSHOT, "intent: %s", strerror(-r));
 		goto out;
 	}
-	fn_newtop = fname(c, newtop);
+	flight_set(c, intent, true);
+	sm_crash_point("live-snap-before-link");
+	r = c->ops->link(c->fs, top, base);
+	if (r < 0) {
+		e = sm_backend_failure(SM_E_VDI_SNAPSHOT, "link: %s", strerror(-r));
+		goto undo_intent;
+	}
+	/* The new top is complete (synced) before it has its name: recovery
+	 * takes an X.qcow2 as a whole image. */
+	fn_newtop = fname(c, tmptop);
 	e = qimg_create(fn_newtop, "qcow2", size, bref, fmt);
-	if (e)
+	if (!e && (r = sync_name(c, tmptop)) < 0)
+		e = sm_backend_failure(SM_E_VDI_SNAPSHOT, "sync: %s", strerror(-r));
+	if (!e && (r = c->ops->rename(c->fs, tmptop, newtop)) < 0)
+		e = sm_backend_failure(SM_E_VDI_SNAPSHOT, "rename: %s", strerror(-r));
+	if (e) {
+		c->ops->unlink(c->fs, tmptop);
 		goto undo_link;
+	}
+	sm_crash_point("live-snap-before-qmp");
 	sm_open ov = { 0 };
 	c->ops->open_spec(c->fs, newtop, &ov);
 	free(ov.format);
@@ -505,10 +696,17 @@ static xerr *snap_live(sm_chain *c, const char *location, const char *new_uuid,
 	ov.backing_chain = true;
 	e = live->snapshot(live->ctx, &ov);
 	sm_open_clear(&ov);
-	if (e) {
+	if (e && consumer_on(live, newtop) != 0) {
+		/* Not switched (or cannot tell: recovery will). */
+		if (consumer_on(live, newtop) < 0) {
+			flight_set(c, intent, false);
+			goto out;
+		}
 		c->ops->unlink(c->fs, newtop);
 		goto undo_link;
 	}
+	e = xerr_free(e);
+	sm_crash_point("live-snap-after-qmp");
 	/* The consumer writes X now; the old name must not stay a VDI. */
 	c->ops->unlink(c->fs, top);
 	fn_snap = fname(c, tmpsnap);
@@ -528,20 +726,28 @@ static xerr *snap_live(sm_chain *c, const char *location, const char *new_uuid,
 		goto out;
 	}
 	e = stat_image(c, snapname, new_uuid, "qcow2", false, out);
-	if (!e)
-		out->moved_location = hx_strdup(xu);
+	if (e) {
+		c->ops->unlink(c->fs, snapname);
+		memset(out, 0, sizeof(*out));
+	}
+	out->moved_location = hx_strdup(xu);
 	goto out;
 undo_link:
 	c->ops->unlink(c->fs, base);
+undo_intent:
+	c->ops->unlink(c->fs, intent);
+	flight_set(c, intent, false);
 out:
 	free(base);
 	free(newtop);
+	free(tmptop);
 	free(tmpsnap);
 	free(snapname);
+	free(intent);
+	free(itext);
 	free(fn_newtop);
 	free(fn_snap);
 	free(bref);
-	(void)location;
 	return e;
 }
 
@@ -762,6 +968,158 @@ xerr *sm_chain_vdi_attach(sm_sr *sr, const char *location, bool writable, sm_ope
 	return NULL;
 }
 
+/* ---- live operations after a crash ------------------------------------------ */
+
+/*
+ * A live snapshot of VDI A (intent: A's top, base N, new top X, snapshot
+ * S) interrupted by a crash. Whether the consumer switched to X decides:
+ * - xapid's record names X: the move was committed (S's record with it):
+ *   forward, only A's old name and the intent are left to remove;
+ * - else, a running consumer is asked for its top image: X → forward
+ *   (the record moves to X; S has no record: removed), A → back (X, S
+ *   and the second name N go); it cannot tell → the intent stays;
+ * - no running consumer: forward when X exists (X was complete before it
+ *   had its name; over N = A's inode it reads the newest data whether or
+ *   not the consumer wrote into it), else back.
+ * The base N is left for the GC (one child: merged back into X).
+ * Returns 0 when settled, 1 when still pending.
+ */
+static int recover_live_snap(sm_sr *sr, const sm_recover *rc, const char *intent,
+                             char **f, int n)
+{
+	sm_chain *c = sm_chain_of(sr);
+	char *aloc = NULL, *xloc = NULL, *nloc = NULL;
+	bool ah = true, xh = true, nh = false;
+	if (n < 5 || !parse_name(f[1], &aloc, NULL, &ah) || ah ||
+	    !parse_name(f[2], &nloc, NULL, &nh) || !nh || !parse_name(f[3], &xloc, NULL, &xh) || xh ||
+	    !parse_name(f[4], NULL, NULL, NULL) || strcmp(aloc, intent + strlen(INTENT_PREFIX))) {
+		fprintf(stderr, "sm: %s: not a live snapshot intent, left alone\n", intent);
+		free(aloc);
+		free(xloc);
+		free(nloc);
+		return 1;
+	}
+	int pending = 1;
+	int at = rc->record_at(rc->ctx, sr, aloc, xloc);
+	bool forward = false;
+	const char *why = "";
+	if (at < 0)
+		goto out;
+	if (at == 2) {
+		forward = true;
+		why = "recorded";
+	} else {
+		sm_live lv;
+		if (sm_sr_live(sr, aloc, &lv)) {
+			int on_x = consumer_on(&lv, f[3]);
+			int on_a = on_x == 1 ? consumer_on(&lv, f[1]) : 1;
+			sm_live_release(&lv);
+			if (on_x < 0 || (on_x == 1 && on_a != 0)) {
+				fprintf(stderr, "sm: %s: the consumer's top is neither %s nor %s, "
+				        "intent kept\n", intent, f[1], f[3]);
+				goto out;
+			}
+			forward = on_x == 0;
+			why = forward ? "the consumer writes the new top" :
+				"the consumer still writes the old top";
+		} else {
+			forward = image_exists(c, f[3]);
+			why = forward ? "no consumer, the new top is whole" :
+				"no consumer, no new top";
+		}
+		if (forward && at == 1) {
+			xerr *e = rc->move(rc->ctx, sr, aloc, xloc);
+			if (e) {
+				fprintf(stderr, "sm: %s: cannot move the record (%s), intent kept\n",
+				        intent, e->code);
+				xerr_free(e);
+				goto out;
+			}
+		}
+		/* The snapshot never got a record. */
+		c->ops->unlink(c->fs, f[4]);
+	}
+	if (forward) {
+		c->ops->unlink(c->fs, f[1]);
+	} else if (image_exists(c, f[1])) {
+		c->ops->unlink(c->fs, f[3]);
+		c->ops->unlink(c->fs, f[2]);
+	} else {
+		/* Cannot happen (A's name goes only after the switch); keep
+		 * the data reachable under A's name all the same. */
+		c->ops->unlink(c->fs, f[3]);
+		c->ops->rename(c->fs, f[2], f[1]);
+	}
+	c->ops->unlink(c->fs, intent);
+	fprintf(stderr, "sm: VDI %s: interrupted live snapshot rolled %s (%s)\n", aloc,
+	        forward ? "forward" : "back", why);
+	pending = 0;
+out:
+	free(aloc);
+	free(xloc);
+	free(nloc);
+	return pending;
+}
+
+int sm_chain_sr_recover(sm_sr *sr, const sm_recover *rc)
+{
+	sm_chain *c = sm_chain_of(sr);
+	struct scan_acc a;
+	xerr *e = list_all(c, &a);
+	if (e) {
+		xerr_free(e);
+		return 1;
+	}
+	int pending = 0;
+	for (size_t i = 0; i < a.n; i++) {
+		if (strncmp(a.names[i], INTENT_PREFIX, strlen(INTENT_PREFIX)) != 0)
+			continue;
+		char *f[5];
+		int n = 0;
+		if (!intent_lines(c, a.names[i], f, 5, &n))
+			continue;
+		if (n > 0 && !strcmp(f[0], LIVE_SNAP) && in_flight(c, a.names[i]))
+			pending++; /* xapid is recording it now: vdi_settle */
+		else if (n > 0 && !strcmp(f[0], LIVE_SNAP))
+			pending += recover_live_snap(sr, rc, a.names[i], f, n);
+		else if (n > 0 && !strcmp(f[0], LIVE_MERGE))
+			recover_merge(c, a.names[i], f, n);
+		else
+			recover_intent(c, a.names[i]);
+		lines_free(f, n);
+	}
+	acc_free(&a);
+	return pending;
+}
+
+void sm_chain_vdi_settle(sm_sr *sr, const char *location, bool recorded)
+{
+	sm_chain *c = sm_chain_of(sr);
+	if (!valid_location(location))
+		return;
+	char *intent = hx_asprintf(INTENT_PREFIX "%s", location);
+	if (recorded) {
+		sm_crash_point("live-snap-before-settle");
+		c->ops->unlink(c->fs, intent);
+	}
+	flight_set(c, intent, false);
+	free(intent);
+}
+
+/* Whether any intent is pending (the GC leaves the SR alone until the
+ * interrupted operation is settled: its images are not yet a chain). */
+static bool intents_pending(sm_chain *c)
+{
+	struct scan_acc a;
+	if (list_all(c, &a))
+		return true;
+	bool any = false;
+	for (size_t i = 0; i < a.n && !any; i++)
+		any = strncmp(a.names[i], INTENT_PREFIX, strlen(INTENT_PREFIX)) == 0;
+	acc_free(&a);
+	return any;
+}
+
 /* ---- garbage collection --------------------------------------------------- */
 
 /* Whether node i or any node below it is open by a consumer other than
@@ -789,6 +1147,10 @@ xerr *sm_chain_gc(sm_sr *sr, int *remaining)
 {
 	sm_chain *c = sm_chain_of(sr);
 	*remaining = 0;
+	if (intents_pending(c)) {
+		*remaining = 1;
+		return NULL;
+	}
 	sm_vdi_list l;
 	xerr *e = sm_chain_scan(sr, &l);
 	if (e)
@@ -841,13 +1203,29 @@ xerr *sm_chain_gc(sm_sr *sr, int *remaining)
 			if (subtree_live(sr, &l, child, ch->location, 0) || !lv.stream) {
 				(*remaining)++;
 			} else {
+				/* Intent first: a crash during the merge leaves a
+				 * consumer's job and perhaps a merged base behind
+				 * (recover_merge). */
+				char *intent = hx_asprintf(INTENT_PREFIX "%s", b->location);
+				char *itext = hx_asprintf(LIVE_MERGE "\n%s\n%s\n", bname, cname);
+				int r = c->ops->put_small(c->fs, intent, itext, strlen(itext));
 				char *pfn = pname ? fname(c, pname) : NULL;
-				e = lv.stream(lv.ctx, pfn, NULL);
+				if (r < 0)
+					e = sm_backend_failure(SM_E_IO, "intent: %s", strerror(-r));
+				else
+					e = lv.stream(lv.ctx, pfn, NULL);
 				free(pfn);
 				if (!e) {
+					sm_crash_point("live-merge-before-unlink");
 					c->ops->unlink(c->fs, bname);
 					did = true;
 				}
+				if (r >= 0) {
+					sm_crash_point("live-merge-before-intent-removal");
+					c->ops->unlink(c->fs, intent);
+				}
+				free(intent);
+				free(itext);
 			}
 			sm_live_release(&lv);
 		} else if (subtree_live(sr, &l, child, NULL, 0)) {

@@ -27,10 +27,26 @@
  *   go. A base left with one child is merged back by GC.
  *
  * A VDI a running QEMU has open is never renamed (QEMU reopens images by
- * name, e.g. read-only when they become a backing file): its top gets a
- * second name N.base.qcow2 (hard link, sm_fsops.link), a new top
- * X.qcow2 over it is handed to QEMU (sm_live.snapshot), the old name is
- * removed and the VDI's location becomes X (sm_vdi_info.moved_location).
+ * name, e.g. read-only when they become a backing file). Live snapshot of
+ * VDI A (top A.qcow2):
+ *   0. write .intent-A = "live-snapshot\nA.qcow2\nN.base.qcow2\n
+ *      X.qcow2\nS.qcow2\n" (fsync'd, dir too)
+ *   1. hard link A.qcow2 → N.base.qcow2 (sm_fsops.link)
+ *   2. create .tmp-X over N.base, fsync, rename to X.qcow2
+ *   3. hand X to QEMU (sm_live.snapshot: blockdev-snapshot)
+ *   4. unlink A.qcow2; create .tmp-S over N.base, fsync, rename to S.qcow2
+ *   5. xapid records, in one transaction, the VDI's new location X
+ *      (sm_vdi_info.moved_location) and S's record, then calls
+ *      vdi_settle, which removes the intent.
+ *   After a crash sm_chain_sr_recover (xapid calls it once it has
+ *   re-attached its running VMs) rolls forward when the record names X,
+ *   or QEMU (still running across xapid's death) writes X, or, with no
+ *   QEMU, X exists; back otherwise (see recover_live_snap). Until then
+ *   the GC leaves the SR alone.
+ * Live merge (GC, base B into its only child C, C open by QEMU): write
+ * .intent-B = "live-merge\nB\nC\n", block-stream (sm_live.stream), remove
+ * B, remove the intent. After a crash (sm_chain_sr_attach): C no longer
+ * names B → B goes; else B stays for the next GC pass.
  *
  * GC (sm_chain_gc): a base no image depends on is deleted; a base with one
  * child is merged into the child (qemu-img rebase -t writethrough: data and
@@ -86,5 +102,7 @@ xerr *sm_chain_vdi_attach(sm_sr *sr, const char *location, bool writable,
                           sm_open *out);
 xerr *sm_chain_vdi_introduce(sm_sr *sr, const char *location, sm_vdi_info *out);
 xerr *sm_chain_gc(sm_sr *sr, int *remaining);
+int sm_chain_sr_recover(sm_sr *sr, const sm_recover *rc);
+void sm_chain_vdi_settle(sm_sr *sr, const char *location, bool recorded);
 
 #endif

@@ -363,7 +363,9 @@ static const char *const file_config[] = {
 	.vdi_compose = sm_chain_vdi_compose,                     \
 	.vdi_attach = sm_chain_vdi_attach,                       \
 	.vdi_introduce = sm_chain_vdi_introduce,                 \
-	.sr_gc = sm_chain_gc
+	.sr_gc = sm_chain_gc,                                    \
+	.sr_recover = sm_chain_sr_recover,                       \
+	.vdi_settle = sm_chain_vdi_settle
 
 const sm_driver sm_driver_file = {
 	.type = "file",

@@ -226,6 +226,32 @@ static int64_t fs_get_small(void *fs, const char *name, void *buf, size_t cap)
 	return r;
 }
 
+/* NFS COMMIT of an image built under a .tmp name, before its rename
+ * (sm_fsops.sync): qemu-img's writes may sit UNSTABLE in the server's
+ * cache until then. Directory operations need nothing more: NFSv3 servers
+ * make CREATE, RENAME, LINK and REMOVE stable before they answer (RFC
+ * 1813), so rename/link/unlink are durable on return as the engine
+ * assumes. */
+static int fs_sync(void *fs, const char *name)
+{
+	nfs_sr *n = fs;
+	if (!name_ok(name))
+		return -EINVAL;
+	char *p = sr_path(n, name);
+	nfsc_file *f;
+	pthread_mutex_lock(&n->mu);
+	int r = nfsc_open(n->c, p, O_WRONLY, 0, &f);
+	if (r == 0) {
+		r = nfsc_fsync(n->c, f);
+		int rc = nfsc_fclose(n->c, f);
+		if (r == 0)
+			r = rc;
+	}
+	pthread_mutex_unlock(&n->mu);
+	free(p);
+	return r;
+}
+
 static const sm_fsops nfs_fsops = {
 	.list = fs_list,
 	.stat = fs_stat,
@@ -237,6 +263,7 @@ static const sm_fsops nfs_fsops = {
 	.get_small = fs_get_small,
 	.link = fs_link,
 	.backing_ref = fs_backing_ref,
+	.sync = fs_sync,
 };
 
 /* ---- connecting ----------------------------------------------------------- */
@@ -590,4 +617,6 @@ const sm_driver sm_driver_nfs = {
 	.vdi_attach = sm_chain_vdi_attach,
 	.vdi_introduce = sm_chain_vdi_introduce,
 	.sr_gc = sm_chain_gc,
+	.sr_recover = sm_chain_sr_recover,
+	.vdi_settle = sm_chain_vdi_settle,
 };

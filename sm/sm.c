@@ -3,10 +3,12 @@
  * sm: the driver registry and the helpers every driver and xapid share
  * (sm_open, sm_vdi_info, probe results, SR handles, backend errors).
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sm.h"
 #include "strbuf.h"
@@ -287,4 +289,23 @@ void sm_live_release(sm_live *l)
 		l->release(l->ctx);
 	if (l)
 		memset(l, 0, sizeof(*l));
+}
+
+void sm_crash_point(const char *point)
+{
+	const char *ctl = getenv("HALYARD_CRASH_CTL");
+	if (!ctl || !*ctl)
+		return;
+	FILE *f = fopen(ctl, "r");
+	if (!f)
+		return;
+	char line[128] = { 0 };
+	bool hit = fgets(line, sizeof(line), f) != NULL;
+	fclose(f);
+	line[strcspn(line, "\r\n")] = 0;
+	if (!hit || strcmp(line, point) != 0)
+		return;
+	unlink(ctl);
+	fprintf(stderr, "sm: crash point %s: SIGKILL\n", point);
+	kill(getpid(), SIGKILL);
 }

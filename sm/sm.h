@@ -173,6 +173,10 @@ typedef struct sm_live {
 	xerr *(*stream)(void *ctx, const char *base_filename, const sm_progress *p);
 	/* Grows the consumer's view of the disk (QMP block_resize). */
 	xerr *(*resize)(void *ctx, int64_t new_size);
+	/* Optional: the file name of the image the consumer writes now (its
+	 * top node), heap; NULL with *err when it cannot tell. Used by crash
+	 * recovery to learn whether a live snapshot reached the consumer. */
+	char *(*top_file)(void *ctx, xerr **err);
 	/* Frees ctx (may be NULL); called through sm_live_release by whoever
 	 * got the hooks from sm_sr_live. */
 	void (*release)(void *ctx);
@@ -180,6 +184,27 @@ typedef struct sm_live {
 
 /* Releases what sm_sr_live filled (accepts a zeroed struct). */
 void sm_live_release(sm_live *l);
+
+/*
+ * What a driver needs from xapid to finish, after a crash, an operation
+ * that also changes xapid's records (a live snapshot moves the VDI's
+ * location): sr_recover is called once xapid knows its running consumers
+ * (after VM re-attach at start, at PBD.plug later).
+ */
+typedef struct sm_recover {
+	void *ctx;
+	/* Which of two locations the VDI record of this SR names: 1 = a,
+	 * 2 = b, 0 = neither, negative = cannot tell (try again later). */
+	int (*record_at)(void *ctx, sm_sr *sr, const char *a, const char *b);
+	/* Moves the VDI record at location `from` to `to` (committed). */
+	xerr *(*move)(void *ctx, sm_sr *sr, const char *from, const char *to);
+} sm_recover;
+
+/* Test hook: when the environment names a control file
+ * (HALYARD_CRASH_CTL) whose first line is `point`, the file is removed
+ * and the process kills itself with SIGKILL (it-sm-crash). Otherwise a
+ * no-op (one getenv). */
+void sm_crash_point(const char *point);
 
 /* How a driver finds out whether a VDI (by location) is open in a running
  * consumer: fills *out and returns true when it is. Installed by xapid on
@@ -358,6 +383,19 @@ struct sm_driver {
 	 * so xapid reschedules until done. May be NULL. Called under sr->lock
 	 * by xapid's GC thread; the driver may drop no locks it did not take. */
 	xerr *(*sr_gc)(sm_sr *sr, int *remaining);
+	/* Finishes operations a crash interrupted that need xapid's records
+	 * or the running consumers (live snapshot, live merge): rolled
+	 * forward or back so the record names the image with the newest data
+	 * and no image is left over. Returns how many are still pending (the
+	 * SR's GC waits for them). Idempotent. May be NULL. */
+	int (*sr_recover)(sm_sr *sr, const sm_recover *rc);
+	/* xapid is done with a snapshot/clone of the VDI that was at
+	 * `location` when it began: recorded = its outcome (a new location
+	 * included) is committed, so the driver drops its intent record;
+	 * false = it could not record it, so the intent is left to
+	 * sr_recover (which leaves alone the intents of operations still
+	 * waiting for this call). May be NULL. */
+	void (*vdi_settle)(sm_sr *sr, const char *location, bool recorded);
 
 	/* ---- creation-time checks ---- */
 

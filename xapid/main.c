@@ -297,6 +297,7 @@ int main(int argc, char **argv)
 	/* Plug this host's SRs again (and make the default SR on first start). */
 	storage_init(&app);
 	xenops_init(&app);
+	storage_recover_start(&app);
 	/* The switch: backend, first-start PIF scan, reconcile with the DB. */
 	net_init(&app);
 

@@ -24,6 +24,11 @@ MiB = 1 << 20
 WRAPPER = r"""#!/bin/sh
 # Fault injection for test_sm_crash.py: the real qemu-img, and SIGKILL to
 # xapid (the parent) at the call named in $CTL ("<before|after> <cmd> <n>").
+# While $HOLD exists, a "create" waits (an operation held in the middle).
+if [ "$1" = create ] && [ -f "$HOLD" ]; then
+    touch "$HOLD.reached"
+    while [ -f "$HOLD" ]; do sleep 0.05; done
+fi
 if [ -f "$CTL" ] && read when cmd n < "$CTL" && [ "$1" = "$cmd" ]; then
     c=$(( $(cat "$CNT" 2>/dev/null || echo 0) + 1 ))
     echo "$c" > "$CNT"
@@ -63,7 +68,8 @@ def main(t, x):
     with open(wrapper, "w") as f:
         f.write(WRAPPER)
     os.chmod(wrapper, 0o755)
-    os.environ.update(HALYARD_QEMU_IMG=wrapper, CTL=ctl, CNT=cnt, REAL=real)
+    hold = os.path.join(work, "hold")
+    os.environ.update(HALYARD_QEMU_IMG=wrapper, CTL=ctl, CNT=cnt, REAL=real, HOLD=hold)
     x.start()
     t.ok(True, "xapid runs qemu-img through the fault-injecting wrapper")
     st = {"api": x.login()}
@@ -145,6 +151,43 @@ def main(t, x):
                 task = api().Async.VDI.snapshot(v, {})
                 t.ok(restart(), "xapid was killed at that point and restarted")
                 check_after("after the restart", v, data, task)
+
+        with t.section("VM.snapshot marks the VM busy while it runs"):
+            v = vdi_new("qcow2")
+            vm = api().VM.create(harness.vm_record("busy"))
+            api().VBD.create({"VM": vm, "VDI": v, "userdevice": "0", "bootable": True,
+                              "mode": "RW", "type": "Disk", "unpluggable": True, "empty": False,
+                              "other_config": {}, "qos_algorithm_type": "",
+                              "qos_algorithm_params": {}})
+            open(hold, "w").close()
+            task = api().Async.VM.snapshot(vm, "held", [])
+            reached = harness.wait_until(lambda: os.path.exists(hold + ".reached"), 60, 0.02)
+            t.ok(reached, "the snapshot is held inside its disk step")
+            cur = api().VM.get_current_operations(vm)
+            t.eq(list(cur.values()), ["snapshot"], "current_operations holds 'snapshot'", cur)
+            t.eq(list(cur.keys()), [task], "keyed by the task")
+            # XAPI lets snapshot and checkpoint run alongside each other
+            # (is_allowed_concurrently), nothing else.
+            allowed = api().VM.get_allowed_operations(vm)
+            t.ok("start" not in allowed and "destroy" not in allowed and "clone" not in allowed,
+                 "allowed_operations offers no start, destroy or clone meanwhile", allowed)
+            for name, fn in (("VM.destroy", lambda: api().VM.destroy(vm)),
+                             ("VM.start", lambda: api().VM.start(vm, False, False))):
+                t.fails(fn, "OTHER_OPERATION_IN_PROGRESS", name + " during the snapshot",
+                        ["VM", vm, "snapshot", task])
+            os.unlink(hold)
+            done = harness.wait_until(
+                lambda: api().task.get_status(task) != "pending", 60, 0.05)
+            t.eq(done and api().task.get_status(task), "success", "the held snapshot completes")
+            t.eq(api().VM.get_current_operations(vm), {}, "current_operations is empty again")
+            t.ok("snapshot" in api().VM.get_allowed_operations(vm), "snapshot allowed again")
+            for s_vm in api().VM.get_snapshots(vm):
+                disks = [api().VBD.get_VDI(b) for b in api().VM.get_VBDs(s_vm)]
+                api().VM.destroy(s_vm)
+                for d in disks:
+                    api().VDI.destroy(d)
+            api().VM.destroy(vm)
+            api().VDI.destroy(v)
 
         with t.section("kill after the GC's qemu-img rebase, before the base is removed"):
             v = vdi_new("qcow2")

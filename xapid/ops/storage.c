@@ -40,6 +40,10 @@ static struct entry *tab;
 static struct xapid *g_app;
 static pthread_t gc_thread;
 static bool gc_running, gc_stop;
+/* Set once xapid has re-attached its running VMs (storage_recover_start):
+ * only then may interrupted live operations be recovered and chains in
+ * use be told from idle ones, so the GC waits for it. */
+static bool recover_ready;
 
 /* ---- small record helpers ----------------------------------------------------- */
 
@@ -621,6 +625,89 @@ bool storage_live_consumer(struct xapid *app, const char *sr_uuid, const char *l
 	return found;
 }
 
+/* ---- recovery of interrupted live operations (sm_recover) --------------------------- */
+
+/* The VDI record of SR sr_uuid at location loc (heap ref) or NULL. */
+static char *vdi_at(txn *t, const char *sr_ref, const char *loc)
+{
+	xv *vdis = NULL;
+	xv *key = xv_str(loc);
+	xerr *e = store_find(t, CLS_VDI, obj_fld(CLS_VDI, "location"), key, &vdis);
+	xv_free(key);
+	char *out = NULL;
+	for (size_t i = 0; !e && !out && i < xv_len(vdis); i++) {
+		const char *vdi = xv_s(xv_array_get(vdis, i));
+		char *s = obj_get_str(t, CLS_VDI, vdi, "SR");
+		if (!strcmp(s, sr_ref))
+			out = hx_strdup(vdi);
+		free(s);
+	}
+	xerr_free(e);
+	xv_free(vdis);
+	return out;
+}
+
+static int rec_record_at(void *ctx, sm_sr *sr, const char *a, const char *b)
+{
+	struct xapid *app = ctx;
+	txn *t;
+	xerr *e = store_begin(app->db, false, &t);
+	if (e) {
+		xerr_free(e);
+		return -1;
+	}
+	int r = 0;
+	char *ref = store_ref_of_uuid(t, CLS_SR, sr->uuid);
+	char *va = ref ? vdi_at(t, ref, a) : NULL;
+	char *vb = ref && !va ? vdi_at(t, ref, b) : NULL;
+	r = va ? 1 : vb ? 2 : 0;
+	free(va);
+	free(vb);
+	free(ref);
+	store_rollback(t);
+	return r;
+}
+
+static xerr *rec_move(void *ctx, sm_sr *sr, const char *from, const char *to)
+{
+	struct xapid *app = ctx;
+	txn *t;
+	xerr *e = store_begin(app->db, true, &t);
+	if (e)
+		return e;
+	char *ref = store_ref_of_uuid(t, CLS_SR, sr->uuid);
+	char *vdi = ref ? vdi_at(t, ref, from) : NULL;
+	if (vdi)
+		e = obj_set(t, CLS_VDI, vdi, "location", xv_str(to));
+	if (!e)
+		e = store_commit(t);
+	else
+		store_rollback(t);
+	free(vdi);
+	free(ref);
+	return e;
+}
+
+/* Runs the driver's recovery of SR handle sr (sr->lock held by caller). */
+static int recover_sr(struct xapid *app, sm_sr *sr)
+{
+	if (!sr->drv->sr_recover)
+		return 0;
+	sm_recover rc = { .ctx = app, .record_at = rec_record_at, .move = rec_move };
+	return sr->drv->sr_recover(sr, &rc);
+}
+
+void storage_recover_start(struct xapid *app)
+{
+	(void)app;
+	pthread_mutex_lock(&tab_lock);
+	recover_ready = true;
+	for (struct entry *e = tab; e; e = e->next)
+		e->gc_wanted = true;
+	pthread_cond_broadcast(&tab_cond);
+	pthread_mutex_unlock(&tab_lock);
+}
+
 /* ---- GC thread ---------------------------------------------------------------------- */
 
 static void *gc_main(void *arg)
@@ -629,7 +716,7 @@ static void *gc_main(void *arg)
 	pthread_mutex_lock(&tab_lock);
 	while (!gc_stop) {
 		struct entry *w = NULL;
-		for (struct entry *e = tab; e && !w; e = e->next)
+		for (struct entry *e = tab; e && !w && recover_ready; e = e->next)
 			if (e->gc_wanted && e->sr->drv->sr_gc)
 				w = e;
 		if (!w) {
@@ -647,8 +734,13 @@ static void *gc_main(void *arg)
 		pthread_mutex_unlock(&tab_lock);
 		int remaining = 0;
 		pthread_mutex_lock(&sr->lock);
+		/* Interrupted live operations first: the GC of the SR waits
+		 * until they are settled. */
+		int pending = recover_sr(app, sr);
 		xerr *e = sr->drv->sr_gc(sr, &remaining);
 		pthread_mutex_unlock(&sr->lock);
+		if (pending && !remaining)
+			remaining = pending;
 		if (e) {
 			fprintf(stderr, "xapid: sm gc on SR %s: %s %s\n", sr->uuid, e->code,
 			        e->nparams > 1 ? e->params[1] : e->nparams ? e->params[0] : "");

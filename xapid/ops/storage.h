@@ -43,6 +43,10 @@ xerr *storage_update_sizes(struct xapid *app, const char *sr_ref);
 
 /* Asks the GC thread to look at SR sr_uuid soon. */
 void storage_gc_kick(const char *sr_uuid);
+/* xapid knows its running VMs again (after xenops_init): interrupted live
+ * operations of the attached SRs are recovered (sm_driver.sr_recover) by
+ * the GC thread, which starts its passes only now. */
+void storage_recover_start(struct xapid *app);
 
 /* The VBD refs (heap array) that hold VDI vdi_ref attached in a running
  * or paused VM; *n their number. Inside t. */

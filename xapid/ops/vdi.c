@@ -299,19 +299,28 @@ static xerr *snap_or_clone(call_ctx *ctx, xv *const *args, bool snapshot, xv **r
 		o.sr, rs(o.rec, "location"), uuid, args[1], live ? &lv : NULL, &info);
 	sm_live_release(&lv);
 	pthread_mutex_unlock(&o.sr->lock);
-	/* A VDI in use may have moved to a new top image (sm.h). */
-	if (info.moved_location) {
+	/* A VDI in use may have moved to a new top image (sm.h): the move and
+	 * the new record are one transaction, after which the driver drops
+	 * its intent (vdi_settle); a crash before that is recovered from the
+	 * intent (sr_recover). */
+	sm_crash_point("live-snap-before-db");
+	bool moved = info.moved_location != NULL, settle = moved;
+	if (moved && e) {
 		txn *t;
 		xerr *x = db_begin(ctx, true, &t);
 		if (!x)
 			x = commit_or_rollback(t, obj_set(t, CLS_VDI, vdi, "location",
 			                                  xv_str(info.moved_location)));
+		if (x)
+			settle = false;
 		xerr_free(x);
 	}
 	char *ref = NULL;
 	if (!e) {
 		txn *t;
 		if (!(e = db_begin(ctx, true, &t))) {
+			if (moved)
+				e = obj_set(t, CLS_VDI, vdi, "location", xv_str(info.moved_location));
 			xv *base = xv_struct();
 			xv_struct_set(base, "name_label", xv_str(rs(o.rec, "name_label")));
 			xv_struct_set(base, "name_description",
@@ -327,16 +336,25 @@ static xerr *snap_or_clone(call_ctx *ctx, xv *const *args, bool snapshot, xv **r
 				xv_struct_set(base, "snapshot_of", xv_str(vdi));
 				xv_struct_set(base, "snapshot_time", xv_datetime(hx_now()));
 			}
-			e = storage_vdi_record(t, rs(o.rec, "SR"), &info, base, &ref);
+			if (!e)
+				e = storage_vdi_record(t, rs(o.rec, "SR"), &info, base, &ref);
 			xv_free(base);
 			e = commit_or_rollback(t, e);
 		}
 		if (e) {
+			/* Not recorded: the intent stays for sr_recover. */
+			settle = false;
 			pthread_mutex_lock(&o.sr->lock);
 			xerr_free(o.sr->drv->vdi_destroy(o.sr, info.location));
 			pthread_mutex_unlock(&o.sr->lock);
 			storage_gc_kick(o.sr->uuid);
 		}
+	}
+	if (moved && o.sr->drv->vdi_settle) {
+		pthread_mutex_lock(&o.sr->lock);
+		o.sr->drv->vdi_settle(o.sr, rs(o.rec, "location"), settle);
+		pthread_mutex_unlock(&o.sr->lock);
+		storage_gc_kick(o.sr->uuid);
 	}
 	sm_vdi_info_clear(&info);
 	char *sr_ref = hx_strdup(rs(o.rec, "SR"));

@@ -24,6 +24,7 @@
 #include "storage.h"
 #include "storage_ops.h"
 #include "util.h"
+#include "vm_ops.h"
 #include "xapid.h"
 
 static const char *const runtime_fields[] = {
@@ -98,6 +99,13 @@ static xerr *clone_or_copy(call_ctx *ctx, const char *vm, const char *name, cons
 		e = xerr_new("VM_BAD_POWER_STATE", vm, "halted", p, NULL);
 		free(p);
 	}
+	/* VM.snapshot marks the VM busy while it runs (current_operations
+	 * "snapshot", as XAPI): a concurrent destroy, start, shutdown …
+	 * answers OTHER_OPERATION_IN_PROGRESS. */
+	xv *claimed = NULL;
+	char *opref = NULL;
+	if (!e && snap)
+		e = vm_op_claim(ctx, vm, "snapshot", &claimed, &opref);
 	char **made = hx_calloc(nv + 1, sizeof(char *));
 	char **newvdi = hx_calloc(nv + 1, sizeof(char *));
 	bool *skip = hx_calloc(nv + 1, sizeof(bool));
@@ -241,6 +249,10 @@ static xerr *clone_or_copy(call_ctx *ctx, const char *vm, const char *name, cons
 	xv_free(vifs);
 	xv_free(vbds);
 	xv_free(rec);
+	if (opref)
+		vm_op_release(ctx->app, vm, opref);
+	free(opref);
+	xv_free(claimed);
 	return e;
 }
 

@@ -235,6 +235,14 @@ static void delete_nodes_only(const char *vm_uuid, int n)
 
 static int node_seq;
 
+/* Node and job names must not repeat those a previous xapid gave the same
+ * still-running QEMU (it survives a restart): the sequence starts from
+ * the clock. */
+__attribute__((constructor)) static void node_seq_seed(void)
+{
+	node_seq = (int)(time(NULL) % 100000) * 10000;
+}
+
 /* blockdev-add of j (taken) named node, with its local files opened here
  * and passed as fd sets (qemu_fdpass.h): QEMU may no longer open paths. */
 static xerr *add_node(const char *vm_uuid, json_object *j, const char *node)
@@ -415,6 +423,83 @@ static xerr *live_snapshot(void *ctx, const sm_open *overlay)
 	return e;
 }
 
+/* The file name of disk n's top image (query-block: inserted.image). */
+static char *live_top_file(void *ctx, xerr **err)
+{
+	struct live_ctx *c = ctx;
+	json_object *r = NULL;
+	*err = xo_vm_qmp(c->vm, "query-block", NULL, &r);
+	if (*err)
+		return NULL;
+	char want[32];
+	snprintf(want, sizeof(want), "vbd%d", c->n);
+	char *out = NULL;
+	size_t len = r && json_object_is_type(r, json_type_array) ? json_object_array_length(r) : 0;
+	for (size_t i = 0; i < len && !out; i++) {
+		json_object *b = json_object_array_get_idx(r, i), *q, *ins, *img, *fn;
+		if (!json_object_object_get_ex(b, "qdev", &q))
+			continue;
+		const char *qd = json_object_get_string(q);
+		const char *p = strstr(qd, want);
+		size_t wl = strlen(want);
+		if (!p || (p != qd && p[-1] != '/') || (p[wl] && p[wl] != '/'))
+			continue;
+		if (json_object_object_get_ex(b, "inserted", &ins) &&
+		    json_object_object_get_ex(ins, "image", &img) &&
+		    json_object_object_get_ex(img, "filename", &fn))
+			out = hx_strdup(json_object_get_string(fn));
+	}
+	json_object_put(r);
+	/* A node added with its own options (the overlay of a live
+	 * snapshot) is named "json:{...}": its protocol node's file name or
+	 * path is the image. */
+	if (out && !strncmp(out, "json:", 5)) {
+		json_object *j = json_tokener_parse(out + 5), *file, *fn;
+		free(out);
+		out = NULL;
+		if (j && json_object_object_get_ex(j, "file", &file) &&
+		    (json_object_object_get_ex(file, "filename", &fn) ||
+		     json_object_object_get_ex(file, "path", &fn)))
+			out = hx_strdup(json_object_get_string(fn));
+		json_object_put(j);
+	}
+	if (!out)
+		*err = xerr_newf("INTERNAL_ERROR", "disk vbd%d has no medium in the VM", c->n);
+	return out;
+}
+
+/* Jobs of disk n a killed xapid left in the running QEMU (a block-stream
+ * waiting for job-finalize forever): cancelled (the old chain stays) and
+ * dismissed, so the GC can merge again. */
+static void drop_stale_jobs(const char *vm, int n)
+{
+	char pre[32];
+	snprintf(pre, sizeof(pre), "hxstream%d-", n);
+	for (int round = 0; round < 100; round++) {
+		json_object *r = NULL;
+		if (xo_vm_qmp(vm, "query-jobs", NULL, &r)) {
+			return;
+		}
+		bool any = false;
+		size_t len = r && json_object_is_type(r, json_type_array) ? json_object_array_length(r) : 0;
+		for (size_t i = 0; i < len; i++) {
+			json_object *j = json_object_array_get_idx(r, i), *id, *st;
+			if (!json_object_object_get_ex(j, "id", &id) ||
+			    strncmp(json_object_get_string(id), pre, strlen(pre)) ||
+			    !json_object_object_get_ex(j, "status", &st))
+				continue;
+			any = true;
+			const char *s = json_object_get_string(st);
+			const char *cmd = !strcmp(s, "concluded") ? "job-dismiss" : "job-cancel";
+			xerr_free(xo_vm_qmp(vm, cmd, obj1("id", json_object_new_string(json_object_get_string(id))), NULL));
+		}
+		json_object_put(r);
+		if (!any)
+			return;
+		usleep(50 * 1000);
+	}
+}
+
 /* Flushes the top node of disk n (data and qcow2 metadata to the file). */
 static xerr *flush_node(const char *vm, int n)
 {
@@ -438,6 +523,7 @@ static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress
 {
 	struct live_ctx *c = ctx;
 	xerr *e = NULL;
+	drop_stale_jobs(c->vm, c->n);
 	char *top = top_node(c->vm, c->n, &e);
 	if (!top)
 		return e;
@@ -511,6 +597,7 @@ static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress
 			return xerr_new("INTERNAL_ERROR", "block-stream job vanished", NULL);
 		}
 		if (pending) {
+			sm_crash_point("live-merge-at-pending");
 			/* Data first (new clusters of the top and their L2
 			 * entries), header last. */
 			if (!flush_err)
@@ -590,6 +677,7 @@ bool vbd_live_hooks(const char *vm_uuid, const char *userdevice, sm_live *out)
 	out->snapshot = live_snapshot;
 	out->stream = live_stream;
 	out->resize = live_resize;
+	out->top_file = live_top_file;
 	out->release = live_release;
 	return true;
 }

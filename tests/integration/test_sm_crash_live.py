@@ -1,0 +1,281 @@
+# SPDX-License-Identifier: Apache-2.0
+"""
+Crash safety of the live storage steps (issue 4): a real guest (one boot)
+keeps writing numbered records to its disk while xapid is killed with
+SIGKILL at named points (HALYARD_CRASH_CTL: xapid kills itself when the
+control file names the point it reaches; sm_crash_point) of
+- a live VDI.snapshot: after the intent, before the hard link; after the
+  new top is made, before QEMU gets it (blockdev-snapshot); after QEMU
+  switched to it, before the old name goes; after the driver returned,
+  before the database transaction; after that transaction, before the
+  intent is removed;
+- the GC's live merge (block-stream through QEMU): with the job waiting
+  at "pending" (data copied, header not written); after job-finalize,
+  before the merged base is removed; after the removal, before the
+  intent goes.
+QEMU keeps running across the kill; xapid restarts, re-attaches the VM
+and recovers. After each: the VM still runs and writes; the VDI record
+names the image QEMU writes (its file exists); the interrupted snapshot
+task ended as failure with INTERNAL_ERROR; only a snapshot whose record
+was committed exists, and it holds exactly the records of its moment; a
+new snapshot works; once snapshots are deleted the GC merges the chain
+and the SR directory holds only the VDIs' own images (no .intent-,
+.tmp-, orphan or leftover .base). After the VM stops, the exported VDI
+holds every record the guest wrote, in order.
+Skips (77) only when qemu-system-x86_64 is missing or the guest cannot be
+built (no Debian mirror reachable).
+"""
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+
+import harness
+
+MiB = 1 << 20
+BOOT_TIMEOUT = 180
+MAXREC = 20000
+
+SCRIPT = r"""#HALYARD-SCRIPT
+find_disk() { for b in /sys/block/vd*; do [ "$(cat $b/size)" = "$1" ] && { echo /dev/${b##*/}; return; }; done; }
+D=$(find_disk 131072)
+echo "DISK-READY $D"
+i=0
+while [ $i -lt %d ]; do
+	printf '%%08d' $i | dd of=$D bs=512 seek=$((8192 + i)) conv=notrunc 2>/dev/null
+	sync
+	echo "WROTE $i"
+	i=$((i + 1))
+	sleep 0.1
+done
+""" % MAXREC
+
+
+def guest_files():
+    if not shutil.which("qemu-system-x86_64"):
+        harness.skip("qemu-system-x86_64 is not installed")
+    cache = os.environ.get("GUEST_CACHE") or os.path.join(harness.REPO, "build", "guest")
+    script = os.path.join(harness.REPO, "tests", "guest", "build-guest")
+    r = subprocess.run([script, cache], capture_output=True, text=True, timeout=900)
+    if r.returncode != 0:
+        harness.skip("the test guest cannot be built here: %s" % r.stderr.strip()[-400:])
+    d = r.stdout.strip().splitlines()[-1]
+    return os.path.join(d, "vmlinuz"), os.path.join(d, "initrd.gz")
+
+
+def records_in(img):
+    """Record numbers at sectors 8192.. up to the first empty one; -1 - i
+    for garbage (never expected)."""
+    out = []
+    for i in range(MAXREC):
+        rec = img[(8192 + i) * 512:(8192 + i) * 512 + 8]
+        if rec == b"%08d" % i:
+            out.append(i)
+        elif rec == bytes(8) or len(rec) < 8:
+            break
+        else:
+            out.append(-1 - i)
+    return out
+
+
+def main(t, x):
+    kernel, initrd = guest_files()
+    work = tempfile.mkdtemp(prefix="sm-crash-live-")
+    ctl = os.path.join(work, "ctl")
+    os.environ["HALYARD_CRASH_CTL"] = ctl
+    x.start()
+    t.ok(True, "xapid runs with the crash-point control file %s" % ctl)
+    st = {"api": x.login()}
+
+    def api():
+        return st["api"]
+
+    def get(vdi):
+        r = x.http("GET", "/export_raw_vdi?session_id=%s&vdi=%s&format=raw" % (api().session, vdi),
+                   timeout=120)
+        return r.body if r.status == 200 else b""
+
+    def put(vdi, data):
+        return x.http("PUT", "/import_raw_vdi?session_id=%s&vdi=%s&format=raw" % (api().session, vdi),
+                      body=data, timeout=120).status
+
+    pool = api().pool.get_all()[0]
+    sr = api().pool.get_default_SR(pool)
+    srdir = api().PBD.get_device_config(api().SR.get_PBDs(sr)[0])["location"]
+
+    def vdi_new(size, name, **extra):
+        rec = {"SR": sr, "name_label": name, "name_description": "", "virtual_size": str(size),
+               "type": "user", "sharable": False, "read_only": False, "other_config": {},
+               "sm_config": {}, "xenstore_data": {}, "tags": []}
+        rec.update(extra)
+        return api().VDI.create(rec)
+
+    def vbd(vm, vdi, dev, mode="RW"):
+        return api().VBD.create({"VM": vm, "VDI": vdi, "userdevice": dev, "bootable": dev == "0",
+                                 "mode": mode, "type": "Disk", "unpluggable": True, "empty": False,
+                                 "other_config": {}, "qos_algorithm_type": "",
+                                 "qos_algorithm_params": {}})
+
+    vm = api().VM.create(harness.vm_record(
+        "sm-crash-live", memory_static_max=str(192 * MiB), memory_dynamic_max=str(192 * MiB),
+        memory_dynamic_min=str(192 * MiB), memory_static_min=str(192 * MiB), domain_type="pvh",
+        PV_kernel=kernel, PV_ramdisk=initrd, PV_args="console=ttyS0 quiet",
+        actions_after_shutdown="destroy", actions_after_reboot="restart",
+        actions_after_crash="destroy"))
+    console = os.path.join(x.state_dir, "vms", api().VM.get_uuid(vm), "console.log")
+
+    def con():
+        try:
+            with open(console, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def last_wrote():
+        n = -1
+        for l in con().splitlines():
+            if l.startswith("WROTE "):
+                try:
+                    n = max(n, int(l.split()[1]))
+                except ValueError:
+                    pass
+        return n
+
+    def wait_more(n, k=3, timeout=60):
+        """Waits until the guest wrote k records after number n."""
+        return harness.wait_until(lambda: last_wrote() >= n + k, timeout, 0.05)
+
+    def arm(point):
+        with open(ctl, "w") as f:
+            f.write(point + "\n")
+
+    def restart():
+        died = harness.wait_until(lambda: not x.alive(), 60, 0.05)
+        if os.path.exists(ctl):
+            os.unlink(ctl)
+        x.kill9()
+        x.start()
+        st["api"] = x.login()
+        return died
+
+    def image_of(v):
+        loc = api().VDI.get_location(v)
+        return [n for n in os.listdir(srdir) if n in (loc + ".qcow2", loc + ".raw")]
+
+    def own_files():
+        """The SR dir minus the marker and the images of VDI records."""
+        locs = {api().VDI.get_location(v) for v in api().SR.get_VDIs(sr)}
+        return sorted(n for n in os.listdir(srdir) if n != ".halyard-sr" and not any(
+            n in (l + ".qcow2", l + ".raw") for l in locs))
+
+    def contiguous(recs, at_least):
+        return recs == list(range(len(recs))) and len(recs) >= at_least
+
+    data = vdi_new(64 * MiB, "data")
+    scr = vdi_new(MiB, "script", sm_config={"type": "raw"})
+    try:
+        with t.section("a guest writes records to its disk"):
+            t.eq(put(scr, SCRIPT.encode()), 200, "import the guest script")
+            vbd(vm, data, "0")
+            vbd(vm, scr, "1", mode="RO")
+            api().VM.start(vm, False, False)
+            t.eq(api().VM.get_power_state(vm), "Running", "the VM runs")
+            ok = harness.wait_until(lambda: last_wrote() >= 3, BOOT_TIMEOUT, 0.1)
+            t.ok(ok, "the guest writes records", con()[-1500:])
+            if not ok:
+                return
+        base_vdis = sorted([data, scr])
+
+        snap_points = [
+            ("live-snap-before-link", False, "intent written, nothing else"),
+            ("live-snap-before-qmp", False, "base linked, new top made, QEMU not switched"),
+            ("live-snap-after-qmp", False, "QEMU writes the new top, old name still there"),
+            ("live-snap-before-db", False, "snapshot made, nothing recorded"),
+            ("live-snap-before-settle", True, "move and snapshot recorded, intent not removed"),
+        ]
+        for point, recorded, what in snap_points:
+            with t.section("kill at %s (%s)" % (point, what)):
+                n0 = last_wrote()
+                arm(point)
+                task = api().Async.VDI.snapshot(data, {})
+                t.ok(restart(), "xapid killed itself at the point and was restarted")
+                t.eq(api().VM.get_power_state(vm), "Running", "the VM kept running")
+                rec = api().task.get_record(task)
+                t.eq((rec["status"], rec["error_info"][:1]), ("failure", ["INTERNAL_ERROR"]),
+                     "the interrupted snapshot task ended as failure")
+                ok = harness.wait_until(
+                    lambda: not [n for n in os.listdir(srdir) if n.startswith(".intent-")], 60, 0.1)
+                t.ok(ok, "the interrupted snapshot was recovered (no intent left)",
+                     sorted(os.listdir(srdir)))
+                t.ok(image_of(data), "the VDI record names an existing image",
+                     [api().VDI.get_location(data), sorted(os.listdir(srdir))])
+                snaps = [v for v in api().SR.get_VDIs(sr) if v not in base_vdis]
+                t.eq(len(snaps), 1 if recorded else 0,
+                     "a snapshot record exists exactly when it was committed", snaps)
+                for s in snaps:
+                    t.eq(api().VDI.get_snapshot_of(s), data, "it is a snapshot of the VDI")
+                    recs = records_in(get(s))
+                    t.ok(contiguous(recs, n0 + 1), "it holds records 0..k in order, k >= %d" % n0,
+                         recs[-3:] if recs == list(range(len(recs))) else recs)
+                n1 = last_wrote()
+                t.ok(wait_more(n1), "the guest writes on after the restart")
+                s = api().VDI.snapshot(data, {})
+                recs = records_in(get(s))
+                t.ok(contiguous(recs, n1 + 1), "a new live snapshot holds records 0..k, k >= %d" % n1,
+                     recs[-3:] if recs == list(range(len(recs))) else recs)
+                for v in snaps + [s]:
+                    api().VDI.destroy(v)
+                ok = harness.wait_until(lambda: own_files() == [], 120, 0.2)
+                t.ok(ok, "GC merged the chain; no orphan, .tmp-, .intent- or .base file",
+                     own_files())
+
+        merge_points = [
+            ("live-merge-at-pending", "block-stream job pending: data copied, header old"),
+            ("live-merge-before-unlink", "job finalized, merged base not removed"),
+            ("live-merge-before-intent-removal", "base removed, intent not"),
+        ]
+        for point, what in merge_points:
+            with t.section("kill at %s (%s)" % (point, what)):
+                s = api().VDI.snapshot(data, {})
+                n0 = last_wrote()
+                t.ok(wait_more(n0), "the guest writes after the snapshot")
+                arm(point)
+                api().VDI.destroy(s)
+                t.ok(restart(), "xapid killed itself in the GC's live merge and was restarted")
+                t.eq(api().VM.get_power_state(vm), "Running", "the VM kept running")
+                t.eq(sorted(api().SR.get_VDIs(sr)), base_vdis, "the snapshot record is gone")
+                ok = harness.wait_until(lambda: own_files() == [], 120, 0.2)
+                t.ok(ok, "GC finished the merge; no orphan, .tmp-, .intent- or .base file",
+                     own_files())
+                n1 = last_wrote()
+                t.ok(wait_more(n1), "the guest writes on after the restart")
+                s = api().VDI.snapshot(data, {})
+                recs = records_in(get(s))
+                t.ok(contiguous(recs, n1 + 1), "a live snapshot holds records 0..k, k >= %d" % n1,
+                     recs[-3:] if recs == list(range(len(recs))) else recs)
+                api().VDI.destroy(s)
+                ok = harness.wait_until(lambda: own_files() == [], 120, 0.2)
+                t.ok(ok, "and GC merges again", own_files())
+
+        with t.section("after the guest stops: every record it wrote is in the VDI"):
+            api().VM.hard_shutdown(vm)
+            n = last_wrote()
+            recs = records_in(get(data))
+            t.ok(contiguous(recs, n + 1), "records 0..k in order, k >= %d (last the guest reported)" % n,
+                 recs[-3:] if recs == list(range(len(recs))) else recs)
+            t.eq(own_files(), [], "the SR holds only the VDIs' images")
+            t.eq(sorted(n for n in os.listdir(srdir) if n.startswith(".")), [".halyard-sr"],
+                 "no hidden leftovers")
+    finally:
+        if os.path.exists(ctl):
+            os.unlink(ctl)
+        try:
+            if vm in api().VM.get_all() and api().VM.get_power_state(vm) != "Halted":
+                api().VM.hard_shutdown(vm)
+        except Exception:
+            pass
+        shutil.rmtree(work, ignore_errors=True)
+
+
+harness.run(main, start=False)
