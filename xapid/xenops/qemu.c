@@ -296,6 +296,19 @@ static xerr *cb_qmp(xo_domain *d, void *arg)
 	return xo_qemu_qmp(d, c->cmd, c->args, &c->ret);
 }
 
+static xerr *cb_pid(xo_domain *d, void *arg)
+{
+	*(pid_t *)arg = d->pid;
+	return NULL;
+}
+
+pid_t xo_vm_pid(const char *vm_uuid)
+{
+	pid_t pid = -1;
+	xerr_free(xenops_with(vm_uuid, cb_pid, &pid));
+	return pid;
+}
+
 xerr *xo_vm_qmp(const char *vm_uuid, const char *cmd, json_object *args, json_object **ret)
 {
 	struct qcall c = { cmd, args, NULL };

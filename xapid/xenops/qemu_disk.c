@@ -463,8 +463,14 @@ static char *live_top_file(void *ctx, xerr **err)
 			out = hx_strdup(json_object_get_string(fn));
 		json_object_put(j);
 	}
+	/* Nodes added after QEMU dropped its privileges name an fd set. */
+	if (out) {
+		char *real = xo_fdpass_resolve(c->vm, out);
+		free(out);
+		out = real;
+	}
 	if (!out)
-		*err = xerr_newf("INTERNAL_ERROR", "disk vbd%d has no medium in the VM", c->n);
+		*err = xerr_newf("INTERNAL_ERROR", "disk vbd%d: cannot tell its top image", c->n);
 	return out;
 }
 

@@ -524,3 +524,44 @@ xerr *xo_fdpass_netdev_tap(const char *vm_uuid, const char *ifname, json_object 
 	json_object_put(netdev);
 	return e;
 }
+
+/* ---- file names ---------------------------------------------------------------- */
+
+char *xo_fdpass_resolve(const char *vm_uuid, const char *filename)
+{
+	static const char pre[] = "/dev/fdset/";
+	if (strncmp(filename, pre, sizeof(pre) - 1))
+		return hx_strdup(filename);
+	char *end = NULL;
+	long long id = strtoll(filename + sizeof(pre) - 1, &end, 10);
+	if (!end || *end || id < 0)
+		return NULL;
+	json_object *sets = NULL;
+	xerr *e = xo_vm_qmp(vm_uuid, "query-fdsets", NULL, &sets);
+	if (e) {
+		xerr_free(e);
+		return NULL;
+	}
+	int64_t fd = -1;
+	size_t n = json_object_is_type(sets, json_type_array) ? json_object_array_length(sets) : 0;
+	for (size_t i = 0; i < n && fd < 0; i++) {
+		json_object *set = json_object_array_get_idx(sets, i), *sid, *fds, *f;
+		if (!json_object_object_get_ex(set, "fdset-id", &sid) || json_object_get_int64(sid) != id ||
+		    !json_object_object_get_ex(set, "fds", &fds) ||
+		    !json_object_is_type(fds, json_type_array) || json_object_array_length(fds) == 0)
+			continue;
+		if (json_object_object_get_ex(json_object_array_get_idx(fds, 0), "fd", &f))
+			fd = json_object_get_int64(f);
+	}
+	json_object_put(sets);
+	pid_t pid = xo_vm_pid(vm_uuid);
+	if (fd < 0 || pid <= 0)
+		return NULL;
+	char link[64], buf[4096];
+	snprintf(link, sizeof(link), "/proc/%d/fd/%lld", (int)pid, (long long)fd);
+	ssize_t len = readlink(link, buf, sizeof(buf) - 1);
+	if (len <= 0)
+		return NULL;
+	buf[len] = '\0';
+	return hx_strdup(buf);
+}

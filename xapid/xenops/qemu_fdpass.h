@@ -27,6 +27,12 @@ void xo_fdpass_forget(const char *vm_uuid, const char *node);
 /* Removes the fd sets whose node (named prefix…) no longer exists. */
 void xo_fdpass_prune(const char *vm_uuid, const char *prefix);
 
+/* The file behind a node's file name as QEMU reports it: for
+ * "/dev/fdset/N" the path of that set's fd in QEMU's process (readlink
+ * of /proc/<pid>/fd/<fd>), else the name itself. Heap; NULL when an fd
+ * set cannot be resolved. */
+char *xo_fdpass_resolve(const char *vm_uuid, const char *filename);
+
 /* netdev_add of netdev (taken; a "tap" with its "id") on the tap ifname:
  * xapid attaches to the tap and passes the fd (getfd + "fd"). */
 xerr *xo_fdpass_netdev_tap(const char *vm_uuid, const char *ifname, json_object *netdev);

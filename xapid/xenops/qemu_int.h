@@ -25,6 +25,8 @@ void xo_qemu_qmp_release(xo_domain *d);
 /* One QMP command on the domain of VM vm_uuid (under its lock); takes
  * args; *ret (may be NULL) receives the return value. */
 xerr *xo_vm_qmp(const char *vm_uuid, const char *cmd, json_object *args, json_object **ret);
+/* The process id of VM vm_uuid's QEMU (-1 when none). */
+pid_t xo_vm_pid(const char *vm_uuid);
 /* A device number ("0", "3" …) in [0, limit), or -1. */
 int xo_devnum(const char *s, int limit);
 /* QEMU's option syntax doubles commas in values (heap). */
