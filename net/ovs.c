@@ -17,6 +17,8 @@
  * (ofp.c) on the bridge's management socket (<rundir>/<br>.mgmt), one
  * connection and one barrier per change, so a call returns once the
  * switch applied it. Only addresses and MACs that parse become matches.
+ * Every port's rules are remembered (ovs_memo.h) and put back when the
+ * settler sees a new ovs-vswitchd (on_restart).
  */
 #include <arpa/inet.h>
 #include <errno.h>
