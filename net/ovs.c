@@ -1172,10 +1172,14 @@ static int on_restart(void *arg)
 	free(e);
 	if (r)
 		return r;
+	/* under ofmu: a change in flight is either in the memo or not yet
+	 * made (it then goes to the new switch, pipeline included) */
+	pthread_mutex_lock(&o->ofmu);
 	pthread_mutex_lock(&o->lock);
 	forget_pipelines(o);
 	char **names = ovs_memo_names(&o->memo);
 	pthread_mutex_unlock(&o->lock);
+	pthread_mutex_unlock(&o->ofmu);
 	if (!names)
 		return -ENOMEM;
 	for (size_t i = 0; names[i]; i++) {
