@@ -264,10 +264,14 @@ static void run_ovs(netb *b)
 	      "meters: %s", s);
 	free(s);
 	s = sh(dump, rundir, "hxbr0");
+	/* table 1's only flow, whatever its counters (the namespace's own
+	 * packets may have passed it) */
+	const char *t1 = strstr(s, "table=1, ");
+	const char *t1n = t1 ? strstr(t1, "priority=0 actions=NORMAL") : NULL;
+	const char *t1e = t1 ? strchr(t1, '\n') : NULL;
 	CHECK(strstr(s, "cookie=0x48780001") && strstr(s, "priority=100,in_port=") &&
 		      strstr(s, "actions=meter:") && strstr(s, "goto_table:1") &&
-		      strstr(s, "priority=1 actions=goto_table:1") &&
-		      strstr(s, "table=1, n_packets=0, n_bytes=0, priority=0 actions=NORMAL"),
+		      strstr(s, "priority=1 actions=goto_table:1") && t1n && (!t1e || t1n < t1e),
 	      "flows: %s", s);
 	free(s);
 	OK("ingress policing set on the interface; OpenFlow meter (kbps, burst, drop band) and "
