@@ -17,6 +17,8 @@
  * (ofp.c) on the bridge's management socket (<rundir>/<br>.mgmt), one
  * connection and one barrier per change, so a call returns once the
  * switch applied it. Only addresses and MACs that parse become matches.
+ * Every port's rules are remembered (ovs_memo.h) and put back when the
+ * settler sees a new ovs-vswitchd (on_restart).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,6 +31,7 @@
 
 #include "netback.h"
 #include "ofp.h"
+#include "ovs_memo.h"
 #include "ovs_settle.h"
 #include "ovsdb.h"
 
@@ -47,6 +50,11 @@ typedef struct ovsb {
 	char **piped;
 	size_t npiped;
 	unsigned piped_gen;
+	/* Per-port rules we installed (under lock), put back when a new
+	 * ovs-vswitchd starts with empty tables (on_restart). ofmu orders
+	 * the rule changes with that replay; it is taken before lock. */
+	ovs_memo memo;
+	pthread_mutex_t ofmu;
 } ovsb;
 
 static char *estr(const char *fmt, const char *a, const char *b)
@@ -316,6 +324,8 @@ static void close_ovs(netb *b)
 	ovsb *o = (ovsb *)b;
 	ovs_settler_free(o->settler);
 	forget_pipelines(o);
+	ovs_memo_free(&o->memo);
+	pthread_mutex_destroy(&o->ofmu);
 	pthread_mutex_destroy(&o->lock);
 	ovsdb_close(o->db);
 	free(o->rundir);
@@ -789,8 +799,13 @@ static int port_del(netb *b, const char *port, char **err)
 	/* Its OpenFlow rules go first (an ofport number is reused). */
 	char *br = NULL;
 	free(bridge_of_port(o, u, &br));
+	pthread_mutex_lock(&o->ofmu);
+	pthread_mutex_lock(&o->lock);
+	ovs_memo_forget(&o->memo, port);
+	pthread_mutex_unlock(&o->lock);
 	if (br)
 		drop_flows(o, br, port);
+	pthread_mutex_unlock(&o->ofmu);
 	free(br);
 	json_object *ops = json_object_new_array();
 	json_object *mu = op_new("mutate", "Bridge");
@@ -999,8 +1014,8 @@ static void of_del_port(ofp_conn *c, ofp_buf *b, uint8_t table, int64_t ofport)
 /* The rate limit of port as OpenFlow meter <ofport> and a table-0 flow
  * "in_port=<ofport>,priority=100,actions=meter:<ofport>,goto_table:1";
  * rate 0 removes both. */
-static int meter_set(ovsb *o, const char *br, const char *port, int64_t rate_kbps,
-		     int64_t burst_kb, char **err)
+static int meter_apply(ovsb *o, const char *br, const char *port, int64_t rate_kbps,
+		       int64_t burst_kb, char **err)
 {
 	int64_t ofp = ofport_of(o, port, err);
 	if (ofp <= 0) {
@@ -1049,11 +1064,10 @@ static ofp_match lock_match(int64_t ofport, const char *mac, uint16_t eth_type)
  * address, IPv6 from an allowed address and from link-local (neighbour
  * discovery) when any IPv6 address is allowed. Unlocked: no rules.
  */
-static int port_set_lock(netb *b, const char *br, const char *port, netb_lock mode,
-			 const char *mac, const char *const *ipv4, const char *const *ipv6,
-			 char **err)
+static int lock_apply(ovsb *o, const char *br, const char *port, netb_lock mode,
+		      const char *mac, const char *const *ipv4, const char *const *ipv6,
+		      char **err)
 {
-	ovsb *o = (ovsb *)b;
 	int64_t ofp = ofport_of(o, port, err);
 	if (ofp <= 0) {
 		seterr(err, estr("port %s has no OpenFlow port number%s", port, ""));
@@ -1106,6 +1120,92 @@ static int port_set_lock(netb *b, const char *br, const char *port, netb_lock mo
 	return of_commit(c, &fb, NULL, 0, err);
 }
 
+/* meter_apply, remembered for on_restart. */
+static int meter_set(ovsb *o, const char *br, const char *port, int64_t rate_kbps,
+		     int64_t burst_kb, char **err)
+{
+	pthread_mutex_lock(&o->ofmu);
+	int r = meter_apply(o, br, port, rate_kbps, burst_kb, err);
+	if (!r) {
+		pthread_mutex_lock(&o->lock);
+		r = ovs_memo_set_rate(&o->memo, port, rate_kbps, burst_kb);
+		pthread_mutex_unlock(&o->lock);
+	}
+	pthread_mutex_unlock(&o->ofmu);
+	return r;
+}
+
+/* lock_apply, remembered for on_restart. */
+static int port_set_lock(netb *b, const char *br, const char *port, netb_lock mode,
+			 const char *mac, const char *const *ipv4, const char *const *ipv6,
+			 char **err)
+{
+	ovsb *o = (ovsb *)b;
+	pthread_mutex_lock(&o->ofmu);
+	int r = lock_apply(o, br, port, mode, mac, ipv4, ipv6, err);
+	if (!r) {
+		pthread_mutex_lock(&o->lock);
+		r = ovs_memo_set_lock(&o->memo, port, mode, mac, ipv4, ipv6);
+		pthread_mutex_unlock(&o->lock);
+	}
+	pthread_mutex_unlock(&o->ofmu);
+	return r;
+}
+
+/*
+ * A new ovs-vswitchd (the settler saw its pid file change) starts with
+ * empty OpenFlow tables: once it applied the current configuration (a
+ * cfg bump it must catch up with, so that its ports and ofports exist),
+ * the pipelines are forgotten and every remembered port's meter and
+ * port security re-installed, on the port's current bridge and ofport.
+ * A port that is gone from the switch is skipped (its next change or
+ * port_del settles it). Non-zero (retried a second later) only when the
+ * switch did not catch up.
+ */
+static int on_restart(void *arg)
+{
+	ovsb *o = arg;
+	char *e = NULL;
+	int r = commit(o, json_object_new_array(), NULL, NULL, &e);
+	if (!r)
+		r = applied(o, &e);
+	free(e);
+	if (r)
+		return r;
+	/* under ofmu: a change in flight is either in the memo or not yet
+	 * made (it then goes to the new switch, pipeline included) */
+	pthread_mutex_lock(&o->ofmu);
+	pthread_mutex_lock(&o->lock);
+	forget_pipelines(o);
+	char **names = ovs_memo_names(&o->memo);
+	pthread_mutex_unlock(&o->lock);
+	pthread_mutex_unlock(&o->ofmu);
+	if (!names)
+		return -ENOMEM;
+	for (size_t i = 0; names[i]; i++) {
+		pthread_mutex_lock(&o->ofmu);
+		ovs_memo_port p;
+		pthread_mutex_lock(&o->lock);
+		bool have = ovs_memo_get(&o->memo, names[i], &p);
+		pthread_mutex_unlock(&o->lock);
+		char *pu = have ? uuid_of(o, "Port", names[i], &r, NULL) : NULL, *br = NULL;
+		if (pu)
+			free(bridge_of_port(o, pu, &br));
+		free(pu);
+		if (br && p.rate_kbps > 0)
+			(void)meter_apply(o, br, p.name, p.rate_kbps, p.burst_kb, NULL);
+		if (br && p.has_lock)
+			(void)lock_apply(o, br, p.name, p.mode, p.mac, (const char *const *)p.ipv4,
+					 (const char *const *)p.ipv6, NULL);
+		pthread_mutex_unlock(&o->ofmu);
+		free(br);
+		ovs_memo_port_clear(&p);
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}
+
 static int settle(netb *b, char **err)
 {
 	return applied((ovsb *)b, err);
@@ -1156,9 +1256,11 @@ int netb_ovs_open(const char *db_sock, const char *rundir, netb **out, char **er
 	if (!o)
 		return -ENOMEM;
 	pthread_mutex_init(&o->lock, NULL);
+	pthread_mutex_init(&o->ofmu, NULL);
 	int r = ovsdb_open(db_sock, &o->db);
 	if (r) {
 		seterr(err, estr("cannot connect to OVSDB at %s: %s", db_sock, strerror(-r)));
+		pthread_mutex_destroy(&o->ofmu);
 		pthread_mutex_destroy(&o->lock);
 		free(o);
 		return r;
@@ -1175,6 +1277,12 @@ int netb_ovs_open(const char *db_sock, const char *rundir, netb **out, char **er
 	}
 	if ((r = ovs_settler_new(db_sock, &o->settler))) {
 		seterr(err, estr("cannot connect to OVSDB at %s: %s", db_sock, strerror(-r)));
+		close_ovs(&o->base);
+		return r;
+	}
+	char pidfile[4200];
+	snprintf(pidfile, sizeof(pidfile), "%s/ovs-vswitchd.pid", o->rundir);
+	if ((r = ovs_settler_watch(o->settler, pidfile, on_restart, o))) {
 		close_ovs(&o->base);
 		return r;
 	}

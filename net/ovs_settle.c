@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,6 +28,12 @@ struct ovs_settler {
 	bool stop;
 	pending *v;
 	size_t n, cap;
+	/* the restart watch (ovs_settler_watch) */
+	char *pidfile;
+	char seen[32];
+	int (*restarted)(void *);
+	void *arg;
+	struct timespec last_check;
 };
 
 json_object *ovs_wait_cfg_op(int64_t cfg, int timeout_ms)
@@ -49,13 +56,71 @@ json_object *ovs_wait_cfg_op(int64_t cfg, int timeout_ms)
 	return w;
 }
 
+/* The pid in the file (first line, at most 31 characters) in buf, ""
+ * when there is none. */
+static void read_pid(const char *path, char *buf, size_t len)
+{
+	buf[0] = 0;
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	if (!fgets(buf, (int)len, f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+}
+
+static struct timespec after_ms(long ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += ms * 1000000L;
+	ts.tv_sec += ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	return ts;
+}
+
+/*
+ * Once a second: a new pid in the pid file is a new ovs-vswitchd (with
+ * empty OpenFlow tables); the callback puts the rules back, and is called
+ * again a second later until it succeeds. Called and returns with s->lock.
+ */
+static void check_restart(ovs_settler *s)
+{
+	if (!s->restarted)
+		return;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - s->last_check.tv_sec < 1)
+		return;
+	s->last_check = now;
+	char pid[sizeof(s->seen)];
+	read_pid(s->pidfile, pid, sizeof(pid));
+	/* no file (stopped, or not written yet): wait for one */
+	if (!pid[0] || !strcmp(pid, s->seen))
+		return;
+	pthread_mutex_unlock(&s->lock);
+	int r = s->restarted(s->arg);
+	pthread_mutex_lock(&s->lock);
+	if (!r)
+		memcpy(s->seen, pid, sizeof(pid));
+}
+
 static void *run(void *arg)
 {
 	ovs_settler *s = arg;
 	pthread_mutex_lock(&s->lock);
 	while (!s->stop) {
+		check_restart(s);
+		if (s->stop)
+			break;
 		if (!s->n) {
-			pthread_cond_wait(&s->cond, &s->lock);
+			if (s->restarted) {
+				struct timespec ts = after_ms(1000);
+				pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+			} else {
+				pthread_cond_wait(&s->cond, &s->lock);
+			}
 			continue;
 		}
 		int64_t target = 0;
@@ -71,13 +136,7 @@ static void *run(void *arg)
 		pthread_mutex_lock(&s->lock);
 		if (r) {
 			/* ovs-vswitchd is slow or gone: try again a little later. */
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 200 * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
+			struct timespec ts = after_ms(200);
 			if (!s->stop)
 				pthread_cond_timedwait(&s->cond, &s->lock, &ts);
 			continue;
@@ -132,6 +191,7 @@ void ovs_settler_free(ovs_settler *s)
 	for (size_t i = 0; i < s->n; i++)
 		free(s->v[i].dev);
 	free(s->v);
+	free(s->pidfile);
 	ovsdb_close(s->db);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
@@ -159,4 +219,21 @@ void ovs_settler_up(ovs_settler *s, int64_t cfg, const char *dev)
 		pthread_cond_broadcast(&s->cond);
 	}
 	pthread_mutex_unlock(&s->lock);
+}
+
+int ovs_settler_watch(ovs_settler *s, const char *pidfile, int (*restarted)(void *), void *arg)
+{
+	char *p = strdup(pidfile);
+	if (!p)
+		return -ENOMEM;
+	pthread_mutex_lock(&s->lock);
+	free(s->pidfile);
+	s->pidfile = p;
+	read_pid(p, s->seen, sizeof(s->seen));
+	clock_gettime(CLOCK_MONOTONIC, &s->last_check);
+	s->restarted = restarted;
+	s->arg = arg;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
 }

@@ -22,6 +22,11 @@ void ovs_settler_free(ovs_settler *s);
 /* Brings kernel device dev up once cur_cfg >= cfg. */
 void ovs_settler_up(ovs_settler *s, int64_t cfg, const char *dev);
 
+/* Watches ovs-vswitchd's pid file (once a second, on the settler's
+ * thread): when it names a new process, restarted(arg) is called (without
+ * any lock held) and, while it fails (non-zero), again a second later. */
+int ovs_settler_watch(ovs_settler *s, const char *pidfile, int (*restarted)(void *), void *arg);
+
 /* The OVSDB operation that waits (up to timeout_ms) for cur_cfg >= cfg. */
 json_object *ovs_wait_cfg_op(int64_t cfg, int timeout_ms);
 

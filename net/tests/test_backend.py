@@ -43,7 +43,7 @@ def main():
         if out.returncode:
             print("cannot start OVS: " + out.stderr)
             return 1
-        env = dict(os.environ, OVS_RUNDIR=run)
+        env = dict(os.environ, OVS_RUNDIR=run, HX_OVS=OVS, HX_NETNS=ns)
         r = subprocess.run(["ip", "netns", "exec", ns, binary, "ovs", run + "/db.sock", run], env=env)
         print("ovs backend: exit %d" % r.returncode)
         rc = rc or r.returncode

@@ -16,6 +16,8 @@ and with real packets (ping between namespaces):
     on another VLAN network does not
   - locked VIF: the own address passes, a spoofed source is dropped;
     disabled drops everything; unlocked lets all through
+  - ovs-vswitchd killed and restarted: the locked VIF's rules and the meter come
+    back without any API call, a spoofed source is dropped again
   - rate-limited VIF: throughput near the limit and far below the
     unlimited rate (measured, compared with a generous factor only)
   - active-backup bond: traffic keeps flowing when a member goes down
@@ -375,6 +377,38 @@ def main(t, x, w):
         api.network.destroy(n)
     left = set(ovs_rows(w, "port")) & set(want)
     t.eq(sorted(left), [], "VLAN.destroy + network.destroy leave no fake bridge")
+
+    t.note("== ovs-vswitchd crash: port security and meters come back without any call")
+    api.VIF.set_locking_mode(vifs["a"], "locked")
+    sh("ip", "addr", "add", "10.10.0.98/24", "dev", "eth0", ns=g["a"])
+    t.ok(not w.reaches(g["a"], "10.10.0.2", src="10.10.0.98", tries=3),
+         "locked VIF: spoofed source 10.10.0.98 is dropped before the crash")
+    pidf = os.path.join(w.rundir, "ovs-vswitchd.pid")
+    old = int(open(pidf).read().strip())
+    os.kill(old, signal.SIGKILL)
+    deadline = time.monotonic() + 30  # a deadline for the test, not a timing check
+    while os.path.exists("/proc/%d" % old) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    out = subprocess.run([netenv.OVS, "start", w.rundir, w.host], capture_output=True, text=True)
+    new = open(pidf).read().strip()
+    t.ok(out.returncode == 0 and new != str(old), "ovs-vswitchd killed (SIGKILL) and restarted",
+         out.stderr)
+    deadline = time.monotonic() + 60
+    while True:
+        flows = w.ofctl("xenbr1", "dump-flows")
+        meters = w.ofctl("xenbr1", "dump-meters")
+        lock_back = "nw_src=10.10.0.1" in flows and "actions=drop" in flows
+        meter_back = "meter:" in flows and "rate=2000" in meters
+        if (lock_back and meter_back) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    t.ok(lock_back, "the locked VIF's port-security flows are back on the new ovs-vswitchd", flows)
+    t.ok(meter_back, "the rate-limited VIF's meter and its flow are back", (flows, meters))
+    t.ok(not w.reaches(g["a"], "10.10.0.2", src="10.10.0.98", tries=3),
+         "after the crash a spoofed source is dropped again")
+    t.ok(w.reaches(g["a"], "10.10.0.2", src="10.10.0.1"), "and the VIF's own address passes")
+    api.VIF.set_locking_mode(vifs["a"], "unlocked")
+    sh("ip", "addr", "del", "10.10.0.98/24", "dev", "eth0", ns=g["a"])
 
     t.note("== ovsdb-server and ovs-vswitchd restart")
     out = subprocess.run([netenv.OVS, "stop", w.rundir], capture_output=True, text=True)
