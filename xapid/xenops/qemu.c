@@ -209,8 +209,11 @@ static xerr *qmp_open(const char *path, int64_t timeout_ms, qmp *q)
 	int64_t deadline = hx_mono_ms() + timeout_ms;
 	json_object *g = NULL;
 	xerr *e = qmp_read(q, deadline, &g);
-	if (!e && !json_object_object_get_ex(g, "QMP", NULL))
-		e = xerr_new("INTERNAL_ERROR", "QMP: no greeting", NULL);
+	if (!e && !json_object_object_get_ex(g, "QMP", NULL)) {
+		/* Say what came instead (the first 200 bytes). */
+		const char *got = json_object_to_json_string_ext(g, JSON_C_TO_STRING_PLAIN);
+		e = xerr_newf("INTERNAL_ERROR", "QMP: no greeting (got %.200s)", got ? got : "");
+	}
 	json_object_put(g);
 	if (!e)
 		e = qmp_exec(q, "qmp_capabilities", NULL, -1, timeout_ms, NULL);

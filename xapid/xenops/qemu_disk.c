@@ -115,33 +115,44 @@ static json_object *obj1(const char *k, json_object *v)
 	return o;
 }
 
-/* The node name at the top of device "vbdN" (heap) or NULL. */
-static char *top_node(const char *vm_uuid, int n, xerr **err)
+/* The "inserted" member of device "vbdN" in a query-block answer (*all,
+ * which the caller puts); NULL when the VM has no such disk or medium,
+ * *err set only when QMP failed. */
+static json_object *inserted(const char *vm_uuid, int n, json_object **all, xerr **err)
 {
-	json_object *r = NULL;
-	*err = xo_vm_qmp(vm_uuid, "query-block", NULL, &r);
+	*all = NULL;
+	*err = xo_vm_qmp(vm_uuid, "query-block", NULL, all);
 	if (*err)
 		return NULL;
 	char want[32];
 	snprintf(want, sizeof(want), "vbd%d", n);
-	char *out = NULL;
+	size_t wl = strlen(want);
+	json_object *r = *all;
 	size_t len = r && json_object_is_type(r, json_type_array) ? json_object_array_length(r) : 0;
-	for (size_t i = 0; i < len && !out; i++) {
-		json_object *b = json_object_array_get_idx(r, i), *q, *ins, *nn;
+	for (size_t i = 0; i < len; i++) {
+		json_object *b = json_object_array_get_idx(r, i), *q, *ins;
 		if (!json_object_object_get_ex(b, "qdev", &q))
 			continue;
 		const char *qd = json_object_get_string(q);
 		/* "vbd0" or "/machine/peripheral/vbd0/virtio-backend" */
 		const char *p = strstr(qd, want);
-		size_t wl = strlen(want);
 		if (!p || (p != qd && p[-1] != '/') || (p[wl] && p[wl] != '/'))
 			continue;
-		if (json_object_object_get_ex(b, "inserted", &ins) &&
-		    json_object_object_get_ex(ins, "node-name", &nn))
-			out = hx_strdup(json_object_get_string(nn));
+		if (json_object_object_get_ex(b, "inserted", &ins))
+			return ins;
 	}
+	return NULL;
+}
+
+/* The node name at the top of device "vbdN" (heap) or NULL. */
+static char *top_node(const char *vm_uuid, int n, xerr **err)
+{
+	json_object *r = NULL, *ins = NULL, *nn;
+	char *out = NULL;
+	if ((ins = inserted(vm_uuid, n, &r, err)) && json_object_object_get_ex(ins, "node-name", &nn))
+		out = hx_strdup(json_object_get_string(nn));
 	json_object_put(r);
-	if (!out)
+	if (!out && !*err)
 		*err = xerr_newf("INTERNAL_ERROR", "disk vbd%d has no medium in the VM", n);
 	return out;
 }
@@ -427,40 +438,23 @@ static xerr *live_snapshot(void *ctx, const sm_open *overlay)
 static char *live_top_file(void *ctx, xerr **err)
 {
 	struct live_ctx *c = ctx;
-	json_object *r = NULL;
-	*err = xo_vm_qmp(c->vm, "query-block", NULL, &r);
-	if (*err)
-		return NULL;
-	char want[32];
-	snprintf(want, sizeof(want), "vbd%d", c->n);
+	json_object *r = NULL, *ins, *img, *fn;
 	char *out = NULL;
-	size_t len = r && json_object_is_type(r, json_type_array) ? json_object_array_length(r) : 0;
-	for (size_t i = 0; i < len && !out; i++) {
-		json_object *b = json_object_array_get_idx(r, i), *q, *ins, *img, *fn;
-		if (!json_object_object_get_ex(b, "qdev", &q))
-			continue;
-		const char *qd = json_object_get_string(q);
-		const char *p = strstr(qd, want);
-		size_t wl = strlen(want);
-		if (!p || (p != qd && p[-1] != '/') || (p[wl] && p[wl] != '/'))
-			continue;
-		if (json_object_object_get_ex(b, "inserted", &ins) &&
-		    json_object_object_get_ex(ins, "image", &img) &&
-		    json_object_object_get_ex(img, "filename", &fn))
-			out = hx_strdup(json_object_get_string(fn));
-	}
+	if ((ins = inserted(c->vm, c->n, &r, err)) && json_object_object_get_ex(ins, "image", &img) &&
+	    json_object_object_get_ex(img, "filename", &fn))
+		out = hx_strdup(json_object_get_string(fn));
 	json_object_put(r);
 	/* A node added with its own options (the overlay of a live
 	 * snapshot) is named "json:{...}": its protocol node's file name or
 	 * path is the image. */
 	if (out && !strncmp(out, "json:", 5)) {
-		json_object *j = json_tokener_parse(out + 5), *file, *fn;
+		json_object *j = json_tokener_parse(out + 5), *file, *jfn;
 		free(out);
 		out = NULL;
 		if (j && json_object_object_get_ex(j, "file", &file) &&
-		    (json_object_object_get_ex(file, "filename", &fn) ||
-		     json_object_object_get_ex(file, "path", &fn)))
-			out = hx_strdup(json_object_get_string(fn));
+		    (json_object_object_get_ex(file, "filename", &jfn) ||
+		     json_object_object_get_ex(file, "path", &jfn)))
+			out = hx_strdup(json_object_get_string(jfn));
 		json_object_put(j);
 	}
 	/* Nodes added after QEMU dropped its privileges name an fd set. */
@@ -469,7 +463,7 @@ static char *live_top_file(void *ctx, xerr **err)
 		free(out);
 		out = real;
 	}
-	if (!out)
+	if (!out && !*err)
 		*err = xerr_newf("INTERNAL_ERROR", "disk vbd%d: cannot tell its top image", c->n);
 	return out;
 }
