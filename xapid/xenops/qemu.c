@@ -209,6 +209,13 @@ static xerr *qmp_open(const char *path, int64_t timeout_ms, qmp *q)
 	int64_t deadline = hx_mono_ms() + timeout_ms;
 	json_object *g = NULL;
 	xerr *e = qmp_read(q, deadline, &g);
+	/* An event can come before the greeting (seen: a block job's
+	 * JOB_STATUS_CHANGE while another client's session ended): skip it. */
+	while (!e && json_object_object_get_ex(g, "event", NULL)) {
+		json_object_put(g);
+		g = NULL;
+		e = qmp_read(q, deadline, &g);
+	}
 	if (!e && !json_object_object_get_ex(g, "QMP", NULL)) {
 		/* Say what came instead (the first 200 bytes). */
 		const char *got = json_object_to_json_string_ext(g, JSON_C_TO_STRING_PLAIN);
