@@ -587,6 +587,16 @@ static bool cols_equal(json_object *row, json_object *want)
 static void drop_flows(ovsb *o, const char *br, const char *port);
 static char *bridge_of_port(ovsb *o, const char *pu, char **name);
 
+/* An "update" of table's row _uuid u to the columns cols (a reference
+ * taken). */
+static json_object *update_uuid(const char *table, const char *u, json_object *cols)
+{
+	json_object *op = op_new("update", table);
+	json_object_object_add(op, "where", ovsdb_where_eq("_uuid", ovsdb_uuid(u)));
+	json_object_object_add(op, "row", json_object_get(cols));
+	return op;
+}
+
 /*
  * Adds port p to bridge br — or reconciles: a port of that name already
  * on br with one interface of that name keeps its rows (and so its
@@ -625,20 +635,10 @@ static int port_add(netb *b, const char *br, const netb_port *p, char **err)
 	ssize_t attach = -1;
 	if (prow && iu && obr_name && !strcmp(obr_name, br)) {
 		/* On the right bridge: update what differs. */
-		if (!cols_equal(irow, icols)) {
-			json_object *u = op_new("update", "Interface");
-			json_object_object_add(u, "where",
-					       ovsdb_where_eq("_uuid", ovsdb_uuid(iu)));
-			json_object_object_add(u, "row", json_object_get(icols));
-			json_object_array_add(ops, u);
-		}
-		if (!cols_equal(prow, pcols)) {
-			json_object *u = op_new("update", "Port");
-			json_object_object_add(u, "where",
-					       ovsdb_where_eq("_uuid", ovsdb_uuid(pu)));
-			json_object_object_add(u, "row", json_object_get(pcols));
-			json_object_array_add(ops, u);
-		}
+		if (!cols_equal(irow, icols))
+			json_object_array_add(ops, update_uuid("Interface", iu, icols));
+		if (!cols_equal(prow, pcols))
+			json_object_array_add(ops, update_uuid("Port", pu, pcols));
 	} else {
 		if (prow && obr) {
 			/* Elsewhere: its rules go, and the port with them. */
