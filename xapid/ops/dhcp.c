@@ -317,31 +317,21 @@ bool net_dhcp_wait(const char *pif, int seconds)
 	return got;
 }
 
+static void dhcp_pif(struct xapid *app, txn *t, const char *pif, const xv *r, void *arg)
+{
+	(void)arg;
+	if (strcmp(net_rec_str(r, "ip_configuration_mode"), "DHCP") ||
+	    !net_rec_bool(r, "currently_attached"))
+		return;
+	char *br = obj_get_str(t, CLS_network, net_rec_str(r, "network"), "bridge");
+	if (*br)
+		(void)net_dhcp_start(app, pif, br, net_rec_bool(r, "management"));
+	free(br);
+}
+
 void net_dhcp_reconcile(struct xapid *app)
 {
-	txn *t;
-	if (store_begin(app->db, false, &t))
-		return;
-	size_t n = 0;
-	char **pifs = net_find(t, CLS_PIF, "host", app->host_ref, &n);
-	for (size_t i = 0; i < n; i++) {
-		xv *r = NULL;
-		xerr *e = store_get_record(t, CLS_PIF, pifs[i], &r);
-		if (e) {
-			xerr_free(e);
-			continue;
-		}
-		if (!strcmp(net_rec_str(r, "ip_configuration_mode"), "DHCP") &&
-		    net_rec_bool(r, "currently_attached")) {
-			char *br = obj_get_str(t, CLS_network, net_rec_str(r, "network"), "bridge");
-			if (*br)
-				(void)net_dhcp_start(app, pifs[i], br, net_rec_bool(r, "management"));
-			free(br);
-		}
-		xv_free(r);
-	}
-	net_free_refs(pifs, n);
-	store_rollback(t);
+	net_each_pif(app, dhcp_pif, NULL);
 }
 
 void net_dhcp_shutdown(void)

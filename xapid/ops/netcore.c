@@ -300,3 +300,28 @@ void net_shutdown(void)
 	backend = netb_close(backend);
 	backend_name = "none";
 }
+
+void net_each_pif(struct xapid *app, void (*fn)(struct xapid *app, txn *t, const char *ref,
+						  const xv *rec, void *arg),
+		  void *arg)
+{
+	txn *t;
+	xerr *e = store_begin(app->db, false, &t);
+	if (e) {
+		xerr_free(e);
+		return;
+	}
+	size_t n = 0;
+	char **pifs = net_find(t, CLS_PIF, "host", app->host_ref, &n);
+	for (size_t i = 0; i < n; i++) {
+		xv *r = NULL;
+		if ((e = store_get_record(t, CLS_PIF, pifs[i], &r))) {
+			xerr_free(e);
+			continue;
+		}
+		fn(app, t, pifs[i], r, arg);
+		xv_free(r);
+	}
+	net_free_refs(pifs, n);
+	store_rollback(t);
+}

@@ -69,6 +69,10 @@ bool net_rec_bool(const xv *rec, const char *f);
 /* The refs of class cls whose field f equals value (heap array; n). */
 char **net_find(txn *t, int cls, const char *f, const char *value, size_t *n);
 void net_free_refs(char **v, size_t n);
+/* Calls fn for each PIF record of this host, in one read transaction. */
+void net_each_pif(struct xapid *app, void (*fn)(struct xapid *app, txn *t, const char *ref,
+						  const xv *rec, void *arg),
+		  void *arg);
 
 /* network.c: makes sure network's bridge (or VLAN fake bridge) exists. */
 xerr *network_realise(txn *t, const char *network);

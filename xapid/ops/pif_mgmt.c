@@ -437,48 +437,40 @@ static int plen_of(const char *mask)
 	return n;
 }
 
+static void ip_pif(struct xapid *app, txn *t, const char *pif, const xv *r, void *arg)
+{
+	(void)app;
+	(void)pif;
+	(void)arg;
+	char *br = obj_get_str(t, CLS_network, net_rec_str(r, "network"), "bridge");
+	if (net_rec_bool(r, "currently_attached") && *br && net_link_exists(br)) {
+		const char *ip = net_rec_str(r, "IP"), *gw = net_rec_str(r, "gateway");
+		if (!strcmp(net_rec_str(r, "ip_configuration_mode"), "Static") && *ip) {
+			char cidr[80];
+			snprintf(cidr, sizeof(cidr), "%s/%d", ip,
+				 plen_of(net_rec_str(r, "netmask")));
+			const char *up[] = { "ip", "link", "set", "dev", br, "up", NULL };
+			const char *add[] = { "ip", "addr", "replace", cidr, "dev", br, NULL };
+			(void)net_ip(up);
+			(void)net_ip(add);
+			const char *dr[] = { "ip", "-4", "route", "replace", "default",
+					     "via", gw, "dev", br, NULL };
+			if (net_rec_bool(r, "management") && *gw)
+				(void)net_ip(dr);
+		}
+		xv *v6 = xv_struct_get(r, "IPv6");
+		if (!strcmp(net_rec_str(r, "ipv6_configuration_mode"), "Static"))
+			for (size_t k = 0; v6 && k < xv_len(v6); k++) {
+				const char *a6[] = { "ip", "-6", "addr", "replace",
+						     xv_s(xv_array_get(v6, k)), "dev", br,
+						     "nodad", NULL };
+				(void)net_ip(a6);
+			}
+	}
+	free(br);
+}
+
 void net_ip_reconcile(struct xapid *app)
 {
-	txn *t;
-	if (store_begin(app->db, false, &t))
-		return;
-	size_t n = 0;
-	char **pifs = net_find(t, CLS_PIF, "host", app->host_ref, &n);
-	for (size_t i = 0; i < n; i++) {
-		xv *r = NULL;
-		xerr *e = store_get_record(t, CLS_PIF, pifs[i], &r);
-		if (e) {
-			xerr_free(e);
-			continue;
-		}
-		char *br = obj_get_str(t, CLS_network, net_rec_str(r, "network"), "bridge");
-		if (net_rec_bool(r, "currently_attached") && *br && net_link_exists(br)) {
-			const char *ip = net_rec_str(r, "IP"), *gw = net_rec_str(r, "gateway");
-			if (!strcmp(net_rec_str(r, "ip_configuration_mode"), "Static") && *ip) {
-				char cidr[80];
-				snprintf(cidr, sizeof(cidr), "%s/%d", ip,
-					 plen_of(net_rec_str(r, "netmask")));
-				const char *up[] = { "ip", "link", "set", "dev", br, "up", NULL };
-				const char *add[] = { "ip", "addr", "replace", cidr, "dev", br, NULL };
-				(void)net_ip(up);
-				(void)net_ip(add);
-				const char *dr[] = { "ip", "-4", "route", "replace", "default",
-						     "via", gw, "dev", br, NULL };
-				if (net_rec_bool(r, "management") && *gw)
-					(void)net_ip(dr);
-			}
-			xv *v6 = xv_struct_get(r, "IPv6");
-			if (!strcmp(net_rec_str(r, "ipv6_configuration_mode"), "Static"))
-				for (size_t k = 0; v6 && k < xv_len(v6); k++) {
-					const char *a6[] = { "ip", "-6", "addr", "replace",
-							     xv_s(xv_array_get(v6, k)), "dev", br,
-							     "nodad", NULL };
-					(void)net_ip(a6);
-				}
-		}
-		free(br);
-		xv_free(r);
-	}
-	net_free_refs(pifs, n);
-	store_rollback(t);
+	net_each_pif(app, ip_pif, NULL);
 }
