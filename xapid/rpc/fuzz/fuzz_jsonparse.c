@@ -592,8 +592,10 @@ static void diff_reply(const char *buf, size_t size, bool strict)
 	bool ok = (ra == 0) == want_ok && (ra == 0 || ea);
 	if (ok && ra == 0) {
 		ok = same(va, vb) && !xa == !xb;
+		/* A code or parameter that is not a JSON string is compared only by
+		 * count: json-c spells numbers and '/' differently from us. */
 		if (ok && xa)
-			ok = !strcmp(xa->code, xb->code) && xa->nparams == xb->nparams;
+			ok = xa->nparams == xb->nparams && (ref_nonstring || !strcmp(xa->code, xb->code));
 		for (size_t i = 0; ok && xa && !ref_nonstring && i < xa->nparams; i++)
 			ok = !strcmp(xa->params[i], xb->params[i]);
 	}
