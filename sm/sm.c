@@ -291,21 +291,40 @@ void sm_live_release(sm_live *l)
 		memset(l, 0, sizeof(*l));
 }
 
-void sm_crash_point(const char *point)
+/* Whether the crash control file's first line is `line` (then it is
+ * removed: each arming fires once). */
+static bool ctl_fires(const char *line)
 {
 	const char *ctl = getenv("HALYARD_CRASH_CTL");
 	if (!ctl || !*ctl)
-		return;
+		return false;
 	FILE *f = fopen(ctl, "r");
 	if (!f)
-		return;
-	char line[128] = { 0 };
-	bool hit = fgets(line, sizeof(line), f) != NULL;
+		return false;
+	char buf[128] = { 0 };
+	bool hit = fgets(buf, sizeof(buf), f) != NULL;
 	fclose(f);
-	line[strcspn(line, "\r\n")] = 0;
-	if (!hit || strcmp(line, point) != 0)
-		return;
+	buf[strcspn(buf, "\r\n")] = 0;
+	if (!hit || strcmp(buf, line) != 0)
+		return false;
 	unlink(ctl);
+	return true;
+}
+
+void sm_crash_point(const char *point)
+{
+	if (!ctl_fires(point))
+		return;
 	fprintf(stderr, "sm: crash point %s: SIGKILL\n", point);
 	kill(getpid(), SIGKILL);
+}
+
+bool sm_fail_point(const char *point)
+{
+	char line[128];
+	snprintf(line, sizeof(line), "fail:%s", point);
+	if (!ctl_fires(line))
+		return false;
+	fprintf(stderr, "sm: fail point %s: failing this step\n", point);
+	return true;
 }

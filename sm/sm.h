@@ -177,6 +177,11 @@ typedef struct sm_live {
 	 * top node), heap; NULL with *err when it cannot tell. Used by crash
 	 * recovery to learn whether a live snapshot reached the consumer. */
 	char *(*top_file)(void *ctx, xerr **err);
+	/* Optional: writes what the consumer holds of the chain in its own
+	 * caches (data, qcow2 L2 entries of new clusters) to the top image,
+	 * so that a reader of the files (an export) sees every write the
+	 * consumer completed before the call. */
+	xerr *(*flush)(void *ctx);
 	/* Frees ctx (may be NULL); called through sm_live_release by whoever
 	 * got the hooks from sm_sr_live. */
 	void (*release)(void *ctx);
@@ -205,6 +210,13 @@ typedef struct sm_recover {
  * and the process kills itself with SIGKILL (it-sm-crash). Otherwise a
  * no-op (one getenv). */
 void sm_crash_point(const char *point);
+
+/* Test hook, the same control file: when its first line is
+ * "fail:<point>", the file is removed and this returns true once (the
+ * caller then fails the step as an I/O error would, without the cleanup a
+ * failure it notices itself gets: a connection that broke cannot clean
+ * up either). Otherwise false. */
+bool sm_fail_point(const char *point);
 
 /* How a driver finds out whether a VDI (by location) is open in a running
  * consumer: fills *out and returns true when it is. Installed by xapid on

@@ -13,6 +13,14 @@ control file names the point it reaches; sm_crash_point) of
   at "pending" (data copied, header not written); after job-finalize,
   before the merged base is removed; after the removal, before the
   intent goes.
+The same merge also *fails* (no kill; `fail:<point>` in the control
+file, sm_fail_point) right after block-stream started, at "pending" and
+after job-finalize, leaving its job in QEMU as a broken connection would:
+xapid and the VM run on, the very next live snapshot works and holds
+every record, and the GC retries by itself until the chain is merged.
+An export of the running VDI right after a live snapshot (a cluster QEMU
+allocated but only holds the L2 entry of in its cache) holds every
+record, and so does the VDI after a hard shutdown at such a moment.
 QEMU keeps running across the kill; xapid restarts, re-attaches the VM
 and recovers. After each: the VM still runs and writes; the VDI record
 names the image QEMU writes (its file exists); the interrupted snapshot
@@ -258,12 +266,67 @@ def main(t, x):
                 ok = harness.wait_until(lambda: own_files() == [], 120, 0.2)
                 t.ok(ok, "and GC merges again", own_files())
 
-        with t.section("after the guest stops: every record it wrote is in the VDI"):
+        fail_points = [
+            ("live-merge-after-start", "block-stream started, the job runs on in QEMU"),
+            ("live-merge-at-pending", "job left pending: data copied, header old"),
+            ("live-merge-after-finalize", "header rewritten, the base not removed"),
+        ]
+        for point, what in fail_points:
+            with t.section("the GC's live merge fails at %s (%s)" % (point, what)):
+                s = api().VDI.snapshot(data, {})
+                n0 = last_wrote()
+                t.ok(wait_more(n0), "the guest writes after the snapshot")
+                arm("fail:" + point)
+                api().VDI.destroy(s)
+                t.ok(harness.wait_until(lambda: not os.path.exists(ctl), 60, 0.05),
+                     "the merge reached the point and failed there")
+                t.ok(x.alive(), "xapid runs on")
+                t.eq(api().VM.get_power_state(vm), "Running", "the VM kept running")
+                n1 = last_wrote()
+                t.ok(wait_more(n1), "the guest writes on")
+                s = api().VDI.snapshot(data, {})
+                recs = records_in(get(s))
+                t.ok(contiguous(recs, n1 + 1),
+                     "a live snapshot right after the failure holds records 0..k, k >= %d" % n1,
+                     recs[-3:] if recs == list(range(len(recs))) else recs)
+                api().VDI.destroy(s)
+                ok = harness.wait_until(lambda: own_files() == [], 120, 0.2)
+                t.ok(ok, "the GC retries by itself and merges the chain; no leftover file",
+                     own_files())
+                t.ok(image_of(data), "the VDI record names an existing image",
+                     [api().VDI.get_location(data), sorted(os.listdir(srdir))])
+
+        with t.section("export of the VDI while the guest writes it"):
+            # A live snapshot gives the VDI a new, empty top: the guest's
+            # next write allocates a cluster there whose L2 entry QEMU
+            # caches until something flushes it.
+            s = api().VDI.snapshot(data, {})
+            n0 = last_wrote()
+            t.ok(wait_more(n0), "the guest writes after a live snapshot")
+            n1 = last_wrote()
+            recs = records_in(get(data))
+            t.ok(contiguous(recs, n1 + 1),
+                 "the export of the running VDI holds records 0..k, k >= %d" % n1,
+                 recs[-3:] if recs == list(range(len(recs))) else recs)
+            api().VDI.destroy(s)
+            ok = harness.wait_until(lambda: own_files() == [], 120, 0.2)
+            t.ok(ok, "the snapshot merged away", own_files())
+
+        with t.section("after a hard shutdown: every record the guest wrote is in the VDI"):
+            # Again a fresh top with a cluster QEMU allocated but (without
+            # a flush) not yet recorded in the file: hard_shutdown must
+            # not lose it.
+            s = api().VDI.snapshot(data, {})
+            n0 = last_wrote()
+            t.ok(wait_more(n0), "the guest writes after a live snapshot")
             api().VM.hard_shutdown(vm)
             n = last_wrote()
             recs = records_in(get(data))
             t.ok(contiguous(recs, n + 1), "records 0..k in order, k >= %d (last the guest reported)" % n,
                  recs[-3:] if recs == list(range(len(recs))) else recs)
+            api().VDI.destroy(s)
+            ok = harness.wait_until(lambda: own_files() == [], 120, 0.2)
+            t.ok(ok, "the GC merged the halted chain", own_files())
             t.eq(own_files(), [], "the SR holds only the VDIs' images")
             t.eq(sorted(n for n in os.listdir(srdir) if n.startswith(".")), [".halyard-sr"],
                  "no hidden leftovers")

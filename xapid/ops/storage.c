@@ -741,6 +741,7 @@ static void *gc_main(void *arg)
 		pthread_mutex_unlock(&sr->lock);
 		if (pending && !remaining)
 			remaining = pending;
+		bool failed = e != NULL;
 		if (e) {
 			fprintf(stderr, "xapid: sm gc on SR %s: %s %s\n", sr->uuid, e->code,
 			        e->nparams > 1 ? e->params[1] : e->nparams ? e->params[0] : "");
@@ -751,12 +752,16 @@ static void *gc_main(void *arg)
 		pthread_mutex_lock(&tab_lock);
 		w->busy--;
 		pthread_cond_broadcast(&tab_cond);
-		if (remaining) {
-			/* Retry: now if merges progressed, else after the wait. */
+		if (remaining || failed) {
+			/* Retry: soon while merges progress; a failed pass (its
+			 * chain untouched, sm.h) after 5 s, until it works. */
 			w->gc_wanted = true;
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 500 * 1000 * 1000;
+			if (failed)
+				ts.tv_sec += 5;
+			else
+				ts.tv_nsec += 500 * 1000 * 1000;
 			if (ts.tv_nsec >= 1000000000) {
 				ts.tv_sec++;
 				ts.tv_nsec -= 1000000000;

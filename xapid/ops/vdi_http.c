@@ -401,6 +401,15 @@ static void exp_run(void *arg)
 	 * (the read shares no qcow2 lock with it: -U). */
 	if (!e)
 		pthread_mutex_lock(&sr->lock);
+	/* A VDI a running VM writes: what QEMU has cached (new clusters' L2
+	 * entries) goes to the file first, or the export would miss writes
+	 * the guest saw complete. */
+	sm_live lv;
+	if (!e && sm_sr_live(sr, rs(x->rec, "location"), &lv)) {
+		if (lv.flush)
+			e = lv.flush(lv.ctx);
+		sm_live_release(&lv);
+	}
 	if (!e)
 		e = sr->drv->vdi_attach ? sr->drv->vdi_attach(sr, rs(x->rec, "location"), false, &src) :
 		                          xerr_new("SR_OPERATION_NOT_SUPPORTED", sr_ref, NULL);

@@ -53,6 +53,8 @@
 #define QMP_CMD_MS 30000
 #define QEMU_START_MS 60000
 #define SUSPEND_MS (10 * 60 * 1000)
+#define QUIESCE_CONNECT_MS 3000
+#define QUIESCE_MS 15000
 
 struct xo_domain {
 	char *dir;
@@ -446,10 +448,37 @@ static void qemu_kill_wait(xo_domain *d)
 	}
 }
 
+/* Before a QEMU is killed: "stop" answers only after every block device
+ * was drained and flushed, the qcow2 metadata caches included. Without
+ * it a SIGKILL loses the L2 entries of clusters allocated since the last
+ * flush, i.e. writes the disk had completed (a guest that writes a raw
+ * device and calls sync(2) never sends a flush). Bounded: a QEMU that
+ * does not answer is killed all the same. */
+static void qemu_quiesce(xo_domain *d)
+{
+	if (qemu_reap(d))
+		return;
+	if (d->held) {
+		xerr_free(qmp_exec(d->held, "stop", NULL, -1, QUIESCE_MS, NULL));
+		return;
+	}
+	qmp q;
+	xerr *e = qmp_open(d->qmp_path, QUIESCE_CONNECT_MS, &q);
+	if (!e) {
+		e = qmp_exec(&q, "stop", NULL, -1, QUIESCE_MS, NULL);
+		qmp_close(&q);
+	}
+	if (e)
+		fprintf(stderr, "xapid: %s: QEMU not stopped before the kill (%s)\n", d->dir,
+			e->nparams ? e->params[e->nparams - 1] : e->code);
+	xerr_free(e);
+}
+
 static void qemu_destroy(xo_domain *d)
 {
 	if (!d)
 		return;
+	qemu_quiesce(d);
 	qemu_kill_wait(d);
 	remove_runtime(d->dir);
 	qemu_release(d);

@@ -398,15 +398,55 @@ xerr *xo_disk_eject(const char *vm_uuid, const char *userdevice)
 
 /* ---- live hooks for the drivers -------------------------------------------------- */
 
+/* Jobs of disk n a killed xapid left in the running QEMU (a block-stream
+ * waiting for job-finalize forever): cancelled (the old chain stays) and
+ * dismissed, so the GC can merge again. */
+static void drop_stale_jobs(const char *vm, int n)
+{
+	char pre[32];
+	snprintf(pre, sizeof(pre), "hxstream%d-", n);
+	for (int round = 0; round < 100; round++) {
+		json_object *r = NULL;
+		if (xo_vm_qmp(vm, "query-jobs", NULL, &r)) {
+			return;
+		}
+		bool any = false;
+		size_t len = r && json_object_is_type(r, json_type_array) ? json_object_array_length(r) : 0;
+		for (size_t i = 0; i < len; i++) {
+			json_object *j = json_object_array_get_idx(r, i), *id, *st;
+			if (!json_object_object_get_ex(j, "id", &id) ||
+			    strncmp(json_object_get_string(id), pre, strlen(pre)) ||
+			    !json_object_object_get_ex(j, "status", &st))
+				continue;
+			any = true;
+			const char *s = json_object_get_string(st);
+			const char *cmd = !strcmp(s, "concluded") ? "job-dismiss" : "job-cancel";
+			xerr_free(xo_vm_qmp(vm, cmd, obj1("id", json_object_new_string(json_object_get_string(id))), NULL));
+		}
+		json_object_put(r);
+		if (!any)
+			break;
+		usleep(50 * 1000);
+	}
+	char fp[32]; /* a job finalized before it was left: its layers went */
+	snprintf(fp, sizeof(fp), "vbd%d-", n);
+	xo_fdpass_prune(vm, fp);
+}
+
 struct live_ctx {
 	char *vm;
 	int n;
+	bool leave_job; /* a fail point fired: leave the job as a broken link would */
 };
 
 static xerr *live_snapshot(void *ctx, const sm_open *overlay)
 {
 	struct live_ctx *c = ctx;
 	xerr *e = NULL;
+	/* The caller holds the SR's lock, as the GC does while it merges: a
+	 * stream job of this disk is one a failed merge left (it would make
+	 * the top "busy"). */
+	drop_stale_jobs(c->vm, c->n);
 	char *top = top_node(c->vm, c->n, &e);
 	if (!top)
 		return e;
@@ -468,38 +508,6 @@ static char *live_top_file(void *ctx, xerr **err)
 	return out;
 }
 
-/* Jobs of disk n a killed xapid left in the running QEMU (a block-stream
- * waiting for job-finalize forever): cancelled (the old chain stays) and
- * dismissed, so the GC can merge again. */
-static void drop_stale_jobs(const char *vm, int n)
-{
-	char pre[32];
-	snprintf(pre, sizeof(pre), "hxstream%d-", n);
-	for (int round = 0; round < 100; round++) {
-		json_object *r = NULL;
-		if (xo_vm_qmp(vm, "query-jobs", NULL, &r)) {
-			return;
-		}
-		bool any = false;
-		size_t len = r && json_object_is_type(r, json_type_array) ? json_object_array_length(r) : 0;
-		for (size_t i = 0; i < len; i++) {
-			json_object *j = json_object_array_get_idx(r, i), *id, *st;
-			if (!json_object_object_get_ex(j, "id", &id) ||
-			    strncmp(json_object_get_string(id), pre, strlen(pre)) ||
-			    !json_object_object_get_ex(j, "status", &st))
-				continue;
-			any = true;
-			const char *s = json_object_get_string(st);
-			const char *cmd = !strcmp(s, "concluded") ? "job-dismiss" : "job-cancel";
-			xerr_free(xo_vm_qmp(vm, cmd, obj1("id", json_object_new_string(json_object_get_string(id))), NULL));
-		}
-		json_object_put(r);
-		if (!any)
-			return;
-		usleep(50 * 1000);
-	}
-}
-
 /* Flushes the top node of disk n (data and qcow2 metadata to the file). */
 static xerr *flush_node(const char *vm, int n)
 {
@@ -519,11 +527,9 @@ static xerr *flush_node(const char *vm, int n)
 	return e;
 }
 
-static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress *p)
+static xerr *stream_run(struct live_ctx *c, const char *base_filename, const sm_progress *p)
 {
-	struct live_ctx *c = ctx;
 	xerr *e = NULL;
-	drop_stale_jobs(c->vm, c->n);
 	char *top = top_node(c->vm, c->n, &e);
 	if (!top)
 		return e;
@@ -561,6 +567,8 @@ static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress
 	free(base);
 	if (e)
 		return e;
+	if ((c->leave_job = sm_fail_point("live-merge-after-start")))
+		return xerr_new("INTERNAL_ERROR", "fail point live-merge-after-start", NULL);
 	int64_t deadline = hx_mono_ms() + JOB_MS;
 	xerr *flush_err = NULL;
 	for (;;) {
@@ -598,6 +606,10 @@ static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress
 		}
 		if (pending) {
 			sm_crash_point("live-merge-at-pending");
+			if ((c->leave_job = sm_fail_point("live-merge-at-pending"))) {
+				xerr_free(flush_err);
+				return xerr_new("INTERNAL_ERROR", "fail point live-merge-at-pending", NULL);
+			}
 			/* Data first (new clusters of the top and their L2
 			 * entries), header last. */
 			if (!flush_err)
@@ -609,6 +621,8 @@ static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress
 				xerr_free(flush_err);
 				return e;
 			}
+			if (!flush_err && (c->leave_job = sm_fail_point("live-merge-after-finalize")))
+				return xerr_new("INTERNAL_ERROR", "fail point live-merge-after-finalize", NULL);
 			usleep(20 * 1000);
 			continue;
 		}
@@ -641,6 +655,22 @@ static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress
 	}
 }
 
+/* A merge through the consumer (sm.h, sm_live.stream). On any failure the
+ * job this call started is cancelled (or, finalized already, dismissed):
+ * a job left pending would keep the top busy and its copy-on-read filter
+ * in the graph. When QEMU cannot be reached for that either, the next
+ * merge or live snapshot of the disk drops it (drop_stale_jobs). */
+static xerr *live_stream(void *ctx, const char *base_filename, const sm_progress *p)
+{
+	struct live_ctx *c = ctx;
+	drop_stale_jobs(c->vm, c->n);
+	c->leave_job = false;
+	xerr *e = stream_run(c, base_filename, p);
+	if (e && !c->leave_job)
+		drop_stale_jobs(c->vm, c->n);
+	return e;
+}
+
 static xerr *live_resize(void *ctx, int64_t size)
 {
 	struct live_ctx *c = ctx;
@@ -653,6 +683,12 @@ static xerr *live_resize(void *ctx, int64_t size)
 	e = xo_vm_qmp(c->vm, "block_resize", a, NULL);
 	free(top);
 	return e;
+}
+
+static xerr *live_flush(void *ctx)
+{
+	struct live_ctx *c = ctx;
+	return flush_node(c->vm, c->n);
 }
 
 static void live_release(void *ctx)
@@ -678,6 +714,7 @@ bool vbd_live_hooks(const char *vm_uuid, const char *userdevice, sm_live *out)
 	out->stream = live_stream;
 	out->resize = live_resize;
 	out->top_file = live_top_file;
+	out->flush = live_flush;
 	out->release = live_release;
 	return true;
 }
