@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "chain.h"
+#include "intent.h"
 #include "qimg.h"
 #include "util.h"
 
@@ -28,43 +29,10 @@
 
 /* ---- names -------------------------------------------------------------- */
 
-/* Splits an image file name into location and format: "<loc>.qcow2" /
- * "<loc>.raw" where loc is "<uuid>" or "<uuid>.base". False otherwise. */
-static bool parse_name(const char *name, char **loc, const char **fmt, bool *hidden)
-{
-	size_t n = strlen(name);
-	const char *f = NULL;
-	size_t stem;
-	if (n > 6 && strcmp(name + n - 6, ".qcow2") == 0) {
-		f = "qcow2";
-		stem = n - 6;
-	} else if (n > 4 && strcmp(name + n - 4, ".raw") == 0) {
-		f = "raw";
-		stem = n - 4;
-	} else {
-		return false;
-	}
-	bool base = stem == 36 + 5 && memcmp(name + 36, ".base", 5) == 0;
-	if (stem != 36 && !base)
-		return false;
-	char uuid[37];
-	memcpy(uuid, name, 36);
-	uuid[36] = 0;
-	if (!hx_is_uuid(uuid))
-		return false;
-	if (loc)
-		*loc = hx_strndup(name, stem);
-	if (fmt)
-		*fmt = f;
-	if (hidden)
-		*hidden = base;
-	return true;
-}
-
 static bool valid_location(const char *loc)
 {
 	char *name = hx_asprintf("%s.raw", loc ? loc : "");
-	bool ok = parse_name(name, NULL, NULL, NULL);
+	bool ok = sm_image_name_parse(name, NULL, NULL, NULL);
 	free(name);
 	return ok;
 }
@@ -128,7 +96,7 @@ static char *backing_loc(const char *backing)
 	const char *b = strrchr(backing, '/');
 	b = b ? b + 1 : backing;
 	char *loc = NULL;
-	if (!parse_name(b, &loc, NULL, NULL))
+	if (!sm_image_name_parse(b, &loc, NULL, NULL))
 		return NULL;
 	return loc;
 }
@@ -223,7 +191,7 @@ xerr *sm_chain_sr_create(sm_chain *c, const char *sr_uuid)
 			c->ops->get_small(c->fs, MARKER, buf, sizeof(buf) - 1);
 			e = sm_backend_failure(SM_E_SR_EXISTS,
 				"the location already holds an SR (%s)", trim_marker(buf));
-		} else if (parse_name(a.names[i], NULL, NULL, NULL)) {
+		} else if (sm_image_name_parse(a.names[i], NULL, NULL, NULL)) {
 			e = sm_backend_failure(SM_E_SR_EXISTS,
 				"the location already holds VDI images (%s)", a.names[i]);
 		}
@@ -265,8 +233,8 @@ static void recover_intent(sm_chain *c, const char *intent)
 		base[strcspn(base, "\n")] = 0;
 	char *tloc = NULL, *bloc = NULL;
 	bool thidden = true, bhidden = false;
-	bool sane = base && parse_name(top, &tloc, NULL, &thidden) && !thidden &&
-		    !strcmp(tloc, loc) && parse_name(base, &bloc, NULL, &bhidden) && bhidden;
+	bool sane = base && sm_image_name_parse(top, &tloc, NULL, &thidden) && !thidden &&
+		    !strcmp(tloc, loc) && sm_image_name_parse(base, &bloc, NULL, &bhidden) && bhidden;
 	free(tloc);
 	free(bloc);
 	if (!sane) {
@@ -294,23 +262,11 @@ static bool intent_lines(sm_chain *c, const char *name, char **lines, int max, i
 {
 	char buf[512] = { 0 };
 	*n = 0;
-	if (c->ops->get_small(c->fs, name, buf, sizeof(buf) - 1) < 0)
+	int64_t got = c->ops->get_small(c->fs, name, buf, sizeof(buf) - 1);
+	if (got < 0)
 		return false;
-	char *p = buf;
-	while (*p && *n < max) {
-		size_t l = strcspn(p, "\n");
-		lines[(*n)++] = hx_strndup(p, l);
-		p += l;
-		if (*p)
-			p++;
-	}
+	*n = sm_intent_split(buf, (size_t)got, lines, max);
 	return true;
-}
-
-static void lines_free(char **lines, int n)
-{
-	for (int i = 0; i < n; i++)
-		free(lines[i]);
 }
 
 static bool image_exists(sm_chain *c, const char *name)
@@ -332,8 +288,8 @@ static void recover_merge(sm_chain *c, const char *intent, char **f, int n)
 	char *bloc = NULL, *cloc = NULL;
 	const char *bfmt, *cfmt;
 	bool bh = false, ch = true;
-	if (n < 3 || !parse_name(f[1], &bloc, &bfmt, &bh) || !bh ||
-	    !parse_name(f[2], &cloc, &cfmt, &ch)) {
+	if (n < 3 || !sm_image_name_parse(f[1], &bloc, &bfmt, &bh) || !bh ||
+	    !sm_image_name_parse(f[2], &cloc, &cfmt, &ch)) {
 		fprintf(stderr, "sm: %s: not a merge intent, left alone\n", intent);
 		free(bloc);
 		free(cloc);
@@ -406,7 +362,7 @@ xerr *sm_chain_sr_attach(sm_chain *c, const char *sr_uuid, bool adopt)
 		/* live snapshots: sm_chain_sr_recover, once xapid knows its
 		 * records and consumers (their .tmp- files were never handed
 		 * to anyone: removed below). */
-		lines_free(f, nf);
+		sm_intent_lines_free(f, nf);
 	}
 	for (size_t i = 0; i < a.n; i++)
 		if (strncmp(a.names[i], TMP_PREFIX, strlen(TMP_PREFIX)) == 0)
@@ -423,7 +379,7 @@ xerr *sm_chain_sr_destroy(sm_chain *c)
 		return e;
 	int bad = 0;
 	for (size_t i = 0; i < a.n; i++)
-		if (parse_name(a.names[i], NULL, NULL, NULL) ||
+		if (sm_image_name_parse(a.names[i], NULL, NULL, NULL) ||
 		    strncmp(a.names[i], TMP_PREFIX, strlen(TMP_PREFIX)) == 0 ||
 		    strncmp(a.names[i], INTENT_PREFIX, strlen(INTENT_PREFIX)) == 0)
 			if (c->ops->unlink(c->fs, a.names[i]) < 0)
@@ -447,7 +403,7 @@ xerr *sm_chain_scan(sm_sr *sr, sm_vdi_list *out)
 		char *loc;
 		const char *fmt;
 		bool hidden;
-		if (!parse_name(a.names[i], &loc, &fmt, &hidden))
+		if (!sm_image_name_parse(a.names[i], &loc, &fmt, &hidden))
 			continue;
 		sm_vdi_info info;
 		e = stat_image(c, a.names[i], loc, fmt, hidden, &info);
@@ -990,9 +946,9 @@ static int recover_live_snap(sm_sr *sr, const sm_recover *rc, const char *intent
 	sm_chain *c = sm_chain_of(sr);
 	char *aloc = NULL, *xloc = NULL, *nloc = NULL;
 	bool ah = true, xh = true, nh = false;
-	if (n < 5 || !parse_name(f[1], &aloc, NULL, &ah) || ah ||
-	    !parse_name(f[2], &nloc, NULL, &nh) || !nh || !parse_name(f[3], &xloc, NULL, &xh) || xh ||
-	    !parse_name(f[4], NULL, NULL, NULL) || strcmp(aloc, intent + strlen(INTENT_PREFIX))) {
+	if (n < 5 || !sm_image_name_parse(f[1], &aloc, NULL, &ah) || ah ||
+	    !sm_image_name_parse(f[2], &nloc, NULL, &nh) || !nh || !sm_image_name_parse(f[3], &xloc, NULL, &xh) || xh ||
+	    !sm_image_name_parse(f[4], NULL, NULL, NULL) || strcmp(aloc, intent + strlen(INTENT_PREFIX))) {
 		fprintf(stderr, "sm: %s: not a live snapshot intent, left alone\n", intent);
 		free(aloc);
 		free(xloc);
@@ -1086,7 +1042,7 @@ int sm_chain_sr_recover(sm_sr *sr, const sm_recover *rc)
 			recover_merge(c, a.names[i], f, n);
 		else
 			recover_intent(c, a.names[i]);
-		lines_free(f, n);
+		sm_intent_lines_free(f, n);
 	}
 	acc_free(&a);
 	return pending;
