@@ -24,8 +24,9 @@ MiB = 1 << 20
 WRAPPER = r"""#!/bin/sh
 # Fault injection for test_sm_crash.py: the real qemu-img, and SIGKILL to
 # xapid (the parent) at the call named in $CTL ("<before|after> <cmd> <n>").
-# While $HOLD exists, a "create" waits (an operation held in the middle).
-if [ "$1" = create ] && [ -f "$HOLD" ]; then
+# While $HOLD exists, a "create" or "convert" waits (an operation held in
+# the middle).
+if { [ "$1" = create ] || [ "$1" = convert ]; } && [ -f "$HOLD" ]; then
     touch "$HOLD.reached"
     while [ -f "$HOLD" ]; do sleep 0.05; done
 fi
@@ -152,42 +153,51 @@ def main(t, x):
                 t.ok(restart(), "xapid was killed at that point and restarted")
                 check_after("after the restart", v, data, task)
 
-        with t.section("VM.snapshot marks the VM busy while it runs"):
-            v = vdi_new("qcow2")
-            vm = api().VM.create(harness.vm_record("busy"))
-            api().VBD.create({"VM": vm, "VDI": v, "userdevice": "0", "bootable": True,
-                              "mode": "RW", "type": "Disk", "unpluggable": True, "empty": False,
-                              "other_config": {}, "qos_algorithm_type": "",
-                              "qos_algorithm_params": {}})
-            open(hold, "w").close()
-            task = api().Async.VM.snapshot(vm, "held", [])
-            reached = harness.wait_until(lambda: os.path.exists(hold + ".reached"), 60, 0.02)
-            t.ok(reached, "the snapshot is held inside its disk step")
-            cur = api().VM.get_current_operations(vm)
-            t.eq(list(cur.values()), ["snapshot"], "current_operations holds 'snapshot'", cur)
-            t.eq(list(cur.keys()), [task], "keyed by the task")
-            # XAPI lets snapshot and checkpoint run alongside each other
-            # (is_allowed_concurrently), nothing else.
-            allowed = api().VM.get_allowed_operations(vm)
-            t.ok("start" not in allowed and "destroy" not in allowed and "clone" not in allowed,
-                 "allowed_operations offers no start, destroy or clone meanwhile", allowed)
-            for name, fn in (("VM.destroy", lambda: api().VM.destroy(vm)),
-                             ("VM.start", lambda: api().VM.start(vm, False, False))):
-                t.fails(fn, "OTHER_OPERATION_IN_PROGRESS", name + " during the snapshot",
-                        ["VM", vm, "snapshot", task])
-            os.unlink(hold)
-            done = harness.wait_until(
-                lambda: api().task.get_status(task) != "pending", 60, 0.05)
-            t.eq(done and api().task.get_status(task), "success", "the held snapshot completes")
-            t.eq(api().VM.get_current_operations(vm), {}, "current_operations is empty again")
-            t.ok("snapshot" in api().VM.get_allowed_operations(vm), "snapshot allowed again")
-            for s_vm in api().VM.get_snapshots(vm):
-                disks = [api().VBD.get_VDI(b) for b in api().VM.get_VBDs(s_vm)]
-                api().VM.destroy(s_vm)
-                for d in disks:
-                    api().VDI.destroy(d)
-            api().VM.destroy(vm)
-            api().VDI.destroy(v)
+        # XAPI lets snapshot/checkpoint run alongside each other, and
+        # clone/copy/export alongside each other (is_allowed_concurrently),
+        # nothing else.
+        busy_ops = [("snapshot", lambda vm: api().Async.VM.snapshot(vm, "held", []), "clone"),
+                    ("clone", lambda vm: api().Async.VM.clone(vm, "held"), "snapshot"),
+                    ("copy", lambda vm: api().Async.VM.copy(vm, "held", ""), "snapshot")]
+        for op, start, other in busy_ops:
+            with t.section("VM.%s marks the VM busy while it runs" % op):
+                v = vdi_new("qcow2")
+                vm = api().VM.create(harness.vm_record("busy-" + op))
+                api().VBD.create({"VM": vm, "VDI": v, "userdevice": "0", "bootable": True,
+                                  "mode": "RW", "type": "Disk", "unpluggable": True, "empty": False,
+                                  "other_config": {}, "qos_algorithm_type": "",
+                                  "qos_algorithm_params": {}})
+                if os.path.exists(hold + ".reached"):
+                    os.unlink(hold + ".reached")
+                open(hold, "w").close()
+                task = start(vm)
+                reached = harness.wait_until(lambda: os.path.exists(hold + ".reached"), 60, 0.02)
+                t.ok(reached, "the %s is held inside its disk step" % op)
+                cur = api().VM.get_current_operations(vm)
+                t.eq(list(cur.values()), [op], "current_operations holds '%s'" % op, cur)
+                t.eq(list(cur.keys()), [task], "keyed by the task")
+                allowed = api().VM.get_allowed_operations(vm)
+                t.ok("start" not in allowed and "destroy" not in allowed and other not in allowed,
+                     "allowed_operations offers no start, destroy or %s meanwhile" % other, allowed)
+                for name, fn in (("VM.destroy", lambda: api().VM.destroy(vm)),
+                                 ("VM.start", lambda: api().VM.start(vm, False, False))):
+                    t.fails(fn, "OTHER_OPERATION_IN_PROGRESS", name + " during the " + op,
+                            ["VM", vm, op, task])
+                os.unlink(hold)
+                done = harness.wait_until(
+                    lambda: api().task.get_status(task) != "pending", 60, 0.05)
+                t.eq(done and api().task.get_status(task), "success", "the held %s completes" % op)
+                t.eq(api().VM.get_current_operations(vm), {}, "current_operations is empty again")
+                t.ok(op in api().VM.get_allowed_operations(vm), "%s allowed again" % op)
+                made = [api().task.get_result(task).replace("<value>", "").replace("</value>", "")
+                        ] if op != "snapshot" else []
+                for s_vm in api().VM.get_snapshots(vm) + made:
+                    disks = [api().VBD.get_VDI(b) for b in api().VM.get_VBDs(s_vm)]
+                    api().VM.destroy(s_vm)
+                    for d in disks:
+                        api().VDI.destroy(d)
+                api().VM.destroy(vm)
+                api().VDI.destroy(v)
 
         with t.section("kill after the GC's qemu-img rebase, before the base is removed"):
             v = vdi_new("qcow2")

@@ -99,13 +99,15 @@ static xerr *clone_or_copy(call_ctx *ctx, const char *vm, const char *name, cons
 		e = xerr_new("VM_BAD_POWER_STATE", vm, "halted", p, NULL);
 		free(p);
 	}
-	/* VM.snapshot marks the VM busy while it runs (current_operations
-	 * "snapshot", as XAPI): a concurrent destroy, start, shutdown …
-	 * answers OTHER_OPERATION_IN_PROGRESS. */
+	/* The VM is busy while its disks are duplicated (current_operations
+	 * "snapshot", "clone" or "copy", as XAPI): a concurrent destroy,
+	 * start, shutdown … answers OTHER_OPERATION_IN_PROGRESS. The claim
+	 * re-checks the power state in its own transaction (a start may have
+	 * come between the read above and it). */
 	xv *claimed = NULL;
 	char *opref = NULL;
-	if (!e && snap)
-		e = vm_op_claim(ctx, vm, "snapshot", &claimed, &opref);
+	if (!e)
+		e = vm_op_claim(ctx, vm, snap ? "snapshot" : copy ? "copy" : "clone", &claimed, &opref);
 	char **made = hx_calloc(nv + 1, sizeof(char *));
 	char **newvdi = hx_calloc(nv + 1, sizeof(char *));
 	bool *skip = hx_calloc(nv + 1, sizeof(bool));
