@@ -21,6 +21,9 @@ every record, and the GC retries by itself until the chain is merged.
 An export of the running VDI right after a live snapshot (a cluster QEMU
 allocated but only holds the L2 entry of in its cache) holds every
 record, and so does the VDI after a hard shutdown at such a moment.
+Last, the VM boots again and VM.revert brings the running VM back to a
+VM snapshot taken while it wrote: Halted, its disk a clone holding
+exactly the records of the snapshot's moment.
 QEMU keeps running across the kill; xapid restarts, re-attaches the VM
 and recovers. After each: the VM still runs and writes; the VDI record
 names the image QEMU writes (its file exists); the interrupted snapshot
@@ -330,6 +333,37 @@ def main(t, x):
             t.eq(own_files(), [], "the SR holds only the VDIs' images")
             t.eq(sorted(n for n in os.listdir(srdir) if n.startswith(".")), [".halyard-sr"],
                  "no hidden leftovers")
+
+        with t.section("VM.revert of the running VM to a snapshot taken while it wrote"):
+            for f in (console, console + ".1"):
+                if os.path.exists(f):
+                    os.unlink(f)
+            t.eq(put(data, bytes(16 * MiB)), 200, "the record area zeroed (import while halted)")
+            api().VM.start(vm, False, False)
+            ok = harness.wait_until(lambda: last_wrote() >= 3, BOOT_TIMEOUT, 0.1)
+            t.ok(ok, "the guest boots again and writes (records from 0 again)", con()[-800:])
+            n0 = last_wrote()
+            snap = api().VM.snapshot(vm, "before-revert", [scr])
+            m = last_wrote()
+            t.ok(wait_more(m, 5), "the guest writes on after the VM snapshot")
+            n1 = last_wrote()
+            api().VM.revert(snap)
+            t.eq(api().VM.get_power_state(vm), "Halted", "the VM is Halted after the revert")
+            disk = [api().VBD.get_VDI(b) for b in api().VM.get_VBDs(vm)
+                    if api().VBD.get_userdevice(b) == "0"]
+            t.ok(len(disk) == 1 and disk[0] != data, "its disk is a new VDI cloned from the snapshot's",
+                 disk)
+            recs = records_in(get(disk[0])) if disk else []
+            t.ok(contiguous(recs, n0 + 1) and len(recs) <= m + 2,
+                 "it holds records 0..k of the snapshot's moment, %d <= k <= %d (the guest was at %d)"
+                 % (n0, m + 1, n1), recs[-3:] if recs == list(range(len(recs))) else recs)
+            t.ok(data not in api().SR.get_VDIs(sr), "the disk the snapshot was taken of is gone")
+            sdisks = [api().VBD.get_VDI(b) for b in api().VM.get_VBDs(snap)]
+            api().VM.destroy(snap)
+            for d in sdisks:
+                api().VDI.destroy(d)
+            ok = harness.wait_until(lambda: own_files() == [], 120, 0.2)
+            t.ok(ok, "the GC merged the chain under the reverted disk", own_files())
     finally:
         if os.path.exists(ctl):
             os.unlink(ctl)
