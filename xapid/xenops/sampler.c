@@ -60,6 +60,7 @@ struct vm_rrd {
 	bool have_prev;
 	struct counters prev;
 	bool seen; /* in this pass */
+	int64_t saved_upto; /* rrd_last_updated at the last save */
 	struct vm_rrd *next;
 };
 
@@ -79,6 +80,7 @@ static pthread_cond_t run_cond = PTHREAD_COND_INITIALIZER;
 static pthread_t thread;
 static bool running, stop;
 static rrd *host_rrd;
+static int64_t host_saved_upto; /* rrd_last_updated(host_rrd) at the last save */
 static struct vm_rrd *vms;
 static struct host_prev hprev;
 static char host_prefix[64];
@@ -377,11 +379,20 @@ static void save_all(void)
 	char (*ids)[64] = hx_calloc(n, sizeof(*ids));
 	rrd_buf *bufs = hx_calloc(n, sizeof(*bufs));
 	size_t k = 0;
-	for (struct vm_rrd *v = vms; v; v = v->next, k++) {
+	/* Only RRDs updated since their last save (a VM that stopped keeps
+	 * its RRD unchanged until it runs again). */
+	for (struct vm_rrd *v = vms; v; v = v->next) {
+		int64_t upto = rrd_last_updated(v->r);
+		if (upto == v->saved_upto)
+			continue;
+		v->saved_upto = upto;
 		rrd_save(v->r, &bufs[k]);
 		snprintf(ids[k], sizeof(ids[k]), "%s", v->uuid);
+		k++;
 	}
-	if (host_rrd && host_uuid[0] && rrd_last_updated(host_rrd) > 0) {
+	int64_t hupto = host_rrd ? rrd_last_updated(host_rrd) : 0;
+	if (host_rrd && host_uuid[0] && hupto > 0 && hupto != host_saved_upto) {
+		host_saved_upto = hupto;
 		rrd_save(host_rrd, &bufs[k]);
 		snprintf(ids[k], sizeof(ids[k]), "%s", host_uuid);
 		k++;
