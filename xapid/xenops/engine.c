@@ -208,6 +208,23 @@ xo_state xenops_state(const char *uuid)
 	return st;
 }
 
+xo_state xenops_watch(const char *uuid)
+{
+	const xo_backend *b = xenops_backend();
+	struct entry *en = entry_get(uuid);
+	if (!en)
+		return XO_GONE;
+	/* A long operation holds the lock: it reports what it does itself. */
+	if (pthread_mutex_trylock(&en->lock)) {
+		entry_put(en);
+		return XO_UNKNOWN;
+	}
+	xo_state st = !en->d ? XO_GONE : b->watch ? b->watch(en->d) : b->state(en->d);
+	pthread_mutex_unlock(&en->lock);
+	entry_put(en);
+	return st;
+}
+
 bool xenops_wait_off(const char *uuid, int64_t timeout_ms)
 {
 	int64_t deadline = hx_mono_ms() + timeout_ms;
@@ -252,7 +269,7 @@ static void monitor_pass(struct xapid *app)
 	}
 	pthread_mutex_unlock(&table_lock);
 	for (size_t i = 0; i < n && !monitor_stop; i++) {
-		xo_state st = xenops_state(uuids[i]);
+		xo_state st = xenops_watch(uuids[i]);
 		if (st == XO_SHUTDOWN || st == XO_REBOOTED || st == XO_CRASHED || st == XO_GONE)
 			vm_guest_event(app, uuids[i], st);
 	}

@@ -54,6 +54,7 @@
 #define QEMU_START_MS 60000
 #define SUSPEND_MS (10 * 60 * 1000)
 #define QUIESCE_CONNECT_MS 3000
+#define WATCH_FULL_MS 10000
 #define QUIESCE_MS 15000
 
 struct xo_domain {
@@ -67,6 +68,8 @@ struct xo_domain {
 	char evbuf[16384];
 	size_t evlen;
 	bool saw_shutdown;    /* a SHUTDOWN event since the last reset */
+	bool ev_changed;      /* an event that may change the run state, unseen by watch */
+	int64_t full_at;      /* when qemu_watch last asked query-status */
 	char reason[32];      /* its reason ("guest-shutdown", "guest-reset" …) */
 	/* A command connection kept open between xo_qemu_qmp_hold and
 	 * xo_qemu_qmp_release (one caller at a time: the domain's lock). */
@@ -846,6 +849,19 @@ static xerr *qemu_attach(const char *dir, xo_domain **out)
 
 /* Connects the event monitor if needed, then takes in the events that
  * are there (waiting up to wait_ms for the first bytes). */
+/* QMP events after which the run state may differ (the rest — balloon,
+ * block jobs, RTC, devices — leave it alone). */
+static bool run_state_event(const char *ev)
+{
+	static const char *const evs[] = { "SHUTDOWN", "POWERDOWN", "RESET", "STOP", "RESUME",
+					   "SUSPEND", "WAKEUP", "GUEST_PANICKED",
+					   "GUEST_CRASHLOADED", "BLOCK_IO_ERROR", NULL };
+	for (const char *const *e = evs; ev && *e; e++)
+		if (!strcmp(ev, *e))
+			return true;
+	return false;
+}
+
 static void events_poll(xo_domain *d, int wait_ms)
 {
 	if (d->ev_fd < 0) {
@@ -859,6 +875,7 @@ static void events_poll(xo_domain *d, int wait_ms)
 		}
 		d->ev_fd = q.fd;
 		d->evlen = 0;
+		d->ev_changed = true; /* what happened while nobody listened is unknown */
 	}
 	for (;;) {
 		struct pollfd pf = { .fd = d->ev_fd, .events = POLLIN };
@@ -877,6 +894,9 @@ static void events_poll(xo_domain *d, int wait_ms)
 		while ((nl = memchr(d->evbuf, '\n', d->evlen))) {
 			*nl = 0;
 			json_object *o = json_tokener_parse(d->evbuf), *ev, *data, *reason;
+			if (o && json_object_object_get_ex(o, "event", &ev) &&
+			    run_state_event(json_object_get_string(ev)))
+				d->ev_changed = true;
 			if (o && json_object_object_get_ex(o, "event", &ev) &&
 			    !strcmp(json_object_get_string(ev), "SHUTDOWN")) {
 				d->saw_shutdown = true;
@@ -925,6 +945,24 @@ static xo_state qemu_state(xo_domain *d)
 		r = XO_CRASHED;
 	free(st);
 	return r;
+}
+
+/* The monitor's look (xo_backend.watch): query-status only after an
+ * event that may change the run state, when the event connection is not
+ * up, or every WATCH_FULL_MS as a safety net; otherwise XO_UNKNOWN. A
+ * dead process is seen at once either way (reap). Saves a QMP connection
+ * per VM per monitor pass. */
+static xo_state qemu_watch(xo_domain *d)
+{
+	events_poll(d, 0);
+	if (qemu_reap(d))
+		return XO_GONE;
+	int64_t now = hx_mono_ms();
+	if (d->ev_fd >= 0 && !d->ev_changed && d->full_at && now - d->full_at < WATCH_FULL_MS)
+		return XO_UNKNOWN;
+	d->ev_changed = false;
+	d->full_at = now;
+	return qemu_state(d);
 }
 
 static xerr *qemu_pause(xo_domain *d)
@@ -1064,6 +1102,7 @@ const xo_backend xo_qemu_backend = {
 	.create = qemu_create,
 	.attach = qemu_attach,
 	.state = qemu_state,
+	.watch = qemu_watch,
 	.pause = qemu_pause,
 	.unpause = qemu_unpause,
 	.reset = qemu_reset,

@@ -81,6 +81,11 @@ typedef struct xo_backend {
 	 * NULL with *out = NULL when nothing lives there. */
 	xerr *(*attach)(const char *dir, xo_domain **out);
 	xo_state (*state)(xo_domain *d);
+	/* Optional, for the monitor's frequent passes: the state when
+	 * something may have changed it since the last look (an event, the
+	 * process gone, a while without a full look), else XO_UNKNOWN ("as
+	 * before") without asking the domain. NULL: state every time. */
+	xo_state (*watch)(xo_domain *d);
 	xerr *(*pause)(xo_domain *d);
 	xerr *(*unpause)(xo_domain *d);
 	xerr *(*reset)(xo_domain *d);
@@ -139,6 +144,9 @@ void xenops_destroy(const char *uuid);
 void xenops_forget(const char *uuid);
 /* The state of the VM's domain (XO_GONE when none). */
 xo_state xenops_state(const char *uuid);
+/* The same for a watcher that looks often: XO_UNKNOWN when the backend
+ * saw nothing that could have changed it (xo_backend.watch). */
+xo_state xenops_watch(const char *uuid);
 /* Waits up to timeout_ms for the VM's domain to reach XO_SHUTDOWN,
  * XO_REBOOTED or XO_GONE; true when it did. */
 bool xenops_wait_off(const char *uuid, int64_t timeout_ms);
