@@ -625,7 +625,17 @@ static void handle_exit(struct pcpu *p, struct vcpu *v)
         handle_npf(v);
         break;
     case EXIT_SHUTDOWN:
-        printk("d%uv%u: triple fault at rip %lx\n", v->domain->domid, v->id, *vmcb64(vm, VMCB_RIP));
+        /*
+         * What the guest had when its exception delivery failed three times:
+         * the event being delivered (EXITINTINFO; 0 = none, the fault came
+         * from the instruction at rip) and the tables and stack it needed.
+         */
+        printk("d%uv%u: triple fault at rip %lx (delivering %lx; rsp %lx rflags %lx cr0 %lx cr3 %lx cr4 %lx "
+               "efer %lx idtr %lx+%x gdtr %lx+%x)\n",
+               v->domain->domid, v->id, *vmcb64(vm, VMCB_RIP), intinfo, *vmcb64(vm, VMCB_RSP),
+               *vmcb64(vm, VMCB_RFLAGS), *vmcb64(vm, VMCB_CR0), *vmcb64(vm, VMCB_CR3), *vmcb64(vm, VMCB_CR4),
+               *vmcb64(vm, VMCB_EFER), *vmcb64(vm, VMCB_IDTR + 8), *vmcb32(vm, VMCB_IDTR + 4),
+               *vmcb64(vm, VMCB_GDTR + 8), *vmcb32(vm, VMCB_GDTR + 4));
         domain_crash(v->domain, "triple fault");
         break;
     case EXIT_INIT:
