@@ -585,6 +585,39 @@ static void handle_npf(struct vcpu *v)
     domain_crash(v->domain, mapped ? "invalid access to its memory" : "access outside its memory");
 }
 
+/*
+ * A triple fault's report: what the guest had when its exception delivery
+ * failed three times (the event being delivered, EXITINTINFO, is 0 when
+ * the first fault came from the instruction at rip), and whether the
+ * places delivery needs (rip, the IDT, the GDT, the stack) still
+ * translate through the guest's own tables, so a log tells a guest that
+ * broke its own tables or IDT from a hypervisor that corrupted its state.
+ */
+static void report_triple_fault(struct vcpu *v, uint64_t intinfo)
+{
+    struct vmcb *vm = v->arch.vmcb;
+    printk("d%uv%u: triple fault at rip %lx (delivering %lx; rsp %lx rflags %lx cr0 %lx cr3 %lx cr4 %lx "
+           "efer %lx idtr %lx+%x gdtr %lx+%x)\n",
+           v->domain->domid, v->id, *vmcb64(vm, VMCB_RIP), intinfo, *vmcb64(vm, VMCB_RSP),
+           *vmcb64(vm, VMCB_RFLAGS), *vmcb64(vm, VMCB_CR0), *vmcb64(vm, VMCB_CR3), *vmcb64(vm, VMCB_CR4),
+           *vmcb64(vm, VMCB_EFER), *vmcb64(vm, VMCB_IDTR + 8), *vmcb32(vm, VMCB_IDTR + 4),
+           *vmcb64(vm, VMCB_GDTR + 8), *vmcb32(vm, VMCB_GDTR + 4));
+    static const char *const names[] = { "rip", "idt", "gdt", "stack" };
+    const uint64_t vas[] = { *vmcb64(vm, VMCB_RIP) + *vmcb64(vm, VMCB_CS + SEG_BASE), *vmcb64(vm, VMCB_IDTR + 8),
+                             *vmcb64(vm, VMCB_GDTR + 8), *vmcb64(vm, VMCB_RSP) - 8 };
+    char line[160];
+    int n = 0;
+    for (unsigned i = 0; i < 4; i++) {
+        uint64_t gpa, hpa;
+        int t = gva_to_gpa(v, vas[i], false, &gpa);
+        const char *what = t ? "unmapped by its tables" : gpa_to_hpa(v->domain, gpa, false, &hpa) ? "a hole" : "RAM";
+        n += hv_snprintf(line + n, sizeof(line) - (size_t)n, "%s%s %s", i ? ", " : "", names[i], what);
+        if (n >= (int)sizeof(line))
+            break;
+    }
+    printk("d%uv%u:   %s\n", v->domain->domid, v->id, line);
+}
+
 static void handle_exit(struct pcpu *p, struct vcpu *v)
 {
     struct vmcb *vm = v->arch.vmcb;
@@ -625,7 +658,7 @@ static void handle_exit(struct pcpu *p, struct vcpu *v)
         handle_npf(v);
         break;
     case EXIT_SHUTDOWN:
-        printk("d%uv%u: triple fault at rip %lx\n", v->domain->domid, v->id, *vmcb64(vm, VMCB_RIP));
+        report_triple_fault(v, intinfo);
         domain_crash(v->domain, "triple fault");
         break;
     case EXIT_INIT:

@@ -4,6 +4,19 @@
  * one (-EFAULT), targeted bad arguments, 20000 random hypercalls, then
  * port I/O over the whole port space, random MSRs, wild hypercall-page
  * frames and random CPUID leaves.  It must survive and power off.
+ *
+ * The storm's arguments are hostile but aimed at a victim: every pointer
+ * the hypervisor is handed (as an argument, or inside a struct it reads)
+ * and every frame number is either not our RAM at all or in RAM this
+ * guest does not need (below 1 MiB, 4-8 MiB).  Our image, stack, IDT and
+ * page tables (1-4 MiB) are never named, so what a call does to the
+ * memory it names (runstate areas, vcpu_info, shared_info or grant frames
+ * put over a page, grant copies, ...; Xen does the same) cannot hurt us,
+ * whatever the timing: a crash or a hang can only be the hypervisor's.
+ * (The earlier storm read its structs from memory earlier calls had
+ * written, time values included, so what a struct named depended on
+ * the host's timing.)  If an exception still reaches us during the storm,
+ * the call that preceded it is printed.
  *   TEST x86-hostile
  */
 #include "xguest.h"
@@ -26,14 +39,60 @@ static uint64_t next(void)
     return rng;
 }
 
-static uint64_t wild(void)
+/*
+ * The storm's structs: the last 512 bytes of our RAM (the page after it is a
+ * hole, so a batch running off its end gets -EFAULT), refilled with fresh
+ * safe words before every call.  Nothing else of ours is ever read as a struct.
+ */
+#define VICTIM      0x7ffe00UL
+#define VICTIM_SIZE 512UL
+
+/* A word the hypervisor may read as a number, a frame or an address. */
+static uint64_t safe_word(void)
 {
-    switch (next() % 4) {
-    case 0: return bad_ptrs[next() % (sizeof(bad_ptrs) / sizeof(bad_ptrs[0]))];
-    case 1: return next();
-    case 2: return next() & 0xffff;
-    default: return (4 << 20) + (next() % (8 << 20)); /* scratch RAM (4-8 MiB) or past it */
+    uint64_t r = next();
+    switch (r & 7) {
+    case 0: return r >> 56;                              /* small: counts, ports, sub-ops; frame/address < 1 MiB */
+    case 1: return 0x400 + (r >> 8) % 0x400;             /* a frame in 4-8 MiB (as an address: page 0) */
+    case 2: return VICTIM + (r >> 8) % VICTIM_SIZE;      /* into the victim (or straddling the hole) */
+    case 3: return bad_ptrs[(r >> 8) % (sizeof(bad_ptrs) / sizeof(bad_ptrs[0]))];
+    case 4: return r | (1ULL << 40);                     /* no frame, unmapped by our tables */
+    case 5: return (uint32_t)r | (1ULL << 32);           /* random low half, no frame */
+    case 6: return (r & 8) ? DOMID_SELF : 1;             /* us, by both names */
+    default: return 0;
     }
+}
+
+/* A struct pointer: into the freshly filled victim, or not RAM at all. */
+static uint64_t struct_ptr(void)
+{
+    uint64_t r = next();
+    if (r & 3)
+        return VICTIM + ((r >> 8) % (VICTIM_SIZE / 16)) * 8;   /* its first half */
+    return (r & 4) ? bad_ptrs[(r >> 8) % (sizeof(bad_ptrs) / sizeof(bad_ptrs[0]))] : r | (1ULL << 40);
+}
+
+/* The storm's current call, printed if an exception reaches us meanwhile. */
+static volatile struct {
+    unsigned index;
+    uint64_t nr, a[5];
+} storm_call;
+
+static bool storm_exception(struct xframe *f)
+{
+    gprintf("x86-hostile: exception %lu (error %lx) at rip %lx after storm call %u: hypercall %lu "
+            "(%lx, %lx, %lx, %lx, %lx)\n", f->vector, f->error, f->rip, storm_call.index, storm_call.nr,
+            storm_call.a[0], storm_call.a[1], storm_call.a[2], storm_call.a[3], storm_call.a[4]);
+    return false;   /* reported, then crashed as any unexpected exception is */
+}
+
+/* No callback vector is ever set, so no interrupt may arrive (32-47 would otherwise be ignored). */
+static void storm_irq(unsigned vector)
+{
+    gprintf("x86-hostile: exception %u (an interrupt nothing asked for) after storm call %u: hypercall %lu "
+            "(%lx, %lx, %lx, %lx, %lx)\n", vector, storm_call.index, storm_call.nr, storm_call.a[0],
+            storm_call.a[1], storm_call.a[2], storm_call.a[3], storm_call.a[4]);
+    shutdown(SHUTDOWN_crash);
 }
 
 static volatile unsigned gp_taken;
@@ -134,9 +193,11 @@ void guest_main(void)
     ok &= check(hcall(__HYPERVISOR_memory_op, 1UL << 40, 0, 0, 0, 0) == -XEN_EINVAL,
                 "sub-op with garbage in the top half");
 
-    /* The storm: random hypercalls with random arguments. */
+    /* The storm: random hypercalls with random arguments (see the top of this file). */
     unsigned calls = 0;
     static const unsigned nrs[] = { 12, 17, 18, 20, 24, 32, 36, 0, 15, 29, 63 };
+    exception_hook = storm_exception;
+    irq_hook = storm_irq;
     for (unsigned i = 0; i < 20000; i++) {
         unsigned nr = nrs[next() % (sizeof(nrs) / sizeof(nrs[0]))];
         uint64_t cmd = next() % 16;
@@ -146,9 +207,28 @@ void guest_main(void)
             cmd = VCPUOP_is_up;
         if (nr == __HYPERVISOR_grant_table_op)
             cmd = next() % 8;
-        hcall(nr, cmd, wild(), wild() & 0xff, wild(), wild());
+        volatile uint64_t *victim = (volatile uint64_t *)VICTIM;
+        for (unsigned w = 0; w < VICTIM_SIZE / 8; w++)
+            victim[w] = safe_word();
+        /* Where each takes its struct: console_io and vcpu_op in a2, the others in a1. */
+        bool ptr_in_a2 = nr == __HYPERVISOR_console_io || nr == __HYPERVISOR_vcpu_op;
+        uint64_t a1 = ptr_in_a2 ? safe_word() : struct_ptr();
+        uint64_t a2 = ptr_in_a2 ? struct_ptr() : safe_word();
+        uint64_t a3 = safe_word(), a4 = safe_word();
+        storm_call.index = i;
+        storm_call.nr = nr;
+        storm_call.a[0] = cmd;
+        storm_call.a[1] = a1;
+        storm_call.a[2] = a2;
+        storm_call.a[3] = a3;
+        storm_call.a[4] = a4;
+        hcall(nr, cmd, a1, a2, a3, a4);
         calls++;
+        if (calls % 5000 == 0)
+            gprintf("\nstorm: %u calls\n", calls);   /* where a failed run got to */
     }
+    exception_hook = 0;
+    irq_hook = 0;
     /* x86 storms: every port, random MSRs (each #GP skipped), random CPUID leaves. */
     for (unsigned port = 0; port < 0x10000; port += 7) {
         uint8_t v;
