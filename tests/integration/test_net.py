@@ -281,6 +281,38 @@ def main(t, x, w):
     fails(t, lambda: api.Bond.set_property(bond, "nonsense", "1"), "INVALID_VALUE",
           "unknown bond property -> INVALID_VALUE")
 
+    t.note("== Bond.destroy gives the members back (management and IP config to the primary)")
+    api.PIF.reconfigure_ip(master, "Static", "10.20.0.5", "255.255.255.0", "", "")
+    api.host.management_reconfigure(master)
+    t.ok(w.reaches(w.host, "10.20.0.254", tries=30), "the host reaches the far side on the bond's address")
+    mgmt_before = [r for r in api.PIF.get_all_records().values() if r["management"]]
+    api.Bond.destroy(bond)
+    t.ok(bond not in api.Bond.get_all() and master not in api.PIF.get_all(),
+         "Bond.destroy removes the Bond and its master PIF")
+    t.ok(bdev not in w.vsctl("list-ports", bbr).split(), "the bond port left the switch",
+         w.vsctl("list-ports", bbr))
+    for ref, dev in ((ref2, "eth2"), (ref3, "eth3")):
+        r = api.PIF.get_record(ref)
+        own = api.network.get_bridge(r["network"])
+        t.eq((r["currently_attached"], r["bond_slave_of"]), (True, "OpaqueRef:NULL"),
+             "%s: attached again, no longer a bond member" % dev)
+        t.eq(w.vsctl("port-to-br", dev), own, "%s is a port of its own bridge %s again" % (dev, own))
+    r2 = api.PIF.get_record(ref2)
+    br2 = api.network.get_bridge(r2["network"])
+    t.eq([r["device"] for r in api.PIF.get_all_records().values() if r["management"]], ["eth2"],
+         "management moved from the bond (was %s) to the primary member eth2" %
+         [r["device"] for r in mgmt_before])
+    t.eq((r2["ip_configuration_mode"], r2["IP"], r2["netmask"]), ("Static", "10.20.0.5", "255.255.255.0"),
+         "the primary member has the bond's IP configuration")
+    a2 = sh("ip", "-4", "-o", "addr", "show", "dev", br2, ns=w.host).stdout
+    ab = sh("ip", "-4", "-o", "addr", "show", "dev", bbr, ns=w.host).stdout
+    t.ok("10.20.0.5/24" in a2 and "10.20.0.5" not in ab,
+         "the address moved from the bond's bridge to %s" % br2, (a2, ab))
+    t.eq(api.host.get_address(host), "10.20.0.5", "host.address unchanged")
+    t.ok(w.reaches(w.host, "10.20.0.254", tries=30), "the host reaches the far side over the former member eth2")
+    api.VIF.move(vd, api.PIF.get_network(ref3))
+    t.ok(w.reaches(gd, "10.20.0.254", tries=30), "a guest moved to eth3's network reaches the far side over eth3")
+
     t.note("== management interface")
     api.PIF.reconfigure_ip(ref1, "Static", "10.99.0.1", "255.255.255.0", "", "")
     fails(t, lambda: api.PIF.reconfigure_ip(ref1, "Static", "10.99.0.300", "255.255.255.0", "", ""),

@@ -9,6 +9,7 @@
  * names: updelay / downdelay (ms), lacp-time (slow|fast),
  * hashing_algorithm (src_mac|tcpudp_ports).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,58 +194,143 @@ out:
 	return e;
 }
 
+/* The IP configuration fields Bond.destroy moves from the master to the
+ * primary member (XAPI moves them, and the management flag, back). */
+static const char *const ip_fields[] = { "ip_configuration_mode", "IP", "netmask", "gateway",
+					 "DNS", "ipv6_configuration_mode", "IPv6", "ipv6_gateway",
+					 "primary_address_type", "management" };
+
+/* What the master carried, put on the primary member's bridge br once the
+ * members are back (no write transaction open; net_lock held). */
+static void primary_takes_ip(struct xapid *app, const char *primary, const char *br,
+			     const char *mode4, const char *mode6, const xv *v6, bool mgmt)
+{
+	(void)netb_settle(net_backend(), NULL);
+	net_ip_reconcile(app); /* Static IPv4/IPv6 of attached PIFs */
+	if (!strcmp(mode4, "DHCP") && !mgmt) /* management: net_mgmt_routes */
+		(void)net_dhcp_start(app, primary, br, false);
+	if (net_ipv6_apply(app, primary, br, mode6, v6, false, true))
+		fprintf(stderr, "xapid: network: cannot apply IPv6 mode %s on %s\n", mode6, br);
+}
+
 xerr *op_Bond_destroy(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
 {
 	const char *bond = xv_s(args[0]);
 	net_lock();
 	txn *t;
-	xerr *e = db_begin(ctx, true, &t);
+	/* The master's DHCP clients stop first (their readers write the PIF). */
+	xerr *e = db_begin(ctx, false, &t);
 	if (e) {
 		net_unlock();
 		return e;
 	}
-	char *master = NULL, *dev = NULL;
-	if ((e = check_ref(t, CLS_Bond, bond)))
+	char *master = NULL, *dev = NULL, *bbr = NULL, *primary = NULL, *pbr = NULL;
+	char *mode4 = NULL, *mode6 = NULL;
+	xv *mr = NULL, *v6 = NULL;
+	bool mgmt = false, had_ip = false;
+	size_t n = 0;
+	char **sl = NULL;
+	if (!(e = check_ref(t, CLS_Bond, bond)))
+		master = obj_get_str(t, CLS_Bond, bond, "master");
+	t = store_rollback(t);
+	if (e)
 		goto out;
-	master = obj_get_str(t, CLS_Bond, bond, "master");
+	net_dhcp_stop(master);
+	if ((e = db_begin(ctx, true, &t)) || (e = check_ref(t, CLS_Bond, bond)))
+		goto out;
+	sl = net_find(t, CLS_PIF, "bond_slave_of", bond, &n);
+	char *ps = obj_get_str(t, CLS_Bond, bond, "primary_slave");
+	for (size_t i = 0; i < n && !primary; i++)
+		if (!strcmp(sl[i], ps))
+			primary = hx_strdup(ps);
+	free(ps);
+	if (!primary && n)
+		primary = hx_strdup(sl[0]);
 	if (store_exists(t, CLS_PIF, master)) {
-		size_t n = 0;
-		char **vl = net_find(t, CLS_VLAN, "tagged_PIF", master, &n);
-		net_free_refs(vl, n);
-		xv *mg = obj_get(t, CLS_PIF, master, "management");
-		bool mgmt = mg && mg->kind == XV_BOOL && mg->u.b;
-		xv_free(mg);
-		if (n) {
+		size_t nv = 0;
+		char **vl = net_find(t, CLS_VLAN, "tagged_PIF", master, &nv);
+		net_free_refs(vl, nv);
+		if (nv) {
 			e = xerr_new("PIF_VLAN_STILL_EXISTS", master, NULL);
 			goto out;
 		}
-		if (mgmt) {
-			e = xerr_new("PIF_IS_MANAGEMENT_INTERFACE", master, NULL);
+		if ((e = store_get_record(t, CLS_PIF, master, &mr)))
 			goto out;
-		}
-		dev = obj_get_str(t, CLS_PIF, master, "device");
+		mgmt = net_rec_bool(mr, "management");
+		dev = hx_strdup(net_rec_str(mr, "device"));
+		bbr = obj_get_str(t, CLS_network, net_rec_str(mr, "network"), "bridge");
 		if ((e = store_destroy(t, CLS_PIF, master)))
 			goto out;
 	}
-	size_t n = 0;
-	char **sl = net_find(t, CLS_PIF, "bond_slave_of", bond, &n);
 	for (size_t i = 0; i < n && !e; i++)
 		e = obj_set(t, CLS_PIF, sl[i], "bond_slave_of", xv_str(HX_NULL_REF));
-	net_free_refs(sl, n);
 	if (!e)
 		e = store_destroy(t, CLS_Bond, bond);
+	/* The master's IP configuration and management flag go back to the
+	 * primary member. */
+	had_ip = mr && (strcmp(net_rec_str(mr, "ip_configuration_mode"), "None") ||
+			     strcmp(net_rec_str(mr, "ipv6_configuration_mode"), "None") || mgmt);
+	for (size_t i = 0; !e && had_ip && primary && i < sizeof(ip_fields) / sizeof(*ip_fields);
+	     i++) {
+		xv *v = xv_struct_get(mr, ip_fields[i]);
+		if (v)
+			e = obj_set(t, CLS_PIF, primary, ip_fields[i], xv_dup(v));
+	}
 	if (e)
 		goto out;
+	/* On the switch: the bond port goes, each member is a port of its own
+	 * network's bridge again (XAPI plugs the members). A member whose
+	 * device is gone stays detached. */
 	netb *b = net_backend();
 	if (b && dev && *dev)
 		(void)b->ops->port_del(b, dev, NULL);
-	e = db_commit(t);
-	t = NULL;
+	for (size_t i = 0; i < n && !e; i++) {
+		xerr *pe = b ? pif_attach(t, sl[i]) : net_need_backend();
+		if (pe) {
+			fprintf(stderr, "xapid: network: Bond.destroy: member %s not re-attached: %s\n",
+				sl[i], pe->code);
+			xerr_free(pe);
+			continue;
+		}
+		e = obj_set(t, CLS_PIF, sl[i], "currently_attached", xv_bool(true));
+	}
+	if (!e && had_ip && primary) {
+		char *net = obj_get_str(t, CLS_PIF, primary, "network");
+		pbr = obj_get_str(t, CLS_network, net, "bridge");
+		free(net);
+		mode4 = hx_strdup(net_rec_str(mr, "ip_configuration_mode"));
+		mode6 = hx_strdup(net_rec_str(mr, "ipv6_configuration_mode"));
+		v6 = xv_struct_get(mr, "IPv6");
+		v6 = v6 ? xv_dup(v6) : NULL;
+	}
+	if (!e) {
+		e = db_commit(t);
+		t = NULL;
+	}
 out:
-	store_rollback(t);
+	net_free_refs(sl, n);
+	t = store_rollback(t);
+	if (!e && had_ip && bbr && *bbr) {
+		/* The bond network's bridge keeps no address of the master's. */
+		const char *f4[] = { "ip", "-4", "addr", "flush", "dev", bbr, NULL };
+		const char *f6[] = { "ip", "-6", "addr", "flush", "dev", bbr, "scope", "global", NULL };
+		(void)net_ip(f4);
+		(void)net_ip(f6);
+	}
+	if (!e && pbr && *pbr)
+		primary_takes_ip(ctx->app, primary, pbr, mode4, mode6, v6, mgmt);
+	net_unlock();
+	if (!e && mgmt && primary)
+		net_mgmt_routes(ctx->app, NULL, primary);
+	xv_free(mr);
+	xv_free(v6);
 	free(master);
 	free(dev);
-	net_unlock();
+	free(bbr);
+	free(pbr);
+	free(primary);
+	free(mode4);
+	free(mode6);
 	return e;
 }
 
