@@ -19,7 +19,12 @@ and QEMU's virtio-net NIC. Checked:
     suspend removes the port, resume brings it back (and the guest
     answers); QEMU killed and VM.hard_shutdown: the VM's ports and taps
     leave the switch and its VIFs are currently_attached=false.
-Two guest boots. Skips (77) without root, OVS, QEMU or when the guest
+  - a VIF that cannot be attached fails VM.start, the VM stays Halted with
+    nothing left: an unmanaged network whose bridge is not on the switch
+    and xapid without a network backend → BRIDGE_NOT_AVAILABLE [bridge];
+    a managed network whose bridge was deleted behind xapid's back gets
+    it made again at VM.start (as XAPI brings the network up).
+Two guest boots (and one QEMU start without waiting for the guest). Skips (77) without root, OVS, QEMU or when the guest
 cannot be built.
 """
 import os
@@ -54,6 +59,22 @@ def vif_ports(w):
             if p.startswith("vif") and not p.startswith("vif0."):
                 out.add(p)
     return out
+
+
+def qemus_with(uuid):
+    """Pids of QEMU processes whose command line names uuid."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if b"qemu-system" in cmd and uuid.encode() in cmd:
+            found.append(int(pid))
+    return found
 
 
 def main(t, x, w):
@@ -222,6 +243,62 @@ def main(t, x, w):
             links = sh("ip", "-o", "link", ns=w.host).stdout
             t.ok(("vif%d.0" % new) not in links and (pb + ":") not in links, "and no tap is left")
             api.VIF.unplug(vc)
+
+        with t.section("a VIF that cannot be attached fails VM.start"):
+            def nothing_left(vm, what):
+                r = api.VM.get_record(vm)
+                t.eq((r["power_state"], r["domid"]), ("Halted", "-1"), what + ": VM Halted, no domid")
+                t.eq(vif_ports(w), set(), what + ": no guest port on the switch")
+                links = sh("ip", "-o", "link", ns=w.host).stdout
+                t.ok(not re.search(r"\d+: vif[1-9]", links), what + ": no tap left", links)
+                t.ok(not any(api.VIF.get_currently_attached(v) for v in r["VIFs"]),
+                     what + ": VIFs detached")
+
+            nu = api.network.create({"name_label": "unmanaged", "name_description": "", "MTU": "1500",
+                                     "other_config": {}, "managed": False, "bridge": "hxnobr0"})
+            vu = api.VIF.create(vif_rec(vms["b"], "2", nu))
+            try:
+                api.VM.start(vms["b"], False, False)
+                t.ok(False, "VM.start with a VIF on a bridge the switch lacks fails", "it started")
+            except harness.XapiFailure as f:
+                t.eq((f.code, f.params), ("BRIDGE_NOT_AVAILABLE", ["hxnobr0"]),
+                     "VM.start with a VIF on a bridge the switch lacks -> BRIDGE_NOT_AVAILABLE")
+            nothing_left(vms["b"], "after BRIDGE_NOT_AVAILABLE")
+            api.VIF.destroy(vu)
+
+            n30 = mk("deleted-bridge")
+            br30 = api.network.get_bridge(n30)
+            v30 = api.VIF.create(vif_rec(vms["b"], "1", n30))
+            sh("ovs-vsctl", "--db=unix:" + w.db, "--timeout=10", "del-br", br30)
+            t.ok(br30 not in w.vsctl("list-br").split(), "the network's bridge deleted behind xapid")
+            api.VM.start(vms["b"], False, False)
+            db = api.VM.get_domid(vms["b"])
+            t.eq(w.vsctl("port-to-br", "vif%s.1" % db), br30,
+                 "VM.start made the bridge again and put the VIF's port on it")
+            t.eq(api.VIF.get_currently_attached(v30), True, "that VIF is currently_attached")
+            api.VM.hard_shutdown(vms["b"])
+            api.VIF.destroy(v30)
+
+            x.stop()
+            w.extra_env = {"HALYARD_NET_BACKEND": "none"}
+            try:
+                x.start()
+                api = x.local_api()
+                api.login("root", "")
+                try:
+                    api.VM.start(vms["a"], False, False)
+                    t.ok(False, "VM.start with VIFs and no network backend fails", "it started")
+                except harness.XapiFailure as f:
+                    t.eq(f.code, "BRIDGE_NOT_AVAILABLE",
+                         "VM.start with VIFs and no network backend -> BRIDGE_NOT_AVAILABLE %s" % f.params)
+                nothing_left(vms["a"], "without a backend")
+                t.eq(qemus_with(api.VM.get_uuid(vms["a"])), [], "no QEMU runs for the VM")
+            finally:
+                x.stop()
+                w.extra_env = {}
+                x.start()
+                api = x.local_api()
+                api.login("root", "")
     finally:
         for vm in vms.values():
             if api.VM.get_power_state(vm) != "Halted":

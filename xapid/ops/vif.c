@@ -173,6 +173,12 @@ xerr *vif_port_up(txn *t, const char *vif, int64_t domid)
 	r = b->ops->port_add(b, br, &p, &err);
 	free(vu);
 	free(nu);
+	if (r == -ENOENT) {
+		/* The bridge is not on the switch (see netback.h port_add). */
+		free(err);
+		e = xerr_new("BRIDGE_NOT_AVAILABLE", br, NULL);
+		goto out;
+	}
 	if (r) {
 		e = net_backend_err("cannot add the VIF's port", r, err);
 		goto out;
