@@ -343,8 +343,14 @@ def main(t, x, w):
     # What a crash between the switch change and the commit leaves behind:
     # a port the database does not know as attached.
     w.vsctl("add-port", "xenbr1", "vif0.1", "tag=10")
+    # And a guest's tap whose port is already gone (QEMU killed -9 after
+    # the port went, or a crash between port and tap removal).
+    sh("ip", "tuntap", "add", "dev", "vif97.3", "mode", "tap", ns=w.host)
     x.kill9()
     x.start()
+    links = sh("ip", "-o", "link", ns=w.host).stdout
+    t.ok("vif97.3" not in links, "the stale tap vif97.3 is deleted at start", links)
+    t.ok(" vif0.1@" in links, "a dom0 VIF's veth (not a tap of ours) is left alone", links)
     want = expected_ports(login(x))
     have = sorted(p for br in w.vsctl("list-br").split() for p in w.vsctl("list-ports", br).split()
                   if p.startswith("vif"))

@@ -276,9 +276,27 @@ def main(t, x, w):
             t.eq(w.vsctl("port-to-br", "vif%s.1" % db), br30,
                  "VM.start made the bridge again and put the VIF's port on it")
             t.eq(api.VIF.get_currently_attached(v30), True, "that VIF is currently_attached")
-            api.VM.hard_shutdown(vms["b"])
+
+        with t.section("QEMU killed -9 while xapid is down: ports and taps reaped at start"):
+            taps = {"vif%s.0" % db, "vif%s.1" % db}
+            t.eq(vif_ports(w), taps, "b's two ports on the switch")
+            ub = api.VM.get_uuid(vms["b"])
+            t.ok(qemus_with(ub), "b's QEMU runs")
+            x.kill9()
+            for pid in qemus_with(ub):
+                os.kill(pid, 9)
+            t.ok(harness.wait_until(lambda: not qemus_with(ub), 30, 0.1), "b's QEMU killed -9")
+            x.start()
+            api = x.local_api()
+            api.login("root", "")
+            t.eq(api.VM.get_power_state(vms["b"]), "Halted", "b is Halted after the restart")
+            t.eq(vif_ports(w), set(), "no guest port left on the switch")
+            links = sh("ip", "-o", "link", ns=w.host).stdout
+            t.ok(not any(p + ":" in links or p + "@" in links for p in taps), "no tap of b left", links)
+            t.eq(api.VIF.get_currently_attached(v30), False, "b's VIFs currently_attached false")
             api.VIF.destroy(v30)
 
+        with t.section("no network backend: VM.start with VIFs fails"):
             x.stop()
             w.extra_env = {"HALYARD_NET_BACKEND": "none"}
             try:
