@@ -11,7 +11,9 @@ and QEMU's virtio-net NIC. Checked:
     results on the serial console);
   - a namespace on another VLAN network (a dom0 VIF) reaches neither;
   - VIF.unplug of a running guest's VIF: its port goes, the peer's
-    pings fail; VIF.plug (QMP hotplug): port back, pings pass again;
+    pings fail; a VIF with device 9 hot-plugged as its only NIC carries
+    the pings and unplugs; VIF.plug (QMP hotplug): port back, pings pass
+    again;
   - VIF.move of a running guest's VIF to the other VLAN: now the
     namespace there reaches it and the other guest does not;
   - VM.hard_reboot: a new domid, the port of the old one gone, the new
@@ -184,6 +186,18 @@ def main(t, x, w):
                 t.ok(False, "unplug twice -> DEVICE_ALREADY_DETACHED", "no error")
             except harness.XapiFailure as f:
                 t.eq(f.code, "DEVICE_ALREADY_DETACHED", "unplug twice -> DEVICE_ALREADY_DETACHED")
+            # A VIF with device 9 hot-plugged as b's only NIC (the guest
+            # names it eth0 and gives it halyard.ip): ports 8..15 share a slot.
+            mark = len(console("a"))
+            v9 = api.VIF.create(vif_rec(vms["b"], "9", n10))
+            api.VIF.plug(v9)
+            t.eq(api.VIF.get_currently_attached(v9), True, "device 9 hot-plugged: currently_attached")
+            t.eq(w.vsctl("get", "port", "vif%d.9" % dom["b"], "tag"), "10", "its port vif%d.9 tagged 10" % dom["b"])
+            t.ok(settles("a", ips["b"], "ok", mark, 90), "a's pings to b pass through b's NIC of device 9",
+                 pings("a", ips["b"], mark)[-10:] + console("b")[-8:])
+            api.VIF.unplug(v9)
+            t.eq(api.VIF.get_currently_attached(v9), False, "device 9 unplugged (the guest released it)")
+            api.VIF.destroy(v9)
             mark = len(console("a"))
             api.VIF.plug(vifs["b"])
             t.eq(api.VIF.get_currently_attached(vifs["b"]), True, "plugged: currently_attached true")
