@@ -310,6 +310,26 @@ def main(t, x, w):
          "the address moved from the bond's bridge to %s" % br2, (a2, ab))
     t.eq(api.host.get_address(host), "10.20.0.5", "host.address unchanged")
     t.ok(w.reaches(w.host, "10.20.0.254", tries=30), "the host reaches the far side over the former member eth2")
+
+    t.note("== Bond.create takes the management interface and IP config from its primary member")
+    bond2 = api.Bond.create(bnet, [ref3, ref2], "", "active-backup", {})
+    master2 = api.Bond.get_master(bond2)
+    t.eq(api.Bond.get_primary_slave(bond2), ref2, "the management member (listed second) is the primary")
+    r = api.PIF.get_record(master2)
+    t.eq((r["management"], r["ip_configuration_mode"], r["IP"], r["MAC"]),
+         (True, "Static", "10.20.0.5", api.PIF.get_MAC(ref2)),
+         "the bond's master is management with the member's IP configuration and MAC")
+    r2 = api.PIF.get_record(ref2)
+    t.eq((r2["management"], r2["ip_configuration_mode"], r2["IP"]), (False, "None", ""),
+         "the member has none left")
+    a2 = sh("ip", "-4", "-o", "addr", "show", "dev", br2, ns=w.host).stdout
+    ab = sh("ip", "-4", "-o", "addr", "show", "dev", bbr, ns=w.host).stdout
+    t.ok("10.20.0.5/24" in ab and "10.20.0.5" not in a2, "the address moved to the bond's bridge", (a2, ab))
+    t.ok(w.reaches(w.host, "10.20.0.254", tries=30), "the host reaches the far side through the new bond")
+    api.Bond.destroy(bond2)
+    t.eq([r["device"] for r in api.PIF.get_all_records().values() if r["management"]], ["eth2"],
+         "destroyed again: management back on eth2")
+    t.ok(w.reaches(w.host, "10.20.0.254", tries=30), "and the host reaches the far side over eth2")
     api.VIF.move(vd, api.PIF.get_network(ref3))
     t.ok(w.reaches(gd, "10.20.0.254", tries=30), "a guest moved to eth3's network reaches the far side over eth3")
 
