@@ -15,6 +15,8 @@
  * IP configuration: Static addresses are put on the PIF's bridge device
  * with ip(8) (not in a hot path); DHCP runs busybox udhcpc on the bridge
  * while the PIF is attached (dhcp.c), which fills IP/netmask/gateway/DNS.
+ * IPv6 modes (None, Static, Autoconf, DHCP with dhclient -6 filling IPv6)
+ * are put on the bridge by pif_ipv6.c.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
