@@ -326,6 +326,13 @@ def main(t, x, w):
     ab = sh("ip", "-4", "-o", "addr", "show", "dev", bbr, ns=w.host).stdout
     t.ok("10.20.0.5/24" in ab and "10.20.0.5" not in a2, "the address moved to the bond's bridge", (a2, ab))
     t.ok(w.reaches(w.host, "10.20.0.254", tries=30), "the host reaches the far side through the new bond")
+    vl40 = api.VLAN.create(master2, "40", mk("on-bond"))
+    before = (w.switch_state(), api.PIF.get_record(master2), api.PIF.get_record(ref2))
+    fails(t, lambda: api.Bond.destroy(bond2), "PIF_VLAN_STILL_EXISTS",
+          "Bond.destroy of a bond carrying a VLAN -> PIF_VLAN_STILL_EXISTS")
+    t.eq((w.switch_state(), api.PIF.get_record(master2), api.PIF.get_record(ref2)), before,
+         "no change on the switch or in the records")
+    api.VLAN.destroy(vl40)
     api.Bond.destroy(bond2)
     t.eq([r["device"] for r in api.PIF.get_all_records().values() if r["management"]], ["eth2"],
          "destroyed again: management back on eth2")

@@ -318,11 +318,19 @@ xerr *op_Bond_destroy(call_ctx *ctx, const api_msg *m, xv *const *args, xv **res
 	bool mgmt = false, had_ip = false;
 	size_t n = 0;
 	char **sl = NULL;
-	if (!(e = check_ref(t, CLS_Bond, bond)))
+	if (!(e = check_ref(t, CLS_Bond, bond))) {
 		master = obj_get_str(t, CLS_Bond, bond, "master");
+		size_t nv = 0;
+		char **vl = net_find(t, CLS_VLAN, "tagged_PIF", master, &nv);
+		net_free_refs(vl, nv);
+		if (nv)
+			e = xerr_new("PIF_VLAN_STILL_EXISTS", master, NULL);
+	}
 	t = store_rollback(t);
 	if (e)
 		goto out;
+	/* (Refused above, not below: nothing has changed yet. The checks
+	 * hold under net_lock.) */
 	net_dhcp_stop(master);
 	if ((e = db_begin(ctx, true, &t)) || (e = check_ref(t, CLS_Bond, bond)))
 		goto out;
