@@ -60,7 +60,8 @@ typedef struct netb_ops {
 	/* Adds port p to br, or reconciles an existing port of that name:
 	 * one already on br is kept (same switch rows, no blip) with only
 	 * what differs changed; one elsewhere moves. An internal port
-	 * replaces a standalone bridge of its name (a fake bridge). */
+	 * replaces a standalone bridge of its name (a fake bridge).
+	 * -ENOENT when br is not on the switch. */
 	int (*port_add)(netb *b, const char *br, const netb_port *p, char **err);
 	/* Removes the port from whatever bridge holds it; 0 when absent. */
 	int (*port_del)(netb *b, const char *port, char **err);

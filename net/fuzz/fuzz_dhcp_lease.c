@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Fuzz target: the DHCP lease line (values from a DHCP server) through
- * dhcp_lease_parse; what it accepts must be addresses inet_pton takes.
+ * Fuzz target: the DHCP lease lines (values from a DHCP server) through
+ * dhcp_lease_parse and dhcp6_lease_parse; what they accept must be
+ * addresses inet_pton takes.
  */
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -33,6 +34,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		must_be_addr(mask, 0);
 		must_be_addr(gw, 1);
 		if (strlen(dns) > 255)
+			abort();
+	}
+	memcpy(line, data, size);
+	line[size] = 0;
+	char *a6, *dns6;
+	if (dhcp6_lease_parse(line, &a6, &dns6)) {
+		char buf[64];
+		struct in6_addr a;
+		const char *slash = strchr(a6, '/');
+		if (!slash || (size_t)(slash - a6) >= sizeof(buf) || atoi(slash + 1) < 1 ||
+		    atoi(slash + 1) > 128)
+			abort();
+		memcpy(buf, a6, (size_t)(slash - a6));
+		buf[slash - a6] = 0;
+		if (inet_pton(AF_INET6, buf, &a) != 1 || strlen(dns6) > 255)
 			abort();
 	}
 	free(line);

@@ -281,6 +281,65 @@ def main(t, x, w):
     fails(t, lambda: api.Bond.set_property(bond, "nonsense", "1"), "INVALID_VALUE",
           "unknown bond property -> INVALID_VALUE")
 
+    t.note("== Bond.destroy gives the members back (management and IP config to the primary)")
+    api.PIF.reconfigure_ip(master, "Static", "10.20.0.5", "255.255.255.0", "", "")
+    api.host.management_reconfigure(master)
+    t.ok(w.reaches(w.host, "10.20.0.254", tries=30), "the host reaches the far side on the bond's address")
+    mgmt_before = [r for r in api.PIF.get_all_records().values() if r["management"]]
+    api.Bond.destroy(bond)
+    t.ok(bond not in api.Bond.get_all() and master not in api.PIF.get_all(),
+         "Bond.destroy removes the Bond and its master PIF")
+    t.ok(bdev not in w.vsctl("list-ports", bbr).split(), "the bond port left the switch",
+         w.vsctl("list-ports", bbr))
+    for ref, dev in ((ref2, "eth2"), (ref3, "eth3")):
+        r = api.PIF.get_record(ref)
+        own = api.network.get_bridge(r["network"])
+        t.eq((r["currently_attached"], r["bond_slave_of"]), (True, "OpaqueRef:NULL"),
+             "%s: attached again, no longer a bond member" % dev)
+        t.eq(w.vsctl("port-to-br", dev), own, "%s is a port of its own bridge %s again" % (dev, own))
+    r2 = api.PIF.get_record(ref2)
+    br2 = api.network.get_bridge(r2["network"])
+    t.eq([r["device"] for r in api.PIF.get_all_records().values() if r["management"]], ["eth2"],
+         "management moved from the bond (was %s) to the primary member eth2" %
+         [r["device"] for r in mgmt_before])
+    t.eq((r2["ip_configuration_mode"], r2["IP"], r2["netmask"]), ("Static", "10.20.0.5", "255.255.255.0"),
+         "the primary member has the bond's IP configuration")
+    a2 = sh("ip", "-4", "-o", "addr", "show", "dev", br2, ns=w.host).stdout
+    ab = sh("ip", "-4", "-o", "addr", "show", "dev", bbr, ns=w.host).stdout
+    t.ok("10.20.0.5/24" in a2 and "10.20.0.5" not in ab,
+         "the address moved from the bond's bridge to %s" % br2, (a2, ab))
+    t.eq(api.host.get_address(host), "10.20.0.5", "host.address unchanged")
+    t.ok(w.reaches(w.host, "10.20.0.254", tries=30), "the host reaches the far side over the former member eth2")
+
+    t.note("== Bond.create takes the management interface and IP config from its primary member")
+    bond2 = api.Bond.create(bnet, [ref3, ref2], "", "active-backup", {})
+    master2 = api.Bond.get_master(bond2)
+    t.eq(api.Bond.get_primary_slave(bond2), ref2, "the management member (listed second) is the primary")
+    r = api.PIF.get_record(master2)
+    t.eq((r["management"], r["ip_configuration_mode"], r["IP"], r["MAC"]),
+         (True, "Static", "10.20.0.5", api.PIF.get_MAC(ref2)),
+         "the bond's master is management with the member's IP configuration and MAC")
+    r2 = api.PIF.get_record(ref2)
+    t.eq((r2["management"], r2["ip_configuration_mode"], r2["IP"]), (False, "None", ""),
+         "the member has none left")
+    a2 = sh("ip", "-4", "-o", "addr", "show", "dev", br2, ns=w.host).stdout
+    ab = sh("ip", "-4", "-o", "addr", "show", "dev", bbr, ns=w.host).stdout
+    t.ok("10.20.0.5/24" in ab and "10.20.0.5" not in a2, "the address moved to the bond's bridge", (a2, ab))
+    t.ok(w.reaches(w.host, "10.20.0.254", tries=30), "the host reaches the far side through the new bond")
+    vl40 = api.VLAN.create(master2, "40", mk("on-bond"))
+    before = (w.switch_state(), api.PIF.get_record(master2), api.PIF.get_record(ref2))
+    fails(t, lambda: api.Bond.destroy(bond2), "PIF_VLAN_STILL_EXISTS",
+          "Bond.destroy of a bond carrying a VLAN -> PIF_VLAN_STILL_EXISTS")
+    t.eq((w.switch_state(), api.PIF.get_record(master2), api.PIF.get_record(ref2)), before,
+         "no change on the switch or in the records")
+    api.VLAN.destroy(vl40)
+    api.Bond.destroy(bond2)
+    t.eq([r["device"] for r in api.PIF.get_all_records().values() if r["management"]], ["eth2"],
+         "destroyed again: management back on eth2")
+    t.ok(w.reaches(w.host, "10.20.0.254", tries=30), "and the host reaches the far side over eth2")
+    api.VIF.move(vd, api.PIF.get_network(ref3))
+    t.ok(w.reaches(gd, "10.20.0.254", tries=30), "a guest moved to eth3's network reaches the far side over eth3")
+
     t.note("== management interface")
     api.PIF.reconfigure_ip(ref1, "Static", "10.99.0.1", "255.255.255.0", "", "")
     fails(t, lambda: api.PIF.reconfigure_ip(ref1, "Static", "10.99.0.300", "255.255.255.0", "", ""),
@@ -311,8 +370,14 @@ def main(t, x, w):
     # What a crash between the switch change and the commit leaves behind:
     # a port the database does not know as attached.
     w.vsctl("add-port", "xenbr1", "vif0.1", "tag=10")
+    # And a guest's tap whose port is already gone (QEMU killed -9 after
+    # the port went, or a crash between port and tap removal).
+    sh("ip", "tuntap", "add", "dev", "vif97.3", "mode", "tap", ns=w.host)
     x.kill9()
     x.start()
+    links = sh("ip", "-o", "link", ns=w.host).stdout
+    t.ok("vif97.3" not in links, "the stale tap vif97.3 is deleted at start", links)
+    t.ok(" vif0.1@" in links, "a dom0 VIF's veth (not a tap of ours) is left alone", links)
     want = expected_ports(login(x))
     have = sorted(p for br in w.vsctl("list-br").split() for p in w.vsctl("list-ports", br).split()
                   if p.startswith("vif"))

@@ -11,7 +11,9 @@ and QEMU's virtio-net NIC. Checked:
     results on the serial console);
   - a namespace on another VLAN network (a dom0 VIF) reaches neither;
   - VIF.unplug of a running guest's VIF: its port goes, the peer's
-    pings fail; VIF.plug (QMP hotplug): port back, pings pass again;
+    pings fail; a VIF with device 9 hot-plugged as its only NIC carries
+    the pings and unplugs; VIF.plug (QMP hotplug): port back, pings pass
+    again;
   - VIF.move of a running guest's VIF to the other VLAN: now the
     namespace there reaches it and the other guest does not;
   - VM.hard_reboot: a new domid, the port of the old one gone, the new
@@ -19,7 +21,12 @@ and QEMU's virtio-net NIC. Checked:
     suspend removes the port, resume brings it back (and the guest
     answers); QEMU killed and VM.hard_shutdown: the VM's ports and taps
     leave the switch and its VIFs are currently_attached=false.
-Two guest boots. Skips (77) without root, OVS, QEMU or when the guest
+  - a VIF that cannot be attached fails VM.start, the VM stays Halted with
+    nothing left: an unmanaged network whose bridge is not on the switch
+    and xapid without a network backend → BRIDGE_NOT_AVAILABLE [bridge];
+    a managed network whose bridge was deleted behind xapid's back gets
+    it made again at VM.start (as XAPI brings the network up).
+Two guest boots (and one QEMU start without waiting for the guest). Skips (77) without root, OVS, QEMU or when the guest
 cannot be built.
 """
 import os
@@ -54,6 +61,22 @@ def vif_ports(w):
             if p.startswith("vif") and not p.startswith("vif0."):
                 out.add(p)
     return out
+
+
+def qemus_with(uuid):
+    """Pids of QEMU processes whose command line names uuid."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if b"qemu-system" in cmd and uuid.encode() in cmd:
+            found.append(int(pid))
+    return found
 
 
 def main(t, x, w):
@@ -163,6 +186,18 @@ def main(t, x, w):
                 t.ok(False, "unplug twice -> DEVICE_ALREADY_DETACHED", "no error")
             except harness.XapiFailure as f:
                 t.eq(f.code, "DEVICE_ALREADY_DETACHED", "unplug twice -> DEVICE_ALREADY_DETACHED")
+            # A VIF with device 9 hot-plugged as b's only NIC (the guest
+            # names it eth0 and gives it halyard.ip): ports 8..15 share a slot.
+            mark = len(console("a"))
+            v9 = api.VIF.create(vif_rec(vms["b"], "9", n10))
+            api.VIF.plug(v9)
+            t.eq(api.VIF.get_currently_attached(v9), True, "device 9 hot-plugged: currently_attached")
+            t.eq(w.vsctl("get", "port", "vif%d.9" % dom["b"], "tag"), "10", "its port vif%d.9 tagged 10" % dom["b"])
+            t.ok(settles("a", ips["b"], "ok", mark, 90), "a's pings to b pass through b's NIC of device 9",
+                 pings("a", ips["b"], mark)[-10:] + console("b")[-8:])
+            api.VIF.unplug(v9)
+            t.eq(api.VIF.get_currently_attached(v9), False, "device 9 unplugged (the guest released it)")
+            api.VIF.destroy(v9)
             mark = len(console("a"))
             api.VIF.plug(vifs["b"])
             t.eq(api.VIF.get_currently_attached(vifs["b"]), True, "plugged: currently_attached true")
@@ -222,6 +257,80 @@ def main(t, x, w):
             links = sh("ip", "-o", "link", ns=w.host).stdout
             t.ok(("vif%d.0" % new) not in links and (pb + ":") not in links, "and no tap is left")
             api.VIF.unplug(vc)
+
+        with t.section("a VIF that cannot be attached fails VM.start"):
+            def nothing_left(vm, what):
+                r = api.VM.get_record(vm)
+                t.eq((r["power_state"], r["domid"]), ("Halted", "-1"), what + ": VM Halted, no domid")
+                t.eq(vif_ports(w), set(), what + ": no guest port on the switch")
+                links = sh("ip", "-o", "link", ns=w.host).stdout
+                t.ok(not re.search(r"\d+: vif[1-9]", links), what + ": no tap left", links)
+                t.ok(not any(api.VIF.get_currently_attached(v) for v in r["VIFs"]),
+                     what + ": VIFs detached")
+
+            nu = api.network.create({"name_label": "unmanaged", "name_description": "", "MTU": "1500",
+                                     "other_config": {}, "managed": False, "bridge": "hxnobr0"})
+            vu = api.VIF.create(vif_rec(vms["b"], "2", nu))
+            try:
+                api.VM.start(vms["b"], False, False)
+                t.ok(False, "VM.start with a VIF on a bridge the switch lacks fails", "it started")
+            except harness.XapiFailure as f:
+                t.eq((f.code, f.params), ("BRIDGE_NOT_AVAILABLE", ["hxnobr0"]),
+                     "VM.start with a VIF on a bridge the switch lacks -> BRIDGE_NOT_AVAILABLE")
+            nothing_left(vms["b"], "after BRIDGE_NOT_AVAILABLE")
+            api.VIF.destroy(vu)
+
+            n30 = mk("deleted-bridge")
+            br30 = api.network.get_bridge(n30)
+            v30 = api.VIF.create(vif_rec(vms["b"], "1", n30))
+            sh("ovs-vsctl", "--db=unix:" + w.db, "--timeout=10", "del-br", br30)
+            t.ok(br30 not in w.vsctl("list-br").split(), "the network's bridge deleted behind xapid")
+            api.VM.start(vms["b"], False, False)
+            db = api.VM.get_domid(vms["b"])
+            t.eq(w.vsctl("port-to-br", "vif%s.1" % db), br30,
+                 "VM.start made the bridge again and put the VIF's port on it")
+            t.eq(api.VIF.get_currently_attached(v30), True, "that VIF is currently_attached")
+
+        with t.section("QEMU killed -9 while xapid is down: ports and taps reaped at start"):
+            taps = {"vif%s.0" % db, "vif%s.1" % db}
+            t.eq(vif_ports(w), taps, "b's two ports on the switch")
+            ub = api.VM.get_uuid(vms["b"])
+            t.ok(qemus_with(ub), "b's QEMU runs")
+            x.kill9()
+            for pid in qemus_with(ub):
+                os.kill(pid, 9)
+            t.ok(harness.wait_until(lambda: not qemus_with(ub), 30, 0.1), "b's QEMU killed -9")
+            x.start()
+            api = x.local_api()
+            api.login("root", "")
+            t.eq(api.VM.get_power_state(vms["b"]), "Halted", "b is Halted after the restart")
+            t.eq(vif_ports(w), set(), "no guest port left on the switch")
+            links = sh("ip", "-o", "link", ns=w.host).stdout
+            t.ok(not any(p + ":" in links or p + "@" in links for p in taps), "no tap of b left", links)
+            t.eq(api.VIF.get_currently_attached(v30), False, "b's VIFs currently_attached false")
+            api.VIF.destroy(v30)
+
+        with t.section("no network backend: VM.start with VIFs fails"):
+            x.stop()
+            w.extra_env = {"HALYARD_NET_BACKEND": "none"}
+            try:
+                x.start()
+                api = x.local_api()
+                api.login("root", "")
+                try:
+                    api.VM.start(vms["a"], False, False)
+                    t.ok(False, "VM.start with VIFs and no network backend fails", "it started")
+                except harness.XapiFailure as f:
+                    t.eq(f.code, "BRIDGE_NOT_AVAILABLE",
+                         "VM.start with VIFs and no network backend -> BRIDGE_NOT_AVAILABLE %s" % f.params)
+                nothing_left(vms["a"], "without a backend")
+                t.eq(qemus_with(api.VM.get_uuid(vms["a"])), [], "no QEMU runs for the VM")
+            finally:
+                x.stop()
+                w.extra_env = {}
+                x.start()
+                api = x.local_api()
+                api.login("root", "")
     finally:
         for vm in vms.values():
             if api.VM.get_power_state(vm) != "Halted":

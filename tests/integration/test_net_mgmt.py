@@ -23,6 +23,13 @@ a private network namespace acting as the host (netenv.py):
   - DHCP: PIF.reconfigure_ip DHCP on eth1's bridge gets a lease from dnsmasq
     in a peer namespace, recorded in IP/netmask/gateway/DNS; mode None stops
     the client and removes the address.
+  - IPv6 on eth1's bridge, dnsmasq sending router advertisements and
+    serving DHCPv6 on a ULA prefix: bad address / gateway / mode → the
+    errors and no change; Autoconf → a SLAAC address on the bridge
+    (accept_ra 2, autoconf 1); DHCP → dhclient -6 leases an address from
+    the range, shown in PIF.IPv6 and by xe pif-param-get, the SLAAC one
+    gone; a restart runs the client again; None → no client, no global
+    address, sysctls off; Static → the given address.
 """
 import os
 import signal
@@ -88,6 +95,10 @@ def setup(w):
     w.nic("eth1", w.dhcpns, "d0")
     sh("ip", "-n", w.dhcpns, "addr", "add", "10.88.0.1/24", "dev", "d0")
     w.nic("eth2", w.dhcpns, "d2")  # a bond member next to another host's PIF
+    # No duplicate address detection on the host's devices (bridges made
+    # later inherit the default): addresses are usable at once.
+    for k in ("default", "all"):
+        sh("sysctl", "-qw", "net.ipv6.conf.%s.accept_dad=0" % k, ns=w.host)
     w.extra_env = {"HALYARD_NET_MANAGEMENT": "eth0"}
     # The peer pings the host through the whole start (one per 0.1 s).
     w.pinger = subprocess.Popen(
@@ -213,8 +224,9 @@ def stop_dnsmasq(w):
         os.unlink(w.leases)
 
 
-def clients(w):
-    """The udhcpc processes in the host namespace, as their command lines."""
+def clients(w, prog=b"udhcpc"):
+    """The DHCP client processes (udhcpc, or dhclient for DHCPv6) in the
+    host namespace, as their command lines."""
     out = sh("ip", "netns", "pids", w.host, check=False).stdout.split()
     found = []
     for pid in out:
@@ -223,7 +235,7 @@ def clients(w):
                 cmd = f.read().split(b"\0")
         except OSError:
             continue
-        if b"udhcpc" in cmd:
+        if prog in cmd:
             found.append(b" ".join(cmd).decode())
     return found
 
@@ -303,6 +315,105 @@ def dhcp_checks(t, x, w, api, host, ref1):
     return api
 
 
+def sysctl6(w, dev, key):
+    return sh("cat", "/proc/sys/net/ipv6/conf/%s/%s" % (dev, key), ns=w.host).stdout.strip()
+
+
+def xe(x, *a):
+    binary = os.environ.get("XE") or os.path.join(os.path.dirname(os.path.dirname(x.binary)),
+                                                   "xe", "xe")
+    r = subprocess.run([binary] + list(a), capture_output=True, text=True,
+                       env=dict(os.environ, XE_SOCKET=x.socket_path))
+    return r.returncode, r.stdout.strip(), r.stderr.strip()
+
+
+def ipv6_checks(t, x, w, api, ref1):
+    t.note("== IPv6 on eth1's bridge (dnsmasq: router advertisements, DHCPv6)")
+    if subprocess.run(["which", "dhclient"], capture_output=True).returncode:
+        t.skip("dhclient is not installed (scripts/packages.txt: isc-dhcp-client)")
+        return api
+    sh("ip", "-n", w.dhcpns, "-6", "addr", "add", "fd88::1/64", "dev", "d0", "nodad")
+    w.leases6 = "/tmp/hxdhcp6-%s.leases" % w.id
+    w.dnsmasq6 = subprocess.Popen(
+        ["ip", "netns", "exec", w.dhcpns, "dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv",
+         "--no-hosts", "--port=0", "--user=root", "--interface=d0", "--bind-interfaces",
+         "--enable-ra", "--dhcp-range=fd88::100,fd88::1ff,slaac,64,1h",
+         "--dhcp-option=option6:dns-server,[fd88::53]",
+         "--dhcp-leasefile=" + w.leases6, "--pid-file="],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    in_range = lambda a: a.startswith("fd88::") and a.endswith("/128") and \
+        0x100 <= int(a[6:-4] or "0", 16) <= 0x1ff
+
+    before = (api.PIF.get_record(ref1), addrs(w, "xenbr1", "-6"))
+    fails(t, lambda: api.PIF.reconfigure_ipv6(ref1, "Static", "fd88::zz/64", "", ""),
+          "INVALID_IP_ADDRESS_SPECIFIED", "reconfigure_ipv6 Static with a bad address")
+    fails(t, lambda: api.PIF.reconfigure_ipv6(ref1, "Static", "fd88::5", "", ""),
+          "INVALID_IP_ADDRESS_SPECIFIED", "reconfigure_ipv6 Static without a prefix length")
+    fails(t, lambda: api.PIF.reconfigure_ipv6(ref1, "Static", "fd88::5/64", "fd88::zz", ""),
+          "INVALID_IP_ADDRESS_SPECIFIED", "reconfigure_ipv6 Static with a bad gateway")
+    fails(t, lambda: api.PIF.reconfigure_ipv6(ref1, "Sometimes", "", "", ""),
+          "INVALID_VALUE", "reconfigure_ipv6 with an unknown mode")
+    t.eq((api.PIF.get_record(ref1), addrs(w, "xenbr1", "-6")), before,
+         "no change in the record or on the bridge after the refusals")
+
+    api.PIF.reconfigure_ipv6(ref1, "Autoconf", "", "", "")
+    slaac = harness.wait_until(
+        lambda: [a for a in addrs(w, "xenbr1", "-6") if a.startswith("fd88::") and a.endswith("/64")],
+        60, 0.2)
+    t.ok(slaac, "Autoconf: a SLAAC address of the advertised prefix on xenbr1",
+         addrs(w, "xenbr1", "-6"))
+    t.eq((sysctl6(w, "xenbr1", "accept_ra"), sysctl6(w, "xenbr1", "autoconf")), ("2", "1"),
+         "Autoconf: accept_ra 2, autoconf 1 on the bridge")
+    t.eq(api.PIF.get_ipv6_configuration_mode(ref1), "Autoconf", "ipv6_configuration_mode Autoconf")
+    t.ok(w.reaches(w.host, "fd88::1"), "the host reaches the router over IPv6")
+
+    api.PIF.reconfigure_ipv6(ref1, "DHCP", "", "", "")
+    v6 = wait_record(api, ref1, "IPv6", lambda v: v != [])
+    t.ok(len(v6) == 1 and in_range(v6[0]), "DHCP: PIF.IPv6 is a lease from the server's range", v6)
+    t.eq(api.PIF.get_ipv6_configuration_mode(ref1), "DHCP", "ipv6_configuration_mode DHCP")
+    t.eq(addrs(w, "xenbr1", "-6"), v6, "the leased address is on xenbr1, the SLAAC one gone")
+    t.eq((sysctl6(w, "xenbr1", "accept_ra"), sysctl6(w, "xenbr1", "autoconf")), ("2", "0"),
+         "DHCP: accept_ra 2, autoconf 0")
+    with open(w.leases6) as f:
+        leases = f.read()
+    t.ok(v6 and v6[0].split("/")[0] in leases, "the server's lease file has the address", leases)
+    t.eq(len(clients(w, b"dhclient")), 1, "one DHCPv6 client runs", clients(w, b"dhclient"))
+    rc, out, err = xe(x, "pif-param-get", "uuid=" + api.PIF.get_uuid(ref1), "param-name=IPv6")
+    t.ok(rc == 0 and v6 and v6[0] in out, "xe pif-param-get param-name=IPv6 shows the lease",
+         (rc, out, err))
+
+    t.eq(x.stop(), 0, "xapid exits 0 on SIGTERM (with a DHCPv6 client)")
+    t.eq(clients(w, b"dhclient"), [], "xapid's stop stops the DHCPv6 client")
+    x.start()
+    api = login(x)
+    t.eq(len(clients(w, b"dhclient")), 1, "after the restart one DHCPv6 client runs again",
+         clients(w, b"dhclient"))
+    t.eq(api.PIF.get_IPv6(ref1), v6, "PIF.IPv6 kept")
+
+    api.PIF.reconfigure_ipv6(ref1, "None", "", "", "")
+    t.eq(clients(w, b"dhclient"), [], "None: no DHCPv6 client")
+    t.eq(addrs(w, "xenbr1", "-6"), [], "None: no global IPv6 address on xenbr1")
+    t.eq((sysctl6(w, "xenbr1", "accept_ra"), sysctl6(w, "xenbr1", "autoconf")), ("0", "0"),
+         "None: accept_ra 0, autoconf 0")
+    r = api.PIF.get_record(ref1)
+    t.eq((r["ipv6_configuration_mode"], r["IPv6"]), ("None", []), "None: PIF fields cleared")
+    t.eq(addrs(w, "xenbr1"), ["10.88.0.9/24"], "the IPv4 address is untouched")
+
+    api.PIF.reconfigure_ipv6(ref1, "Static", "fd88::9/64", "", "")
+    t.eq(addrs(w, "xenbr1", "-6"), ["fd88::9/64"], "Static: the given address on xenbr1")
+    t.eq(api.PIF.get_IPv6(ref1), ["fd88::9/64"], "Static: PIF.IPv6")
+    t.ok(w.reaches(w.host, "fd88::1"), "the host reaches the router from its Static address")
+    return api
+
+
+def stop_dnsmasq6(w):
+    if getattr(w, "dnsmasq6", None) and w.dnsmasq6.poll() is None:
+        w.dnsmasq6.terminate()
+        w.dnsmasq6.wait(10)
+    if getattr(w, "leases6", None) and os.path.exists(w.leases6):
+        os.unlink(w.leases6)
+
+
 def other_host(x, pif_model):
     """A second host record with one PIF (eth9), written into the stopped
     xapid's database: no API creates one without pools (host.create is
@@ -365,6 +476,11 @@ def main(t, x, w):
         api = dhcp_checks(t, x, w, api, host, ref1) or api
     finally:
         stop_dnsmasq(w)
+    if getattr(w, "dnsmasq", None):  # DHCP ran: eth1 is attached, Static IPv4
+        try:
+            api = ipv6_checks(t, x, w, api, ref1) or api
+        finally:
+            stop_dnsmasq6(w)
     other_host_checks(t, x, w, api)
     bad = [l for l in x.output if "Sanitizer" in l or "runtime error" in l]
     t.eq(bad, [], "no sanitizer report in any of xapid's runs")

@@ -9,6 +9,7 @@
  * names: updelay / downdelay (ms), lacp-time (slow|fast),
  * hashing_algorithm (src_mac|tcpudp_ports).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,55 @@ static xerr *check_prop(const char *k, const char *v)
 	return xerr_new("INVALID_VALUE", k, v, NULL);
 }
 
+/* The IP configuration fields (and the management flag) that go from the
+ * primary member to the bond's master at Bond.create and back at
+ * Bond.destroy, as XAPI moves them. */
+static const char *const ip_fields[] = { "ip_configuration_mode", "IP", "netmask", "gateway",
+					 "DNS", "ipv6_configuration_mode", "IPv6", "ipv6_gateway",
+					 "primary_address_type", "management" };
+
+/* Sets the IP fields of to from record from (inside t). */
+static xerr *copy_ip(txn *t, const xv *from, const char *to)
+{
+	xerr *e = NULL;
+	for (size_t i = 0; !e && i < sizeof(ip_fields) / sizeof(*ip_fields); i++) {
+		xv *v = xv_struct_get(from, ip_fields[i]);
+		if (v)
+			e = obj_set(t, CLS_PIF, to, ip_fields[i], xv_dup(v));
+	}
+	return e;
+}
+
+/* Whether PIF record r has an IP configuration or is management. */
+static bool has_ip(const xv *r)
+{
+	return r && (strcmp(net_rec_str(r, "ip_configuration_mode"), "None") ||
+		     strcmp(net_rec_str(r, "ipv6_configuration_mode"), "None") ||
+		     net_rec_bool(r, "management"));
+}
+
+/* Removes the global addresses from bridge br. */
+static void flush_bridge(const char *br)
+{
+	const char *f4[] = { "ip", "-4", "addr", "flush", "dev", br, NULL };
+	const char *f6[] = { "ip", "-6", "addr", "flush", "dev", br, "scope", "global", NULL };
+	(void)net_ip(f4);
+	(void)net_ip(f6);
+}
+
+/* What the PIF that had it carried, put on the bridge br of primary, the
+ * PIF that has it now (no write transaction open; net_lock held). */
+static void primary_takes_ip(struct xapid *app, const char *primary, const char *br,
+			     const char *mode4, const char *mode6, const xv *v6, bool mgmt)
+{
+	(void)netb_settle(net_backend(), NULL);
+	net_ip_reconcile(app); /* Static IPv4/IPv6 of attached PIFs */
+	if (!strcmp(mode4, "DHCP") && !mgmt) /* management: net_mgmt_routes */
+		(void)net_dhcp_start(app, primary, br, false);
+	if (net_ipv6_apply(app, primary, br, mode6, v6, false, true))
+		fprintf(stderr, "xapid: network: cannot apply IPv6 mode %s on %s\n", mode6, br);
+}
+
 xerr *op_Bond_create(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
 {
 	const char *network = xv_s(args[0]), *mac = xv_s(args[2]), *mode = xv_s(args[3]);
@@ -71,6 +121,10 @@ xerr *op_Bond_create(call_ctx *ctx, const api_msg *m, xv *const *args, xv **resu
 		return e;
 	}
 	char *host = NULL, *master = NULL, *bond = NULL, *first_mac = NULL;
+	char *mbr = NULL, *pbr = NULL, *mode4 = NULL, *mode6 = NULL;
+	xv *prec = NULL, *v6 = NULL;
+	size_t prim = 0;
+	bool moved = false, mgmt = false;
 	char dev[32] = "";
 	int64_t mtu = 1500;
 	bool touched = false;
@@ -86,6 +140,15 @@ xerr *op_Bond_create(call_ctx *ctx, const api_msg *m, xv *const *args, xv **resu
 			host = hx_strdup(h);
 			first_mac = hx_strdup(net_rec_str(r, "MAC"));
 			mtu = net_rec_int(r, "MTU");
+		}
+		/* The primary member: the management PIF if one is, else the
+		 * first; its MAC and IP configuration go to the bond. */
+		if (!prec || (net_rec_bool(r, "management") && !net_rec_bool(prec, "management"))) {
+			xv_free(prec);
+			prec = xv_dup(r);
+			prim = i;
+			free(first_mac);
+			first_mac = hx_strdup(net_rec_str(r, "MAC"));
 		}
 		if (strcmp(h, host))
 			e = xerr_new("PIF_CANNOT_BOND_CROSS_HOST", NULL);
@@ -139,7 +202,7 @@ xerr *op_Bond_create(call_ctx *ctx, const api_msg *m, xv *const *args, xv **resu
 	xv_struct_set(br, "master", xv_str(master));
 	xv_struct_set(br, "mode", xv_str(mode));
 	xv_struct_set(br, "properties", props ? xv_dup(props) : xv_struct());
-	xv_struct_set(br, "primary_slave", xv_str(xv_s(xv_array_get(members, 0))));
+	xv_struct_set(br, "primary_slave", xv_str(xv_s(xv_array_get(members, prim))));
 	xv_struct_set(br, "links_up", xv_int((int64_t)xv_len(members)));
 	xv_struct_set(br, "auto_update_mac", xv_bool(!*mac));
 	if ((e = obj_create(t, CLS_Bond, br, &bond)))
@@ -162,8 +225,45 @@ xerr *op_Bond_create(call_ctx *ctx, const api_msg *m, xv *const *args, xv **resu
 	touched = true;
 	if ((e = pif_attach(t, master)))
 		goto out;
+	if (has_ip(prec)) {
+		/* The primary member's IP configuration moves to the master. */
+		const char *p = xv_s(xv_array_get(members, prim));
+		static const struct { const char *f; const char *v; } none[] = {
+			{ "ip_configuration_mode", "None" }, { "IP", "" }, { "netmask", "" },
+			{ "gateway", "" }, { "DNS", "" }, { "ipv6_configuration_mode", "None" },
+			{ "ipv6_gateway", "" },
+		};
+		if ((e = copy_ip(t, prec, master)))
+			goto out;
+		for (size_t i = 0; !e && i < sizeof(none) / sizeof(*none); i++)
+			e = obj_set(t, CLS_PIF, p, none[i].f, xv_str(none[i].v));
+		if (!e)
+			e = obj_set(t, CLS_PIF, p, "IPv6", xv_array());
+		if (!e)
+			e = obj_set(t, CLS_PIF, p, "management", xv_bool(false));
+		if (e)
+			goto out;
+		moved = true;
+		mgmt = net_rec_bool(prec, "management");
+		pbr = obj_get_str(t, CLS_network, net_rec_str(prec, "network"), "bridge");
+		mbr = obj_get_str(t, CLS_network, network, "bridge");
+		mode4 = hx_strdup(net_rec_str(prec, "ip_configuration_mode"));
+		mode6 = hx_strdup(net_rec_str(prec, "ipv6_configuration_mode"));
+		v6 = xv_struct_get(prec, "IPv6");
+		v6 = v6 ? xv_dup(v6) : NULL;
+	}
 	e = db_commit(t);
 	t = NULL;
+	if (!e && moved) {
+		/* The member's clients and addresses go; the bond's bridge
+		 * takes them (the record says so already: a lease reader
+		 * writes only a DHCP PIF). */
+		net_dhcp_stop(xv_s(xv_array_get(members, prim)));
+		if (*pbr)
+			flush_bridge(pbr);
+		if (*mbr)
+			primary_takes_ip(ctx->app, master, mbr, mode4, mode6, v6, mgmt);
+	}
 out:
 	t = store_rollback(t);
 	if (e && touched && net_backend()) {
@@ -182,14 +282,22 @@ out:
 			t = store_rollback(t);
 		}
 	}
+	net_unlock();
+	if (!e && moved && mgmt)
+		net_mgmt_routes(ctx->app, NULL, master);
 	free(host);
 	free(first_mac);
 	free(master);
+	free(mbr);
+	free(pbr);
+	free(mode4);
+	free(mode6);
+	xv_free(prec);
+	xv_free(v6);
 	if (!e)
 		*result = xv_str_own(bond);
 	else
 		free(bond);
-	net_unlock();
 	return e;
 }
 
@@ -198,53 +306,117 @@ xerr *op_Bond_destroy(call_ctx *ctx, const api_msg *m, xv *const *args, xv **res
 	const char *bond = xv_s(args[0]);
 	net_lock();
 	txn *t;
-	xerr *e = db_begin(ctx, true, &t);
+	/* The master's DHCP clients stop first (their readers write the PIF). */
+	xerr *e = db_begin(ctx, false, &t);
 	if (e) {
 		net_unlock();
 		return e;
 	}
-	char *master = NULL, *dev = NULL;
-	if ((e = check_ref(t, CLS_Bond, bond)))
+	char *master = NULL, *dev = NULL, *bbr = NULL, *primary = NULL, *pbr = NULL;
+	char *mode4 = NULL, *mode6 = NULL;
+	xv *mr = NULL, *v6 = NULL;
+	bool mgmt = false, had_ip = false;
+	size_t n = 0;
+	char **sl = NULL;
+	if (!(e = check_ref(t, CLS_Bond, bond))) {
+		master = obj_get_str(t, CLS_Bond, bond, "master");
+		size_t nv = 0;
+		char **vl = net_find(t, CLS_VLAN, "tagged_PIF", master, &nv);
+		net_free_refs(vl, nv);
+		if (nv)
+			e = xerr_new("PIF_VLAN_STILL_EXISTS", master, NULL);
+	}
+	t = store_rollback(t);
+	if (e)
 		goto out;
-	master = obj_get_str(t, CLS_Bond, bond, "master");
+	/* (Refused above, not below: nothing has changed yet. The checks
+	 * hold under net_lock.) */
+	net_dhcp_stop(master);
+	if ((e = db_begin(ctx, true, &t)) || (e = check_ref(t, CLS_Bond, bond)))
+		goto out;
+	sl = net_find(t, CLS_PIF, "bond_slave_of", bond, &n);
+	char *ps = obj_get_str(t, CLS_Bond, bond, "primary_slave");
+	for (size_t i = 0; i < n && !primary; i++)
+		if (!strcmp(sl[i], ps))
+			primary = hx_strdup(ps);
+	free(ps);
+	if (!primary && n)
+		primary = hx_strdup(sl[0]);
 	if (store_exists(t, CLS_PIF, master)) {
-		size_t n = 0;
-		char **vl = net_find(t, CLS_VLAN, "tagged_PIF", master, &n);
-		net_free_refs(vl, n);
-		xv *mg = obj_get(t, CLS_PIF, master, "management");
-		bool mgmt = mg && mg->kind == XV_BOOL && mg->u.b;
-		xv_free(mg);
-		if (n) {
+		size_t nv = 0;
+		char **vl = net_find(t, CLS_VLAN, "tagged_PIF", master, &nv);
+		net_free_refs(vl, nv);
+		if (nv) {
 			e = xerr_new("PIF_VLAN_STILL_EXISTS", master, NULL);
 			goto out;
 		}
-		if (mgmt) {
-			e = xerr_new("PIF_IS_MANAGEMENT_INTERFACE", master, NULL);
+		if ((e = store_get_record(t, CLS_PIF, master, &mr)))
 			goto out;
-		}
-		dev = obj_get_str(t, CLS_PIF, master, "device");
+		mgmt = net_rec_bool(mr, "management");
+		dev = hx_strdup(net_rec_str(mr, "device"));
+		bbr = obj_get_str(t, CLS_network, net_rec_str(mr, "network"), "bridge");
 		if ((e = store_destroy(t, CLS_PIF, master)))
 			goto out;
 	}
-	size_t n = 0;
-	char **sl = net_find(t, CLS_PIF, "bond_slave_of", bond, &n);
 	for (size_t i = 0; i < n && !e; i++)
 		e = obj_set(t, CLS_PIF, sl[i], "bond_slave_of", xv_str(HX_NULL_REF));
-	net_free_refs(sl, n);
 	if (!e)
 		e = store_destroy(t, CLS_Bond, bond);
+	/* The master's IP configuration and management flag go back to the
+	 * primary member. */
+	had_ip = has_ip(mr);
+	if (!e && had_ip && primary)
+		e = copy_ip(t, mr, primary);
 	if (e)
 		goto out;
+	/* On the switch: the bond port goes, each member is a port of its own
+	 * network's bridge again (XAPI plugs the members). A member whose
+	 * device is gone stays detached. */
 	netb *b = net_backend();
 	if (b && dev && *dev)
 		(void)b->ops->port_del(b, dev, NULL);
-	e = db_commit(t);
-	t = NULL;
+	for (size_t i = 0; i < n && !e; i++) {
+		xerr *pe = b ? pif_attach(t, sl[i]) : net_need_backend();
+		if (pe) {
+			fprintf(stderr, "xapid: network: Bond.destroy: member %s not re-attached: %s\n",
+				sl[i], pe->code);
+			xerr_free(pe);
+			continue;
+		}
+		e = obj_set(t, CLS_PIF, sl[i], "currently_attached", xv_bool(true));
+	}
+	if (!e && had_ip && primary) {
+		char *net = obj_get_str(t, CLS_PIF, primary, "network");
+		pbr = obj_get_str(t, CLS_network, net, "bridge");
+		free(net);
+		mode4 = hx_strdup(net_rec_str(mr, "ip_configuration_mode"));
+		mode6 = hx_strdup(net_rec_str(mr, "ipv6_configuration_mode"));
+		v6 = xv_struct_get(mr, "IPv6");
+		v6 = v6 ? xv_dup(v6) : NULL;
+	}
+	if (!e) {
+		e = db_commit(t);
+		t = NULL;
+	}
 out:
-	store_rollback(t);
+	net_free_refs(sl, n);
+	t = store_rollback(t);
+	if (!e && had_ip && bbr && *bbr)
+		flush_bridge(bbr); /* the bond network's bridge keeps none of it */
+	if (!e && pbr && *pbr)
+		primary_takes_ip(ctx->app, primary, pbr, mode4, mode6, v6, mgmt);
+	net_unlock();
+	if (!e && mgmt && primary)
+		net_mgmt_routes(ctx->app, NULL, primary);
+	xv_free(mr);
+	xv_free(v6);
 	free(master);
 	free(dev);
-	net_unlock();
+	free(bbr);
+	free(pbr);
+	free(primary);
+	free(mode4);
+	free(mode6);
 	return e;
 }
 

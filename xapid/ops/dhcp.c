@@ -19,6 +19,17 @@
  *
  * udhcpc writes a pid file <state>/net/dhcp-<bridge>.pid, so a client
  * left behind by a crashed xapid is stopped before a new one starts.
+ *
+ * DHCPv6 (ipv6_configuration_mode DHCP): busybox-static has no udhcpc6,
+ * so ISC's dhclient -6 (what XAPI's networkd runs) in the foreground, its
+ * own script (dhcp6.script) putting the leased address on the bridge and
+ * printing
+ *
+ *   HXDHCP6 lease <address>/<prefix length> <dns,dns or ->
+ *   HXDHCP6 deconfig
+ *
+ * into PIF.IPv6. Pid file dhcp6-<bridge>.pid, lease file
+ * dhcp6-<bridge>.leases (dhclient keeps its DUID there).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -50,6 +61,7 @@ typedef struct client {
 	char *pif, *br, *pidfile;
 	pid_t pid;
 	int fd;
+	bool v6;
 	bool leased, done, stopping;
 	pthread_t th;
 } client;
@@ -83,6 +95,40 @@ static const char script_text[] =
 	"esac\n"
 	"exit 0\n";
 
+static const char script6_text[] =
+	"#!/bin/sh\n"
+	"# SPDX-License-Identifier: Apache-2.0\n"
+	"# Written by xapid (xapid/ops/dhcp.c): dhclient -6's script.\n"
+	"del_old() {\n"
+	"\tif [ -n \"$old_ip6_address\" ] && [ \"$old_ip6_address\" != \"$new_ip6_address\" ]; then\n"
+	"\t\tip -6 addr del \"$old_ip6_address/${old_ip6_prefixlen:-128}\" dev \"$interface\"\n"
+	"\tfi\n"
+	"}\n"
+	"case \"$reason\" in\n"
+	"PREINIT6)\n"
+	"\tip link set dev \"$interface\" up\n"
+	"\t# dhclient sends from the link-local address: wait (5 s at most)\n"
+	"\t# until its duplicate address detection is over.\n"
+	"\tn=0\n"
+	"\twhile [ $n -lt 50 ] && ip -6 addr show dev \"$interface\" scope link tentative |\n"
+	"\t\tgrep -q inet6; do\n"
+	"\t\tsleep 0.1\n"
+	"\t\tn=$((n + 1))\n"
+	"\tdone ;;\n"
+	"BOUND6|RENEW6|REBIND6|REBOOT6)\n"
+	"\tdel_old\n"
+	"\tif [ -n \"$new_ip6_address\" ]; then\n"
+	"\t\tip -6 addr replace \"$new_ip6_address/${new_ip6_prefixlen:-128}\" dev \"$interface\"\n"
+	"\t\td=$(echo $new_dhcp6_name_servers | tr ' ' ',')\n"
+	"\t\techo \"HXDHCP6 lease $new_ip6_address/${new_ip6_prefixlen:-128} ${d:--}\"\n"
+	"\tfi ;;\n"
+	"EXPIRE6|RELEASE6|STOP6)\n"
+	"\tnew_ip6_address=\n"
+	"\tdel_old\n"
+	"\techo \"HXDHCP6 deconfig\" ;;\n"
+	"esac\n"
+	"exit 0\n";
+
 static char *net_dir(struct xapid *app)
 {
 	char *d = hx_asprintf("%s/net", app->cfg.state_dir);
@@ -90,18 +136,19 @@ static char *net_dir(struct xapid *app)
 	return d;
 }
 
-/* The script, (re)written when its text differs. */
-static char *script_path(struct xapid *app)
+/* The script (DHCPv6 client's when v6), (re)written when its text differs. */
+static char *script_path(struct xapid *app, bool v6)
 {
 	char *d = net_dir(app);
-	char *p = hx_asprintf("%s/udhcpc.script", d);
+	char *p = hx_asprintf("%s/%s", d, v6 ? "dhcp6.script" : "udhcpc.script");
+	const char *text = v6 ? script6_text : script_text;
 	free(d);
 	char *have = ops_read_file(p, 65536, NULL);
-	if (!have || strcmp(have, script_text)) {
+	if (!have || strcmp(have, text)) {
 		char *tmp = hx_asprintf("%s.tmp", p);
 		FILE *f = fopen(tmp, "w");
 		if (f) {
-			fputs(script_text, f);
+			fputs(text, f);
 			fclose(f);
 			chmod(tmp, 0700);
 			rename(tmp, p);
@@ -113,7 +160,7 @@ static char *script_path(struct xapid *app)
 }
 
 /* Stops a client a previous xapid left (its pid file names it). */
-static void stop_stale(const char *pidfile)
+static void stop_stale(const char *pidfile, bool v6)
 {
 	char *s = ops_read_file(pidfile, 64, NULL);
 	pid_t pid = s ? (pid_t)strtol(s, NULL, 10) : 0;
@@ -123,8 +170,9 @@ static void stop_stale(const char *pidfile)
 		snprintf(cl, sizeof(cl), "/proc/%d/cmdline", (int)pid);
 		size_t n = 0;
 		char *cmd = ops_read_file(cl, 4096, &n);
-		/* argv[0] busybox, argv[1] udhcpc: only ours is stopped. */
-		if (cmd && n > 7 && memmem(cmd, n, "udhcpc", 6))
+		/* busybox udhcpc or dhclient -6: only ours is stopped. */
+		const char *what = v6 ? "dhclient" : "udhcpc";
+		if (cmd && n > 7 && memmem(cmd, n, what, strlen(what)))
 			kill(pid, SIGTERM);
 		free(cmd);
 	}
@@ -157,6 +205,31 @@ static void record(client *c, const char *ip, const char *mask, const char *gw, 
 	}
 }
 
+/* PIF.IPv6 of a DHCP (IPv6) PIF: [addr] or [] when addr is "". */
+static void record6(client *c, const char *addr)
+{
+	txn *t;
+	if (store_begin(c->app->db, true, &t))
+		return;
+	xerr *e = NULL;
+	char *mode = store_exists(t, CLS_PIF, c->pif) ?
+			     obj_get_str(t, CLS_PIF, c->pif, "ipv6_configuration_mode") :
+			     hx_strdup("");
+	if (!strcmp(mode, "DHCP")) {
+		xv *v = xv_array();
+		if (*addr)
+			xv_array_push(v, xv_str(addr));
+		e = obj_set(t, CLS_PIF, c->pif, "IPv6", v);
+	}
+	free(mode);
+	if (e) {
+		xerr_free(e);
+		store_rollback(t);
+	} else {
+		xerr_free(store_commit(t));
+	}
+}
+
 static void *reader(void *arg)
 {
 	client *c = arg;
@@ -169,7 +242,20 @@ static void *reader(void *arg)
 		pthread_mutex_unlock(&mu);
 		if (stopping)
 			continue; /* what a stopped client says is not the PIF's */
-		if (dhcp_lease_parse(line, &ip, &mask, &gw, &dns)) {
+		if (c->v6) {
+			char *a6, *dns6;
+			bool lease = dhcp6_lease_parse(line, &a6, &dns6);
+			if (lease)
+				record6(c, a6);
+			else if (!strncmp(line, "HXDHCP6 deconfig", 16))
+				record6(c, "");
+			if (lease) {
+				pthread_mutex_lock(&mu);
+				c->leased = true;
+				pthread_cond_broadcast(&cv);
+				pthread_mutex_unlock(&mu);
+			}
+		} else if (dhcp_lease_parse(line, &ip, &mask, &gw, &dns)) {
 			record(c, ip, mask, gw, dns);
 			pthread_mutex_lock(&mu);
 			c->leased = true;
@@ -213,33 +299,56 @@ static void stop_client(client *c)
 	free_client(c);
 }
 
-void net_dhcp_stop(const char *pif)
+/* Stops pif's client of family v6 (both when both). */
+static void stop_family(const char *pif, bool v4, bool v6)
 {
-	pthread_mutex_lock(&mu);
-	client *c = NULL;
-	for (client **pp = &clients; *pp; pp = &(*pp)->next)
-		if (!strcmp((*pp)->pif, pif)) {
-			c = *pp;
-			*pp = c->next;
-			break;
-		}
-	pthread_mutex_unlock(&mu);
-	if (c)
+	for (;;) {
+		pthread_mutex_lock(&mu);
+		client *c = NULL;
+		for (client **pp = &clients; *pp; pp = &(*pp)->next)
+			if (!strcmp((*pp)->pif, pif) && ((*pp)->v6 ? v6 : v4)) {
+				c = *pp;
+				*pp = c->next;
+				break;
+			}
+		pthread_mutex_unlock(&mu);
+		if (!c)
+			return;
 		stop_client(c);
+	}
 }
 
-int net_dhcp_start(struct xapid *app, const char *pif, const char *br, bool default_route)
+void net_dhcp_stop(const char *pif)
 {
-	net_dhcp_stop(pif);
+	stop_family(pif, true, true);
+}
+
+void net_dhcp4_stop(const char *pif)
+{
+	stop_family(pif, true, false);
+}
+
+void net_dhcp6_stop(const char *pif)
+{
+	stop_family(pif, false, true);
+}
+
+/* Runs the client of family v6 for pif on br (see net_dhcp_start). */
+static int start_client(struct xapid *app, const char *pif, const char *br, bool default_route,
+			bool v6)
+{
+	stop_family(pif, !v6, v6);
 	char *d = net_dir(app);
 	client *c = hx_calloc(1, sizeof(*c));
 	c->app = app;
+	c->v6 = v6;
 	c->pif = hx_strdup(pif);
 	c->br = hx_strdup(br);
-	c->pidfile = hx_asprintf("%s/dhcp-%s.pid", d, br);
+	c->pidfile = hx_asprintf("%s/dhcp%s-%s.pid", d, v6 ? "6" : "", br);
+	char *leases = hx_asprintf("%s/dhcp6-%s.leases", d, br);
 	free(d);
-	stop_stale(c->pidfile);
-	char *script = script_path(app);
+	stop_stale(c->pidfile, v6);
+	char *script = script_path(app, v6);
 	int p[2];
 	if (pipe2(p, O_CLOEXEC)) {
 		int r = -errno;
@@ -259,15 +368,19 @@ int net_dhcp_start(struct xapid *app, const char *pif, const char *br, bool defa
 	unlink(mark);
 	char *markenv = hx_asprintf("HX_DHCP_MARK=%s", mark);
 	env[ne + 1] = markenv;
-	const char *argv[] = { "busybox", "udhcpc", "-f", "-i", br, "-s", script, "-p", c->pidfile,
-			       "-t", "4", "-T", "2", "-A", "5", NULL };
+	const char *argv4[] = { "busybox", "udhcpc", "-f", "-i", br, "-s", script, "-p", c->pidfile,
+				"-t", "4", "-T", "2", "-A", "5", NULL };
+	const char *argv6[] = { "dhclient", "-6", "-d", "-sf", script, "-pf", c->pidfile,
+				"-lf", leases, br, NULL };
+	const char *const *argv = v6 ? argv6 : argv4;
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	int r = posix_spawnp(&c->pid, "busybox", &fa, NULL, (char *const *)argv, env);
+	int r = posix_spawnp(&c->pid, argv[0], &fa, NULL, (char *const *)argv, env);
 	posix_spawn_file_actions_destroy(&fa);
+	free(leases);
 	free(env);
 	free(markenv);
 	free(mark);
@@ -276,7 +389,8 @@ int net_dhcp_start(struct xapid *app, const char *pif, const char *br, bool defa
 	if (r) {
 		close(p[0]);
 		free_client(c);
-		fprintf(stderr, "xapid: network: cannot run busybox udhcpc: %s\n", strerror(r));
+		fprintf(stderr, "xapid: network: cannot run %s: %s\n",
+			v6 ? "dhclient -6" : "busybox udhcpc", strerror(r));
 		return -r;
 	}
 	c->fd = p[0];
@@ -291,11 +405,21 @@ int net_dhcp_start(struct xapid *app, const char *pif, const char *br, bool defa
 	c->next = clients;
 	clients = c;
 	pthread_mutex_unlock(&mu);
-	printf("xapid: network: DHCP client on %s (pid %d)\n", br, (int)c->pid);
+	printf("xapid: network: DHCP%s client on %s (pid %d)\n", v6 ? "v6" : "", br, (int)c->pid);
 	return 0;
 }
 
-bool net_dhcp_wait(const char *pif, int seconds)
+int net_dhcp_start(struct xapid *app, const char *pif, const char *br, bool default_route)
+{
+	return start_client(app, pif, br, default_route, false);
+}
+
+int net_dhcp6_start(struct xapid *app, const char *pif, const char *br)
+{
+	return start_client(app, pif, br, false, true);
+}
+
+bool net_dhcp_wait(const char *pif, bool v6, int seconds)
 {
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
@@ -304,7 +428,7 @@ bool net_dhcp_wait(const char *pif, int seconds)
 	bool got = false;
 	for (;;) {
 		client *c = clients;
-		while (c && strcmp(c->pif, pif))
+		while (c && (strcmp(c->pif, pif) || c->v6 != v6))
 			c = c->next;
 		if (!c || c->leased || c->done) {
 			got = c && c->leased;

@@ -289,6 +289,7 @@ void net_init(struct xapid *app)
 		net_mgmt_takeover(app);
 		net_ip_reconcile(app);
 		net_dhcp_reconcile(app);
+		net_ipv6_reconcile(app);
 		vif_reconcile(app);
 	}
 	net_unlock();

@@ -123,8 +123,26 @@ void net_mgmt_routes(struct xapid *app, const char *old_pif, const char *pif);
  * write transaction open (the lease reader writes the database). wait:
  * true once the client reported a lease (at most seconds). */
 int net_dhcp_start(struct xapid *app, const char *pif, const char *br, bool default_route);
+/* The DHCPv6 client (dhclient -6) of pif on br: its lease goes into
+ * PIF.IPv6 while ipv6_configuration_mode is DHCP. */
+int net_dhcp6_start(struct xapid *app, const char *pif, const char *br);
+/* stop: both clients of pif; stop4 / stop6: one of them. */
 void net_dhcp_stop(const char *pif);
-bool net_dhcp_wait(const char *pif, int seconds);
+void net_dhcp4_stop(const char *pif);
+void net_dhcp6_stop(const char *pif);
+/* v6: waits for the DHCPv6 client's lease rather than the DHCPv4 one's. */
+bool net_dhcp_wait(const char *pif, bool v6, int seconds);
+/* pif_ipv6.c: puts ipv6_configuration_mode mode of attached PIF pif on
+ * its bridge br: sysctls (accept_ra, autoconf), with flush its global
+ * IPv6 addresses removed first, Static's addrs (string array) added, the
+ * DHCPv6 client stopped (any mode but DHCP) or, with client, started
+ * (DHCP). 0 or a negative errno. Stopping or starting a client needs no
+ * write transaction open (the client's reader writes the database). */
+int net_ipv6_apply(struct xapid *app, const char *pif, const char *br, const char *mode,
+		   const xv *addrs, bool flush, bool client);
+/* Start: the Autoconf and DHCP IPv6 modes of attached PIFs (sysctls,
+ * DHCPv6 clients). */
+void net_ipv6_reconcile(struct xapid *app);
 /* Starts the clients of the attached DHCP PIFs (xapid start). */
 void net_dhcp_reconcile(struct xapid *app);
 void net_dhcp_shutdown(void);

@@ -15,6 +15,8 @@
  * IP configuration: Static addresses are put on the PIF's bridge device
  * with ip(8) (not in a hot path); DHCP runs busybox udhcpc on the bridge
  * while the PIF is attached (dhcp.c), which fills IP/netmask/gateway/DNS.
+ * IPv6 modes (None, Static, Autoconf, DHCP with dhclient -6 filling IPv6)
+ * are put on the bridge by pif_ipv6.c.
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -490,9 +492,18 @@ xerr *op_PIF_plug(call_ctx *ctx, const api_msg *m, xv *const *args, xv **result)
 		e = obj_set(t, CLS_PIF, pif, "currently_attached", xv_bool(true));
 	bool dhcp = !strcmp(net_rec_str(r, "ip_configuration_mode"), "DHCP");
 	bool mgmt = net_rec_bool(r, "management");
-	char *br = dhcp ? obj_get_str(t, CLS_network, net_rec_str(r, "network"), "bridge") : NULL;
-	if (!(e = net_end(t, r, e)) && br && *br)
-		(void)net_dhcp_start(ctx->app, pif, br, mgmt);
+	char *br = obj_get_str(t, CLS_network, net_rec_str(r, "network"), "bridge");
+	char *mode6 = hx_strdup(net_rec_str(r, "ipv6_configuration_mode"));
+	xv *v6 = xv_struct_get(r, "IPv6");
+	v6 = v6 ? xv_dup(v6) : NULL;
+	if (!(e = net_end(t, r, e)) && *br) {
+		if (dhcp)
+			(void)net_dhcp_start(ctx->app, pif, br, mgmt);
+		(void)netb_settle(net_backend(), NULL);
+		(void)net_ipv6_apply(ctx->app, pif, br, mode6, v6, false, true);
+	}
+	xv_free(v6);
+	free(mode6);
 	free(br);
 	return e;
 }
@@ -572,7 +583,7 @@ xerr *op_PIF_reconfigure_ip(call_ctx *ctx, const api_msg *m, xv *const *args, xv
 		return xerr_new("INVALID_VALUE", "mode", mode, NULL);
 	/* A running client goes first (its lease reader writes the PIF). */
 	net_lock();
-	net_dhcp_stop(pif);
+	net_dhcp4_stop(pif);
 	txn *t;
 	xv *r = NULL;
 	xerr *e = pif_begin(ctx, pif, true, &t, &r);
@@ -623,7 +634,7 @@ xerr *op_PIF_reconfigure_ip(call_ctx *ctx, const api_msg *m, xv *const *args, xv
 	free(br);
 	/* XAPI returns once the client has its lease (or gave up waiting). */
 	if (!e && run_client)
-		(void)net_dhcp_wait(pif, 10);
+		(void)net_dhcp_wait(pif, false, 10);
 	return e;
 }
 
@@ -631,20 +642,31 @@ xerr *op_PIF_reconfigure_ipv6(call_ctx *ctx, const api_msg *m, xv *const *args, 
 {
 	const char *pif = xv_s(args[0]), *mode = xv_s(args[1]), *ip = xv_s(args[2]),
 		   *gw = xv_s(args[3]), *dns = xv_s(args[4]);
-	bool stat = !strcasecmp(mode, "Static");
+	static const char *const modes[] = { "None", "DHCP", "Static", "Autoconf" };
+	const char *canon = NULL;
+	for (size_t i = 0; i < sizeof(modes) / sizeof(*modes); i++)
+		if (!strcasecmp(mode, modes[i]))
+			canon = modes[i];
+	if (!canon)
+		return xerr_new("INVALID_VALUE", "mode", mode, NULL);
+	bool stat = !strcmp(canon, "Static"), dhcp = !strcmp(canon, "DHCP");
 	if (stat) {
 		char tmp[64];
 		snprintf(tmp, sizeof(tmp), "%s", ip);
 		char *slash = strchr(tmp, '/');
 		if (slash)
-			*slash = 0;
+			*slash++ = 0;
 		struct in6_addr a;
-		if (!slash || inet_pton(AF_INET6, tmp, &a) != 1)
+		size_t nd = slash ? strspn(slash, "0123456789") : 0;
+		if (!slash || inet_pton(AF_INET6, tmp, &a) != 1 || !nd || nd > 3 || slash[nd] ||
+		    atoi(slash) < 1 || atoi(slash) > 128 || strlen(ip) >= sizeof(tmp))
 			return xerr_new("INVALID_IP_ADDRESS_SPECIFIED", "IPv6", NULL);
 		if (*gw && inet_pton(AF_INET6, gw, &a) != 1)
 			return xerr_new("INVALID_IP_ADDRESS_SPECIFIED", "gateway", NULL);
 	}
+	/* A running DHCPv6 client goes first (its lease reader writes the PIF). */
 	net_lock();
+	net_dhcp6_stop(pif);
 	txn *t;
 	xv *r = NULL;
 	xerr *e = pif_begin(ctx, pif, true, &t, &r);
@@ -654,23 +676,41 @@ xerr *op_PIF_reconfigure_ipv6(call_ctx *ctx, const api_msg *m, xv *const *args, 
 	}
 	(void)netb_settle(net_backend(), NULL);
 	char *br = obj_get_str(t, CLS_network, net_rec_str(r, "network"), "bridge");
-	if (stat && net_rec_bool(r, "currently_attached") && *br && net_link_exists(br)) {
-		const char *add[] = { "ip", "-6", "addr", "replace", ip, "dev", br, NULL };
-		if (run_ip(add))
-			e = xerr_new("PIF_CONFIGURATION_ERROR", pif, "ip(8) failed on the bridge",
-				     NULL);
-	}
-	free(br);
+	bool live = net_rec_bool(r, "currently_attached") && *br && net_link_exists(br);
 	xv *v6 = xv_array();
 	if (stat)
 		xv_array_push(v6, xv_str(ip));
-	if (!e && !(e = obj_set(t, CLS_PIF, pif, "ipv6_configuration_mode", xv_str(mode))) &&
-	    !(e = obj_set(t, CLS_PIF, pif, "IPv6", v6)) &&
-	    !(e = obj_set(t, CLS_PIF, pif, "ipv6_gateway", xv_str(stat ? gw : ""))))
+	if (live && net_ipv6_apply(ctx->app, pif, br, canon, v6, true, false))
+		e = xerr_new("PIF_CONFIGURATION_ERROR", pif, "cannot configure IPv6 on the bridge",
+			     NULL);
+	if (!e)
+		e = obj_set(t, CLS_PIF, pif, "ipv6_configuration_mode", xv_str(canon));
+	if (!e) {
+		e = obj_set(t, CLS_PIF, pif, "IPv6", v6);
+		v6 = NULL;
+	}
+	if (!e)
+		e = obj_set(t, CLS_PIF, pif, "ipv6_gateway", xv_str(stat ? gw : ""));
+	if (!e)
 		e = obj_set(t, CLS_PIF, pif, "DNS", xv_str(dns));
-	else if (e)
-		xv_free(v6);
-	return net_end(t, r, e);
+	xv_free(v6);
+	if (!e)
+		e = db_commit(t);
+	else
+		store_rollback(t);
+	xv_free(r);
+	/* The client runs under the lock (no second one for the PIF). */
+	bool run_client = !e && live && dhcp;
+	if (run_client && net_dhcp6_start(ctx->app, pif, br))
+		e = xerr_new("PIF_CONFIGURATION_ERROR", pif, "cannot run the DHCPv6 client",
+			     NULL);
+	net_unlock();
+	free(br);
+	/* As for IPv4, the call returns once the client has its lease (or
+	 * gave up waiting). */
+	if (!e && run_client)
+		(void)net_dhcp_wait(pif, true, 10);
+	return e;
 }
 
 /* host.management_reconfigure: the management flag moves to pif, which

@@ -419,7 +419,7 @@ void net_mgmt_routes(struct xapid *app, const char *old_pif, const char *pif)
 	}
 	net_unlock();
 	if (wait)
-		(void)net_dhcp_wait(pif, 10);
+		(void)net_dhcp_wait(pif, false, 10);
 	info_free(&o);
 	info_free(&n);
 }

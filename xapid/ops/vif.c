@@ -26,14 +26,18 @@
  * Crash safety: the switch is changed before the database says
  * currently_attached, and vif_reconcile at start removes every vif* port
  * that no attached VIF of a live VM explains and re-creates the ports of
- * those it does, so the switch converges to the database after kill -9.
+ * those it does, and deletes the guests' vif<domid>.<device> taps no
+ * attached VIF explains (also those no port holds any more), so the switch
+ * and the host's links converge to the database after kill -9.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include "api_ids.h"
 #include "dispatch.h"
@@ -173,6 +177,12 @@ xerr *vif_port_up(txn *t, const char *vif, int64_t domid)
 	r = b->ops->port_add(b, br, &p, &err);
 	free(vu);
 	free(nu);
+	if (r == -ENOENT) {
+		/* The bridge is not on the switch (see netback.h port_add). */
+		free(err);
+		e = xerr_new("BRIDGE_NOT_AVAILABLE", br, NULL);
+		goto out;
+	}
 	if (r) {
 		e = net_backend_err("cannot add the VIF's port", r, err);
 		goto out;
@@ -315,6 +325,27 @@ void vif_reconcile(struct xapid *app)
 		}
 		net_free_refs(brs, nb);
 	}
+	/* Taps no attached VIF explains and no port holds any more (a QEMU
+	 * killed after its port went, a crash between port and tap removal):
+	 * only taps named vif<domid>.<device> of a guest (domid > 0). */
+	DIR *d = opendir("/sys/class/net");
+	for (struct dirent *de; d && (de = readdir(d));) {
+		const char *n = de->d_name;
+		bool wanted = false;
+		for (size_t k = 0; k < nkeep && !wanted; k++)
+			wanted = !strcmp(keep[k], n);
+		if (wanted || !is_vif_name(n) || !strncmp(n, "vif0.", 5))
+			continue;
+		char p[300];
+		struct stat sb;
+		snprintf(p, sizeof(p), "/sys/class/net/%s/tun_flags", n);
+		if (stat(p, &sb))
+			continue;
+		printf("xapid: network: removing stale tap %s\n", n);
+		(void)net_link_del(n);
+	}
+	if (d)
+		closedir(d);
 	net_free_refs(keep, nkeep);
 }
 

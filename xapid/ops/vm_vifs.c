@@ -21,13 +21,38 @@ void vm_vifs_free(xo_nic *nics, size_t n)
 	free(nics);
 }
 
+/* Without a network backend no VIF can be attached: a VM with VIFs does
+ * not start (BRIDGE_NOT_AVAILABLE with its first VIF's bridge) rather than
+ * run without its NICs. */
+static xerr *no_backend(struct xapid *app, const char *vm)
+{
+	txn *t;
+	xerr *e = store_begin(app->db, false, &t);
+	if (e)
+		return e;
+	size_t nv = 0;
+	char **vifs = net_find(t, CLS_VIF, "VM", vm, &nv);
+	if (nv) {
+		char *net = obj_get_str(t, CLS_VIF, vifs[0], "network");
+		char *br = NULL;
+		int tag = 0;
+		xerr_free(net_target(t, net, &br, &tag));
+		e = xerr_new("BRIDGE_NOT_AVAILABLE", br ? br : "", NULL);
+		free(br);
+		free(net);
+	}
+	net_free_refs(vifs, nv);
+	store_rollback(t);
+	return e;
+}
+
 xerr *vm_vifs_prepare(struct xapid *app, const char *vm, int64_t domid, xo_nic **out,
 		      size_t *n)
 {
 	*out = NULL;
 	*n = 0;
 	if (!net_backend())
-		return NULL;
+		return no_backend(app, vm);
 	net_lock();
 	txn *t;
 	xerr *e = store_begin(app->db, false, &t);
@@ -49,7 +74,10 @@ xerr *vm_vifs_prepare(struct xapid *app, const char *vm, int64_t domid, xo_nic *
 		nic->ifname = vif_ifname(domid, nic->device);
 		nic->mtu = net_rec_int(rec, "MTU");
 		int tag = 0;
+		/* A bridge missing from the switch is made again (XAPI brings
+		 * the network up for the VM's VIFs). */
 		if (!(e = net_target(t, net_rec_str(rec, "network"), &nic->bridge, &tag)) &&
+		    !(e = network_realise(t, net_rec_str(rec, "network"))) &&
 		    !(e = vif_port_up(t, vifs[i], domid)))
 			k++;
 		else

@@ -5,8 +5,10 @@
  * plugged (as XAPI does): its tap vif<domid>.<device> is made and put on
  * the network's bridge (tag, QoS, port security: vif_port_up) before
  * QEMU opens it; when the domain goes (any path) the ports and taps go
- * and the VIFs are currently_attached=false. Without a network backend a
- * VM starts with no NICs and its VIFs stay detached.
+ * and the VIFs are currently_attached=false. A VIF that cannot be
+ * attached fails the start: without a network backend, or when its bridge
+ * is not on the switch and cannot be made, BRIDGE_NOT_AVAILABLE [bridge];
+ * a missing bridge of the network is made again first.
  */
 #ifndef HALYARD_OPS_VM_VIFS_H
 #define HALYARD_OPS_VM_VIFS_H

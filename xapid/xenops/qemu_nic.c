@@ -44,9 +44,19 @@ static bool safe_opt(const char *s)
 
 void xo_qemu_nic_argv(const xo_spec *s, void (*add)(void *a, char *s), void *a)
 {
+	/* Ports 0..7 each take a slot of pcie.0 (as before: the layout of
+	 * earlier VMs, which a resumed suspend image needs, is kept); 8..15
+	 * share slot 0x1e as functions 0..7, with no I/O window (virtio
+	 * behind a PCIe port is modern-only, and 16 windows of 4 KiB would
+	 * exhaust the 64 KiB of I/O space). */
 	for (int i = 0; i < XO_NIC_PORTS; i++) {
 		add(a, hx_strdup("-device"));
-		add(a, hx_asprintf("pcie-root-port,id=hxnp%d,chassis=%d", i, 120 + i));
+		if (i < 8)
+			add(a, hx_asprintf("pcie-root-port,id=hxnp%d,chassis=%d", i, 120 + i));
+		else
+			add(a, hx_asprintf("pcie-root-port,id=hxnp%d,chassis=%d,bus=pcie.0,"
+					   "addr=0x1e.%d%s,io-reserve=0",
+					   i, 120 + i, i - 8, i == 8 ? ",multifunction=on" : ""));
 	}
 	for (size_t i = 0; i < s->nnics; i++) {
 		const xo_nic *n = &s->nics[i];
@@ -86,7 +96,7 @@ xerr *xo_nic_hotplug(const char *vm_uuid, const xo_nic *n)
 	int d = xo_devnum(n->device, 64);
 	if (d < 0 || d >= XO_NIC_PORTS)
 		return xerr_new("OPERATION_NOT_ALLOWED",
-				"hotplug needs a VIF with device 0..7 (one PCIe port each)", NULL);
+				"hotplug needs a VIF with device 0..15 (one PCIe port each)", NULL);
 	char id[16], nd[16], bus[16];
 	snprintf(id, sizeof(id), "nic%d", d);
 	snprintf(nd, sizeof(nd), "vif%d", d);

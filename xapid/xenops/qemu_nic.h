@@ -8,7 +8,9 @@
  * backend "vifN" (the host's tap vif<domid>.<N>, made and put on the
  * switch by xapid before QEMU opens it: script=no); a NIC with N <
  * XO_NIC_PORTS sits on its own PCIe root port "hxnpN" so it can be
- * unplugged and plugged again while the guest runs.
+ * unplugged and plugged again while the guest runs (XenServer documents 7
+ * VIFs per VM; devices 8..15 are hot-pluggable here too, higher ones only
+ * present from the start).
  */
 #ifndef HALYARD_XENOPS_QEMU_NIC_H
 #define HALYARD_XENOPS_QEMU_NIC_H
@@ -17,7 +19,7 @@
 
 #include "xenops.h"
 
-#define XO_NIC_PORTS 8
+#define XO_NIC_PORTS 16
 
 typedef struct xo_nic {
 	char *device; /* the VIF's device number ("0" …) */
