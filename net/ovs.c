@@ -31,6 +31,7 @@
 
 #include "netback.h"
 #include "ofp.h"
+#include "ovs_appctl.h"
 #include "ovs_memo.h"
 #include "ovs_settle.h"
 #include "ovsdb.h"
@@ -1011,6 +1012,27 @@ static void of_del_port(ofp_conn *c, ofp_buf *b, uint8_t table, int64_t ofport)
 	(void)ofp_enc_flow_mod(b, ofp_xid(c), &f);
 }
 
+/*
+ * After the OpenFlow tables changed: the datapath still holds flows
+ * cached from the old rules until ovs-vswitchd's revalidators have been
+ * through them, so a packet right after the barrier could still take an
+ * old path (a VIF just disabled passing one more ping). Two rounds of
+ * "revalidator/wait" on its control socket (the first may end a dump
+ * that began before the change); failures only logged (several
+ * datapath types answer "can't wait on multiple udpifs").
+ */
+static void revalidated(ovsb *o)
+{
+	for (int i = 0; i < 2; i++) {
+		char *e = NULL;
+		if (ovs_appctl(o->rundir, "revalidator/wait", 5000, NULL, &e)) {
+			fprintf(stderr, "net: revalidator/wait: %s\n", e ? e : "?");
+			free(e);
+			return;
+		}
+	}
+}
+
 /* The rate limit of port as OpenFlow meter <ofport> and a table-0 flow
  * "in_port=<ofport>,priority=100,actions=meter:<ofport>,goto_table:1";
  * rate 0 removes both. */
@@ -1044,7 +1066,10 @@ static int meter_apply(ovsb *o, const char *br, const char *port, int64_t rate_k
 		ofp_match m = { .fields = OFPM_IN_PORT, .in_port = (uint32_t)ofp };
 		of_add(c, &b, 0, 100, CK_METER, ofp, &m, (uint32_t)ofp, false, 1);
 	}
-	return of_commit(c, &b, &ign, 1, err);
+	r = of_commit(c, &b, &ign, 1, err);
+	if (!r)
+		revalidated(o);
+	return r;
 }
 
 /* A match on in_port and eth_src (mac already checked). */
@@ -1117,7 +1142,10 @@ static int lock_apply(ovsb *o, const char *br, const char *port, netb_lock mode,
 			of_add(c, &fb, 1, 300, CK_LOCK, ofp, &ll, 0, true, -1);
 		}
 	}
-	return of_commit(c, &fb, NULL, 0, err);
+	r = of_commit(c, &fb, NULL, 0, err);
+	if (!r)
+		revalidated(o);
+	return r;
 }
 
 /* meter_apply, remembered for on_restart. */
