@@ -175,6 +175,10 @@ def restart_checks(t, x, w, ref):
     t.eq([l for l in x.output[mark:] if "management takeover" in l], [],
          "the restart did not take over again")
     t.ok(w.reaches(w.peer, "10.77.0.1"), "the peer reaches the host after the restart")
+    api.PIF.reconfigure_ipv6(ref, "Static", "fd77::1/64", "fd77::fe", "")
+    t.eq(api.PIF.get_ipv6_gateway(ref), "fd77::fe", "reconfigure_ipv6 Static records ipv6_gateway")
+    t.ok("default via fd77::fe" in routes(w, "xenbr0", "-6"),
+         "the management PIF's IPv6 default route goes via ipv6_gateway", routes(w, "xenbr0", "-6"))
     # What a reboot does to the bridge: its addresses and routes are gone.
     x.stop()
     sh("ip", "addr", "flush", "dev", "xenbr0", "scope", "global", ns=w.host)
@@ -184,6 +188,8 @@ def restart_checks(t, x, w, ref):
     t.eq(addrs(w, "xenbr0", "-6"), ["fd77::1/64"], "start re-applies the Static IPv6 address")
     t.ok("default via 10.77.0.254" in routes(w, "xenbr0"), "start re-applies the default route",
          routes(w, "xenbr0"))
+    t.ok("default via fd77::fe" in routes(w, "xenbr0", "-6"),
+         "start re-applies the IPv6 default route", routes(w, "xenbr0", "-6"))
     return api
 
 

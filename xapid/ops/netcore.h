@@ -140,6 +140,9 @@ bool net_dhcp_wait(const char *pif, bool v6, int seconds);
  * write transaction open (the client's reader writes the database). */
 int net_ipv6_apply(struct xapid *app, const char *pif, const char *br, const char *mode,
 		   const xv *addrs, bool flush, bool client);
+/* On the management PIF's bridge br: the IPv6 default route via gw
+ * (replaced; nothing for an empty gw). 0 or an error, logged. */
+int net_ipv6_default_route(const char *br, const char *gw);
 /* Start: the Autoconf and DHCP IPv6 modes of attached PIFs (sysctls,
  * DHCPv6 clients). */
 void net_ipv6_reconcile(struct xapid *app);

@@ -683,6 +683,10 @@ xerr *op_PIF_reconfigure_ipv6(call_ctx *ctx, const api_msg *m, xv *const *args, 
 	if (live && net_ipv6_apply(ctx->app, pif, br, canon, v6, true, false))
 		e = xerr_new("PIF_CONFIGURATION_ERROR", pif, "cannot configure IPv6 on the bridge",
 			     NULL);
+	if (!e && live && stat && net_rec_bool(r, "management") &&
+	    net_ipv6_default_route(br, gw))
+		e = xerr_new("PIF_CONFIGURATION_ERROR", pif, "cannot set the IPv6 default route",
+			     NULL);
 	if (!e)
 		e = obj_set(t, CLS_PIF, pif, "ipv6_configuration_mode", xv_str(canon));
 	if (!e) {

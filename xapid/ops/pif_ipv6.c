@@ -5,7 +5,8 @@
  *
  *   None      no DHCPv6 client, no router advertisements, no SLAAC
  *             (accept_ra 0, autoconf 0); global addresses flushed
- *   Static    the same, then the PIF's IPv6 addresses added
+ *   Static    the same, then the PIF's IPv6 addresses added (and, on the
+ *             management PIF, the default route via ipv6_gateway)
  *   Autoconf  SLAAC: accept_ra 2 (RAs are taken even when the host
  *             forwards), autoconf 1; IPv6 is turned off and on again on
  *             the device so that the kernel solicits a router at once
@@ -77,6 +78,17 @@ int net_ipv6_apply(struct xapid *app, const char *pif, const char *br, const cha
 	}
 	if (!r && dhcp && client)
 		r = net_dhcp6_start(app, pif, br);
+	return r;
+}
+
+int net_ipv6_default_route(const char *br, const char *gw)
+{
+	if (!gw || !*gw)
+		return 0;
+	const char *argv[] = { "ip", "-6", "route", "replace", "default", "via", gw, "dev", br, NULL };
+	int r = net_ip(argv);
+	if (r)
+		fprintf(stderr, "xapid: network: cannot set the IPv6 default route via %s\n", gw);
 	return r;
 }
 

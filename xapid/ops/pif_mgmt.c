@@ -459,13 +459,16 @@ static void ip_pif(struct xapid *app, txn *t, const char *pif, const xv *r, void
 				(void)net_ip(dr);
 		}
 		xv *v6 = xv_struct_get(r, "IPv6");
-		if (!strcmp(net_rec_str(r, "ipv6_configuration_mode"), "Static"))
+		if (!strcmp(net_rec_str(r, "ipv6_configuration_mode"), "Static")) {
 			for (size_t k = 0; v6 && k < xv_len(v6); k++) {
 				const char *a6[] = { "ip", "-6", "addr", "replace",
 						     xv_s(xv_array_get(v6, k)), "dev", br,
 						     "nodad", NULL };
 				(void)net_ip(a6);
 			}
+			if (net_rec_bool(r, "management"))
+				(void)net_ipv6_default_route(br, net_rec_str(r, "ipv6_gateway"));
+		}
 	}
 	free(br);
 }
