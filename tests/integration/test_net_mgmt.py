@@ -179,6 +179,11 @@ def restart_checks(t, x, w, ref):
     t.eq(api.PIF.get_ipv6_gateway(ref), "fd77::fe", "reconfigure_ipv6 Static records ipv6_gateway")
     t.ok("default via fd77::fe" in routes(w, "xenbr0", "-6"),
          "the management PIF's IPv6 default route goes via ipv6_gateway", routes(w, "xenbr0", "-6"))
+    api.PIF.reconfigure_ip(ref, "Static", "10.77.0.1", "255.255.255.0", "10.77.0.254", "")
+    t.ok("default via 10.77.0.254" in routes(w, "xenbr0"),
+         "reconfigure_ip Static on the management PIF keeps its default route",
+         routes(w, "xenbr0"))
+    t.ok(w.reaches(w.host, "10.78.0.1"), "the host still reaches beyond its gateway")
     # What a reboot does to the bridge: its addresses and routes are gone.
     x.stop()
     sh("ip", "addr", "flush", "dev", "xenbr0", "scope", "global", ns=w.host)

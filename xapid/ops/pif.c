@@ -607,6 +607,12 @@ xerr *op_PIF_reconfigure_ip(call_ctx *ctx, const api_msg *m, xv *const *args, xv
 			if (!rc)
 				rc = run_ip(up);
 			free(cidr);
+			/* The flush took the default route with the old address:
+			 * the management PIF's goes via the new gateway. */
+			const char *dr[] = { "ip", "-4", "route", "replace", "default",
+					     "via", gw, "dev", br, NULL };
+			if (!rc && mgmt && *gw)
+				rc = run_ip(dr);
 		}
 		if (rc)
 			e = xerr_new("PIF_CONFIGURATION_ERROR", pif, "ip(8) failed on the bridge",
