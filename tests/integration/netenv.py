@@ -131,6 +131,9 @@ class World:
         return env
 
     def cleanup(self):
+        for p in getattr(self, "procs", []):  # helpers a test started in a namespace
+            p.kill()
+            p.wait()
         subprocess.run([OVS, "stop", self.rundir], capture_output=True)
         for ns in reversed(self.namespaces):
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)

@@ -8,6 +8,11 @@
  * balance-tcp with LACP active). Properties XAPI knows and their OVS
  * names: updelay / downdelay (ms), lacp-time (slow|fast),
  * hashing_algorithm (src_mac|tcpudp_ports).
+ *
+ * Bond.create moves the members' VLANs and tunnels onto the master,
+ * Bond.destroy moves the master's to the primary member (bond_move.c), in
+ * the same write transaction as the bond's own records; when it does not
+ * commit, the switch is put back from the records (bond_reapply).
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -15,6 +20,7 @@
 #include <string.h>
 
 #include "api_ids.h"
+#include "bond_move.h"
 #include "dispatch.h"
 #include "net_ops.h"
 #include "netcore.h"
@@ -128,6 +134,7 @@ xerr *op_Bond_create(call_ctx *ctx, const api_msg *m, xv *const *args, xv **resu
 	char dev[32] = "";
 	int64_t mtu = 1500;
 	bool touched = false;
+	size_t nvlans = 0;
 	if ((e = check_ref(t, CLS_network, network)))
 		goto out;
 	for (size_t i = 0; i < xv_len(members) && !e; i++) {
@@ -252,8 +259,15 @@ xerr *op_Bond_create(call_ctx *ctx, const api_msg *m, xv *const *args, xv **resu
 		v6 = xv_struct_get(prec, "IPv6");
 		v6 = v6 ? xv_dup(v6) : NULL;
 	}
+	/* The members' VLANs and tunnels go onto the master. */
+	for (size_t i = 0; i < xv_len(members) && !e; i++)
+		e = bond_move(t, xv_s(xv_array_get(members, i)), master, &nvlans);
+	if (e)
+		goto out;
 	e = db_commit(t);
 	t = NULL;
+	if (!e && !moved && nvlans)
+		net_ip_reconcile(ctx->app); /* a moved VLAN PIF's Static addresses */
 	if (!e && moved) {
 		/* The member's clients and addresses go; the bond's bridge
 		 * takes them (the record says so already: a lease reader
@@ -266,21 +280,16 @@ xerr *op_Bond_create(call_ctx *ctx, const api_msg *m, xv *const *args, xv **resu
 	}
 out:
 	t = store_rollback(t);
-	if (e && touched && net_backend()) {
-		/* Undo on the switch: the bond port goes, members come back. */
-		netb *nb = net_backend();
-		if (*dev)
-			(void)nb->ops->port_del(nb, dev, NULL);
-		if (!db_begin(ctx, false, &t)) {
-			for (size_t i = 0; i < xv_len(members); i++) {
-				const char *p = xv_s(xv_array_get(members, i));
-				xv *att = obj_get(t, CLS_PIF, p, "currently_attached");
-				if (att && att->kind == XV_BOOL && att->u.b)
-					xerr_free(pif_attach(t, p));
-				xv_free(att);
-			}
-			t = store_rollback(t);
-		}
+	if (e && touched && net_backend() && !db_begin(ctx, false, &t)) {
+		/* Undo on the switch from the records: the bond port goes, the
+		 * members and their VLANs come back. */
+		size_t nm = xv_len(members);
+		char **mv = hx_calloc(nm + 1, sizeof(char *));
+		for (size_t i = 0; i < nm; i++)
+			mv[i] = (char *)xv_s(xv_array_get(members, i));
+		bond_reapply(t, master, dev, mv, nm);
+		free(mv);
+		t = store_rollback(t);
 	}
 	net_unlock();
 	if (!e && moved && mgmt)
@@ -315,22 +324,14 @@ xerr *op_Bond_destroy(call_ctx *ctx, const api_msg *m, xv *const *args, xv **res
 	char *master = NULL, *dev = NULL, *bbr = NULL, *primary = NULL, *pbr = NULL;
 	char *mode4 = NULL, *mode6 = NULL;
 	xv *mr = NULL, *v6 = NULL;
-	bool mgmt = false, had_ip = false;
-	size_t n = 0;
+	bool mgmt = false, had_ip = false, touched = false;
+	size_t n = 0, nvlans = 0;
 	char **sl = NULL;
-	if (!(e = check_ref(t, CLS_Bond, bond))) {
+	if (!(e = check_ref(t, CLS_Bond, bond)))
 		master = obj_get_str(t, CLS_Bond, bond, "master");
-		size_t nv = 0;
-		char **vl = net_find(t, CLS_VLAN, "tagged_PIF", master, &nv);
-		net_free_refs(vl, nv);
-		if (nv)
-			e = xerr_new("PIF_VLAN_STILL_EXISTS", master, NULL);
-	}
 	t = store_rollback(t);
 	if (e)
 		goto out;
-	/* (Refused above, not below: nothing has changed yet. The checks
-	 * hold under net_lock.) */
 	net_dhcp_stop(master);
 	if ((e = db_begin(ctx, true, &t)) || (e = check_ref(t, CLS_Bond, bond)))
 		goto out;
@@ -346,7 +347,7 @@ xerr *op_Bond_destroy(call_ctx *ctx, const api_msg *m, xv *const *args, xv **res
 		size_t nv = 0;
 		char **vl = net_find(t, CLS_VLAN, "tagged_PIF", master, &nv);
 		net_free_refs(vl, nv);
-		if (nv) {
+		if (nv && !primary) { /* no member to carry them */
 			e = xerr_new("PIF_VLAN_STILL_EXISTS", master, NULL);
 			goto out;
 		}
@@ -355,6 +356,10 @@ xerr *op_Bond_destroy(call_ctx *ctx, const api_msg *m, xv *const *args, xv **res
 		mgmt = net_rec_bool(mr, "management");
 		dev = hx_strdup(net_rec_str(mr, "device"));
 		bbr = obj_get_str(t, CLS_network, net_rec_str(mr, "network"), "bridge");
+		/* The master's VLANs and tunnels go to the primary member. */
+		touched = true;
+		if (primary && (e = bond_move(t, master, primary, &nvlans)))
+			goto out;
 		if ((e = store_destroy(t, CLS_PIF, master)))
 			goto out;
 	}
@@ -373,6 +378,7 @@ xerr *op_Bond_destroy(call_ctx *ctx, const api_msg *m, xv *const *args, xv **res
 	 * network's bridge again (XAPI plugs the members). A member whose
 	 * device is gone stays detached. */
 	netb *b = net_backend();
+	touched = true;
 	if (b && dev && *dev)
 		(void)b->ops->port_del(b, dev, NULL);
 	for (size_t i = 0; i < n && !e; i++) {
@@ -399,8 +405,16 @@ xerr *op_Bond_destroy(call_ctx *ctx, const api_msg *m, xv *const *args, xv **res
 		t = NULL;
 	}
 out:
-	net_free_refs(sl, n);
 	t = store_rollback(t);
+	if (e && touched && net_backend() && !db_begin(ctx, false, &t)) {
+		/* Not committed: the switch goes back to the bond the records
+		 * still have (members in the bond port, VLANs on the master). */
+		bond_reapply(t, master, dev, sl, n);
+		t = store_rollback(t);
+	}
+	net_free_refs(sl, n);
+	if (!e && !had_ip && nvlans)
+		net_ip_reconcile(ctx->app); /* a moved VLAN PIF's Static addresses */
 	if (!e && had_ip && bbr && *bbr)
 		flush_bridge(bbr); /* the bond network's bridge keeps none of it */
 	if (!e && pbr && *pbr)

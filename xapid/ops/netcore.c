@@ -145,6 +145,23 @@ xerr *net_target(txn *t, const char *network, char **bridge, int *tag)
 	return e;
 }
 
+void net_replug_vifs(txn *t, const char *network)
+{
+	size_t n = 0;
+	char **vifs = net_find(t, CLS_VIF, "network", network, &n);
+	for (size_t i = 0; i < n; i++) {
+		xv *att = obj_get(t, CLS_VIF, vifs[i], "currently_attached");
+		char *vm = obj_get_str(t, CLS_VIF, vifs[i], "VM");
+		xv *dom = obj_get(t, CLS_VM, vm, "domid");
+		if (att && att->kind == XV_BOOL && att->u.b && dom && dom->kind == XV_INT)
+			xerr_free(vif_port_up(t, vifs[i], dom->u.i));
+		xv_free(att);
+		xv_free(dom);
+		free(vm);
+	}
+	net_free_refs(vifs, n);
+}
+
 /* True when something answers on the unix socket path. */
 static bool socket_answers(const char *path)
 {

@@ -61,6 +61,10 @@ xerr *net_need_backend(void);
  * 802.1Q tag (0 = none). A VLAN network lives on its tagged PIF's bridge. */
 xerr *net_target(txn *t, const char *network, char **bridge, int *tag);
 
+/* Re-plugs the attached VIFs of network (their bridge or tag changed);
+ * a VIF that cannot be plugged is left as it is. */
+void net_replug_vifs(txn *t, const char *network);
+
 /* Record helpers. */
 const char *net_rec_str(const xv *rec, const char *f);
 int64_t net_rec_int(const xv *rec, const char *f);

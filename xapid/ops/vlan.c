@@ -24,24 +24,6 @@
 
 #define TAG_MAX 4094
 
-/* Re-plugs the attached VIFs of network (their bridge or tag changed). */
-static void replug_vifs(txn *t, const char *network)
-{
-	size_t n = 0;
-	char **vifs = net_find(t, CLS_VIF, "network", network, &n);
-	for (size_t i = 0; i < n; i++) {
-		xv *att = obj_get(t, CLS_VIF, vifs[i], "currently_attached");
-		char *vm = obj_get_str(t, CLS_VIF, vifs[i], "VM");
-		xv *dom = obj_get(t, CLS_VM, vm, "domid");
-		if (att && att->kind == XV_BOOL && att->u.b && dom && dom->kind == XV_INT)
-			xerr_free(vif_port_up(t, vifs[i], dom->u.i));
-		xv_free(att);
-		xv_free(dom);
-		free(vm);
-	}
-	net_free_refs(vifs, n);
-}
-
 static xerr *vlan_create(call_ctx *ctx, const char *tagged, int64_t tag, const char *network,
 			 xv **result)
 {
@@ -129,7 +111,7 @@ static xerr *vlan_create(call_ctx *ctx, const char *tagged, int64_t tag, const c
 	touched = true;
 	if ((e = network_realise(t, network)))
 		goto out;
-	replug_vifs(t, network);
+	net_replug_vifs(t, network);
 	e = db_commit(t);
 	t = NULL;
 out:
@@ -228,7 +210,7 @@ xerr *op_VLAN_destroy(call_ctx *ctx, const api_msg *m, xv *const *args, xv **res
 		(void)b->ops->port_del(b, br, NULL);
 		if ((e = network_realise(t, network)))
 			goto out;
-		replug_vifs(t, network);
+		net_replug_vifs(t, network);
 	}
 	e = db_commit(t);
 	t = NULL;
