@@ -21,6 +21,11 @@ and with real packets (ping between namespaces):
   - rate-limited VIF: throughput near the limit and far below the
     unlimited rate (measured, compared with a generous factor only)
   - active-backup bond: traffic keeps flowing when a member goes down
+  - Bond.create / destroy move the members' VLANs (same tag: merged) and
+    tunnels onto the master and back to the primary member: records,
+    fake bridges and VIF ports on the switch, VLAN 31 pings to the far
+    side (a raw-socket responder) before, during and after the bond; a
+    destroy failing part-way leaves switch and records as they were
   - PIF.unplug / forget of the management PIF, management_reconfigure
     without an IP configuration → the errors
   - kill -9 of xapid with a port on the switch the database does not know
