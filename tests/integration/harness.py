@@ -547,6 +547,21 @@ class Checker:
                     traceback.format_exc())
 
 
+def guest_files():
+    """The test guest's kernel and initramfs (tests/guest/build-guest, cached
+    in $GUEST_CACHE or build/guest); skips when QEMU is missing or the guest
+    cannot be built here (no Debian mirror)."""
+    if not shutil.which("qemu-system-x86_64"):
+        skip("qemu-system-x86_64 is not installed")
+    cache = os.environ.get("GUEST_CACHE") or os.path.join(REPO, "build", "guest")
+    script = os.path.join(REPO, "tests", "guest", "build-guest")
+    r = subprocess.run([script, cache], capture_output=True, text=True, timeout=900)
+    if r.returncode != 0:
+        skip("the test guest cannot be built here: %s" % r.stderr.strip()[-400:])
+    d = r.stdout.strip().splitlines()[-1]
+    return os.path.join(d, "vmlinuz"), os.path.join(d, "initrd.gz")
+
+
 def wait_until(pred, timeout=30.0, step=0.02):
     """Polls pred() until true or timeout (for state, never as a measurement)."""
     end = time.monotonic() + timeout

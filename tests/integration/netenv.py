@@ -148,6 +148,12 @@ class NsXapid(harness.Xapid):
         harness.Xapid.__init__(self, binary, **kw)
         self.world = world
 
+    def root_api(self):
+        """The local superuser's API on the unix socket, logged in."""
+        a = self.local_api()
+        a.login("root", "")
+        return a
+
     def command(self, port):
         return ["ip", "netns", "exec", self.world.host, "env"] + \
             ["%s=%s" % kv for kv in sorted(self.world.xapid_env().items())] + \

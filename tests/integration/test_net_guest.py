@@ -39,20 +39,6 @@ MiB = 1 << 20
 BOOT_TIMEOUT = 240
 
 
-def guest_files():
-    import shutil
-    import subprocess
-    if not shutil.which("qemu-system-x86_64"):
-        harness.skip("qemu-system-x86_64 is not installed")
-    cache = os.environ.get("GUEST_CACHE") or os.path.join(harness.REPO, "build", "guest")
-    script = os.path.join(harness.REPO, "tests", "guest", "build-guest")
-    r = subprocess.run([script, cache], capture_output=True, text=True, timeout=900)
-    if r.returncode != 0:
-        harness.skip("the test guest cannot be built here: %s" % r.stderr.strip()[-400:])
-    d = r.stdout.strip().splitlines()[-1]
-    return os.path.join(d, "vmlinuz"), os.path.join(d, "initrd.gz")
-
-
 def vif_ports(w):
     """The vif<domid>.<dev> ports of guests (not dom0's) on every bridge."""
     out = set()
@@ -80,7 +66,7 @@ def qemus_with(uuid):
 
 
 def main(t, x, w):
-    kernel, initrd = guest_files()
+    kernel, initrd = harness.guest_files()
     api = x.local_api()
     api.login("root", "")
     host = api.host.get_all()[0]

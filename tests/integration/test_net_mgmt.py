@@ -41,22 +41,6 @@ import netenv
 from netenv import sh
 
 
-def fails(t, fn, code, what):
-    try:
-        fn()
-    except harness.XapiFailure as f:
-        t.ok(f.code == code, what, "got %s %s" % (f.code, f.params))
-        return f
-    t.ok(False, what, "no error")
-    return None
-
-
-def login(x):
-    a = x.local_api()
-    a.login("root", "")
-    return a
-
-
 def addrs(w, dev, fam="-4"):
     out = sh("ip", fam, "-o", "addr", "show", "dev", dev, "scope", "global", ns=w.host, check=False).stdout
     return sorted(line.split()[3] for line in out.splitlines())
@@ -158,7 +142,7 @@ def takeover_checks(t, x, w, api, host):
 
 def restart_checks(t, x, w, ref):
     t.note("== restart: no second takeover")
-    api = login(x)
+    api = x.root_api()
     before = (api.PIF.get_record(ref), ports(w), addrs(w, "xenbr0"), addrs(w, "eth0"),
               routes(w, "xenbr0"), routes(w, "eth0"))
     t.eq(sum("management takeover of eth0 done" in l for l in x.output), 1,
@@ -166,7 +150,7 @@ def restart_checks(t, x, w, ref):
     mark = len(x.output)
     t.eq(x.stop(), 0, "xapid exits 0 on SIGTERM (with a management PIF)")
     x.start()
-    api = login(x)
+    api = x.root_api()
     after = (api.PIF.get_record(ref), ports(w), addrs(w, "xenbr0"), addrs(w, "eth0"),
              routes(w, "xenbr0"), routes(w, "eth0"))
     for i, what in enumerate(("PIF record", "switch", "bridge addresses", "NIC addresses",
@@ -188,7 +172,7 @@ def restart_checks(t, x, w, ref):
     x.stop()
     sh("ip", "addr", "flush", "dev", "xenbr0", "scope", "global", ns=w.host)
     x.start()
-    api = login(x)
+    api = x.root_api()
     t.eq(addrs(w, "xenbr0"), ["10.77.0.1/24"], "start re-applies the Static IPv4 address")
     t.eq(addrs(w, "xenbr0", "-6"), ["fd77::1/64"], "start re-applies the Static IPv6 address")
     t.ok("default via 10.77.0.254" in routes(w, "xenbr0"), "start re-applies the default route",
@@ -202,11 +186,11 @@ def second_mgmt_checks(t, w, api, host, ref0):
     t.note("== a second management interface")
     ref1, _ = pif_of(api, "eth1")
     before = w.switch_state()
-    fails(t, lambda: api.host.management_reconfigure(ref1), "PIF_HAS_NO_NETWORK_CONFIGURATION",
+    t.fails(lambda: api.host.management_reconfigure(ref1), "PIF_HAS_NO_NETWORK_CONFIGURATION",
           "management_reconfigure on a PIF without IP configuration")
-    fails(t, lambda: api.PIF.unplug(ref0), "PIF_IS_MANAGEMENT_INTERFACE",
+    t.fails(lambda: api.PIF.unplug(ref0), "PIF_IS_MANAGEMENT_INTERFACE",
           "PIF.unplug of the management PIF")
-    fails(t, lambda: api.PIF.forget(ref0), "PIF_IS_MANAGEMENT_INTERFACE",
+    t.fails(lambda: api.PIF.forget(ref0), "PIF_IS_MANAGEMENT_INTERFACE",
           "PIF.forget of the management PIF")
     t.eq(w.switch_state(), before, "no change on the switch")
     t.eq(api.PIF.get_management(ref0), True, "eth0 still management")
@@ -307,7 +291,7 @@ def dhcp_checks(t, x, w, api, host, ref1):
     t.eq(clients(w), [], "xapid's stop stops its DHCP client")
     t.eq(addrs(w, "xenbr1"), [ip + "/24"], "the address stays while xapid is down")
     x.start()
-    api = login(x)
+    api = x.root_api()
     t.eq(len(clients(w)), 1, "after the restart one DHCP client runs again", clients(w))
     t.eq(api.PIF.get_IP(ref1), ip, "PIF.IP kept")
 
@@ -356,13 +340,13 @@ def ipv6_checks(t, x, w, api, ref1):
         0x100 <= int(a[6:-4] or "0", 16) <= 0x1ff
 
     before = (api.PIF.get_record(ref1), addrs(w, "xenbr1", "-6"))
-    fails(t, lambda: api.PIF.reconfigure_ipv6(ref1, "Static", "fd88::zz/64", "", ""),
+    t.fails(lambda: api.PIF.reconfigure_ipv6(ref1, "Static", "fd88::zz/64", "", ""),
           "INVALID_IP_ADDRESS_SPECIFIED", "reconfigure_ipv6 Static with a bad address")
-    fails(t, lambda: api.PIF.reconfigure_ipv6(ref1, "Static", "fd88::5", "", ""),
+    t.fails(lambda: api.PIF.reconfigure_ipv6(ref1, "Static", "fd88::5", "", ""),
           "INVALID_IP_ADDRESS_SPECIFIED", "reconfigure_ipv6 Static without a prefix length")
-    fails(t, lambda: api.PIF.reconfigure_ipv6(ref1, "Static", "fd88::5/64", "fd88::zz", ""),
+    t.fails(lambda: api.PIF.reconfigure_ipv6(ref1, "Static", "fd88::5/64", "fd88::zz", ""),
           "INVALID_IP_ADDRESS_SPECIFIED", "reconfigure_ipv6 Static with a bad gateway")
-    fails(t, lambda: api.PIF.reconfigure_ipv6(ref1, "Sometimes", "", "", ""),
+    t.fails(lambda: api.PIF.reconfigure_ipv6(ref1, "Sometimes", "", "", ""),
           "INVALID_VALUE", "reconfigure_ipv6 with an unknown mode")
     t.eq((api.PIF.get_record(ref1), addrs(w, "xenbr1", "-6")), before,
          "no change in the record or on the bridge after the refusals")
@@ -396,7 +380,7 @@ def ipv6_checks(t, x, w, api, ref1):
     t.eq(x.stop(), 0, "xapid exits 0 on SIGTERM (with a DHCPv6 client)")
     t.eq(clients(w, b"dhclient"), [], "xapid's stop stops the DHCPv6 client")
     x.start()
-    api = login(x)
+    api = x.root_api()
     t.eq(len(clients(w, b"dhclient")), 1, "after the restart one DHCPv6 client runs again",
          clients(w, b"dhclient"))
     t.eq(api.PIF.get_IPv6(ref1), v6, "PIF.IPv6 kept")
@@ -459,17 +443,17 @@ def other_host_checks(t, x, w, api):
     x.stop()
     ohost, opif = other_host(x, ref2)
     x.start()
-    api = login(x)
+    api = x.root_api()
     t.eq(api.PIF.get_host(opif), ohost, "a PIF of a second host record exists")
     net = api.network.create({"name_label": "cross", "name_description": "", "MTU": "1500",
                               "other_config": {}, "tags": []})
     before = (ports(w), sorted(api.Bond.get_all()), sorted(api.VLAN.get_all()),
               sorted(api.PIF.get_all()))
-    fails(t, lambda: api.Bond.create(net, [ref2, opif], "", "active-backup", {}),
+    t.fails(lambda: api.Bond.create(net, [ref2, opif], "", "active-backup", {}),
           "PIF_CANNOT_BOND_CROSS_HOST", "Bond.create with a PIF of another host")
-    fails(t, lambda: api.VLAN.create(opif, 30, net), "PIF_NOT_ATTACHED_TO_HOST",
+    t.fails(lambda: api.VLAN.create(opif, 30, net), "PIF_NOT_ATTACHED_TO_HOST",
           "VLAN.create on a PIF of another host")
-    fails(t, lambda: api.host.management_reconfigure(opif), "PIF_NOT_ATTACHED_TO_HOST",
+    t.fails(lambda: api.host.management_reconfigure(opif), "PIF_NOT_ATTACHED_TO_HOST",
           "management_reconfigure to a PIF of another host")
     after = (ports(w), sorted(api.Bond.get_all()), sorted(api.VLAN.get_all()),
              sorted(api.PIF.get_all()))
@@ -478,7 +462,7 @@ def other_host_checks(t, x, w, api):
 
 
 def main(t, x, w):
-    api = login(x)
+    api = x.root_api()
     host = api.host.get_all()[0]
     ref0 = takeover_checks(t, x, w, api, host)
     api = restart_checks(t, x, w, ref0)

@@ -39,7 +39,6 @@ built (no Debian mirror reachable).
 import hashlib
 import os
 import shutil
-import subprocess
 import tempfile
 
 import harness
@@ -63,18 +62,6 @@ done
 """ % MAXREC
 
 
-def guest_files():
-    if not shutil.which("qemu-system-x86_64"):
-        harness.skip("qemu-system-x86_64 is not installed")
-    cache = os.environ.get("GUEST_CACHE") or os.path.join(harness.REPO, "build", "guest")
-    script = os.path.join(harness.REPO, "tests", "guest", "build-guest")
-    r = subprocess.run([script, cache], capture_output=True, text=True, timeout=900)
-    if r.returncode != 0:
-        harness.skip("the test guest cannot be built here: %s" % r.stderr.strip()[-400:])
-    d = r.stdout.strip().splitlines()[-1]
-    return os.path.join(d, "vmlinuz"), os.path.join(d, "initrd.gz")
-
-
 def records_in(img):
     """Record numbers at sectors 8192.. up to the first empty one; -1 - i
     for garbage (never expected)."""
@@ -91,7 +78,7 @@ def records_in(img):
 
 
 def main(t, x):
-    kernel, initrd = guest_files()
+    kernel, initrd = harness.guest_files()
     work = tempfile.mkdtemp(prefix="sm-crash-live-")
     ctl = os.path.join(work, "ctl")
     os.environ["HALYARD_CRASH_CTL"] = ctl

@@ -24,7 +24,6 @@ import hashlib
 import os
 import pwd
 import shutil
-import subprocess
 import tempfile
 
 import harness
@@ -58,18 +57,6 @@ exit 0
 def pattern(seed, n):
     h = hashlib.sha256(seed.encode()).digest()
     return (h * (n // len(h) + 1))[:n]
-
-
-def guest_files():
-    if not shutil.which("qemu-system-x86_64"):
-        harness.skip("qemu-system-x86_64 is not installed")
-    cache = os.environ.get("GUEST_CACHE") or os.path.join(harness.REPO, "build", "guest")
-    script = os.path.join(harness.REPO, "tests", "guest", "build-guest")
-    r = subprocess.run([script, cache], capture_output=True, text=True, timeout=900)
-    if r.returncode != 0:
-        harness.skip("the test guest cannot be built here: %s" % r.stderr.strip()[-400:])
-    d = r.stdout.strip().splitlines()[-1]
-    return os.path.join(d, "vmlinuz"), os.path.join(d, "initrd.gz")
 
 
 def qemu_pid(api, vm):
@@ -118,7 +105,7 @@ def records_in(img):
 
 
 def main(t, x):
-    kernel, initrd = guest_files()
+    kernel, initrd = harness.guest_files()
     STATE.append(x.state_dir)
     api = x.login()
     sid = api.session

@@ -30,20 +30,11 @@ import sys
 import time
 
 import harness
+from harness import guest_files  # noqa: F401 (test_sr_nfs, test_vm_console, test_vm_ops use it from here)
 
 MiB = 1 << 20
 BOOT_TIMEOUT = 180  # TCG on a loaded 2-core machine: generous
 MARKER = "HALYARD-GUEST-UP"
-
-
-def guest_files():
-    cache = os.environ.get("GUEST_CACHE") or os.path.join(harness.REPO, "build", "guest")
-    script = os.path.join(harness.REPO, "tests", "guest", "build-guest")
-    r = subprocess.run([script, cache], capture_output=True, text=True, timeout=900)
-    if r.returncode != 0:
-        harness.skip("the test guest cannot be built here: %s" % r.stderr.strip()[-400:])
-    d = r.stdout.strip().splitlines()[-1]
-    return os.path.join(d, "vmlinuz"), os.path.join(d, "initrd.gz")
 
 
 def wait_until(fn, timeout, step=0.2):
