@@ -256,17 +256,24 @@ static void recover_intent(sm_chain *c, const char *intent)
 	c->ops->unlink(c->fs, intent);
 }
 
-/* Reads intent `name` into at most max lines (heap strings, *n set);
- * false when it cannot be read. */
-static bool intent_lines(sm_chain *c, const char *name, char **lines, int max, int *n)
+enum intent_kind { IK_NONE, IK_OFFLINE, IK_LIVE_SNAP, IK_LIVE_MERGE };
+
+/* When file `name` of the SR directory is an intent: its lines (at most
+ * 5, heap, *n set; sm_intent_lines_free) and its kind from the first
+ * line. IK_NONE for other files and unreadable intents (nothing set). */
+static enum intent_kind intent_read(sm_chain *c, const char *name, char **f, int *n)
 {
 	char buf[512] = { 0 };
 	*n = 0;
+	if (strncmp(name, INTENT_PREFIX, strlen(INTENT_PREFIX)) != 0)
+		return IK_NONE;
 	int64_t got = c->ops->get_small(c->fs, name, buf, sizeof(buf) - 1);
 	if (got < 0)
-		return false;
-	*n = sm_intent_split(buf, (size_t)got, lines, max);
-	return true;
+		return IK_NONE;
+	*n = sm_intent_split(buf, (size_t)got, f, 5);
+	return *n > 0 && !strcmp(f[0], LIVE_SNAP)  ? IK_LIVE_SNAP :
+	       *n > 0 && !strcmp(f[0], LIVE_MERGE) ? IK_LIVE_MERGE :
+						     IK_OFFLINE;
 }
 
 static bool image_exists(sm_chain *c, const char *name)
@@ -349,19 +356,21 @@ xerr *sm_chain_sr_attach(sm_chain *c, const char *sr_uuid, bool adopt)
 	if (e)
 		return e;
 	for (size_t i = 0; i < a.n; i++) {
-		if (strncmp(a.names[i], INTENT_PREFIX, strlen(INTENT_PREFIX)) != 0)
-			continue;
 		char *f[5];
-		int nf = 0;
-		if (!intent_lines(c, a.names[i], f, 5, &nf))
-			continue;
-		if (nf > 0 && !strcmp(f[0], LIVE_MERGE))
+		int nf;
+		switch (intent_read(c, a.names[i], f, &nf)) {
+		case IK_LIVE_MERGE:
 			recover_merge(c, a.names[i], f, nf);
-		else if (!(nf > 0 && !strcmp(f[0], LIVE_SNAP)))
+			break;
+		case IK_OFFLINE:
 			recover_intent(c, a.names[i]);
-		/* live snapshots: sm_chain_sr_recover, once xapid knows its
-		 * records and consumers (their .tmp- files were never handed
-		 * to anyone: removed below). */
+			break;
+		case IK_LIVE_SNAP: /* sm_chain_sr_recover, once xapid knows its
+				    * records and consumers (their .tmp- files
+				    * were never handed to anyone: removed below) */
+		case IK_NONE:
+			break;
+		}
 		sm_intent_lines_free(f, nf);
 	}
 	for (size_t i = 0; i < a.n; i++)
@@ -1028,20 +1037,24 @@ int sm_chain_sr_recover(sm_sr *sr, const sm_recover *rc)
 	}
 	int pending = 0;
 	for (size_t i = 0; i < a.n; i++) {
-		if (strncmp(a.names[i], INTENT_PREFIX, strlen(INTENT_PREFIX)) != 0)
-			continue;
 		char *f[5];
-		int n = 0;
-		if (!intent_lines(c, a.names[i], f, 5, &n))
-			continue;
-		if (n > 0 && !strcmp(f[0], LIVE_SNAP) && in_flight(c, a.names[i]))
-			pending++; /* xapid is recording it now: vdi_settle */
-		else if (n > 0 && !strcmp(f[0], LIVE_SNAP))
-			pending += recover_live_snap(sr, rc, a.names[i], f, n);
-		else if (n > 0 && !strcmp(f[0], LIVE_MERGE))
+		int n;
+		switch (intent_read(c, a.names[i], f, &n)) {
+		case IK_LIVE_SNAP:
+			if (in_flight(c, a.names[i]))
+				pending++; /* xapid is recording it now: vdi_settle */
+			else
+				pending += recover_live_snap(sr, rc, a.names[i], f, n);
+			break;
+		case IK_LIVE_MERGE:
 			recover_merge(c, a.names[i], f, n);
-		else
+			break;
+		case IK_OFFLINE:
 			recover_intent(c, a.names[i]);
+			break;
+		case IK_NONE:
+			break;
+		}
 		sm_intent_lines_free(f, n);
 	}
 	acc_free(&a);
