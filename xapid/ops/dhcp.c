@@ -179,23 +179,19 @@ static void stop_stale(const char *pidfile, bool v6)
 	unlink(pidfile);
 }
 
-static void record(client *c, const char *ip, const char *mask, const char *gw, const char *dns)
+/* In one write transaction: when the PIF still exists and its
+ * mode_field ("ip_configuration_mode" / "ipv6_configuration_mode") is
+ * DHCP, set(t, c, arg) writes the lease; committed, or rolled back on an
+ * error (the next lease line tries again). */
+static void record_if_dhcp(client *c, const char *mode_field,
+			   xerr *(*set)(txn *t, client *c, const void *arg), const void *arg)
 {
 	txn *t;
 	if (store_begin(c->app->db, true, &t))
 		return;
-	xerr *e = NULL;
-	char *mode = store_exists(t, CLS_PIF, c->pif) ?
-			     obj_get_str(t, CLS_PIF, c->pif, "ip_configuration_mode") :
-			     hx_strdup("");
-	if (!strcmp(mode, "DHCP") && !(e = obj_set(t, CLS_PIF, c->pif, "IP", xv_str(ip))) &&
-	    !(e = obj_set(t, CLS_PIF, c->pif, "netmask", xv_str(mask))) &&
-	    !(e = obj_set(t, CLS_PIF, c->pif, "gateway", xv_str(gw))))
-		e = obj_set(t, CLS_PIF, c->pif, "DNS", xv_str(dns));
-	xv *mg = strcmp(mode, "DHCP") ? NULL : obj_get(t, CLS_PIF, c->pif, "management");
-	if (!e && mg && mg->kind == XV_BOOL && mg->u.b && *ip)
-		e = obj_set(t, CLS_host, c->app->host_ref, "address", xv_str(ip));
-	xv_free(mg);
+	char *mode = store_exists(t, CLS_PIF, c->pif) ? obj_get_str(t, CLS_PIF, c->pif, mode_field) :
+							hx_strdup("");
+	xerr *e = !strcmp(mode, "DHCP") ? set(t, c, arg) : NULL;
 	free(mode);
 	if (e) {
 		xerr_free(e);
@@ -205,29 +201,45 @@ static void record(client *c, const char *ip, const char *mask, const char *gw, 
 	}
 }
 
-/* PIF.IPv6 of a DHCP (IPv6) PIF: [addr] or [] when addr is "". */
+struct lease4 {
+	const char *ip, *mask, *gw, *dns;
+};
+
+/* IP, netmask, gateway, DNS; host.address when the PIF is management. */
+static xerr *set4(txn *t, client *c, const void *arg)
+{
+	const struct lease4 *l = arg;
+	xerr *e = NULL;
+	if (!(e = obj_set(t, CLS_PIF, c->pif, "IP", xv_str(l->ip))) &&
+	    !(e = obj_set(t, CLS_PIF, c->pif, "netmask", xv_str(l->mask))) &&
+	    !(e = obj_set(t, CLS_PIF, c->pif, "gateway", xv_str(l->gw))))
+		e = obj_set(t, CLS_PIF, c->pif, "DNS", xv_str(l->dns));
+	xv *mg = e ? NULL : obj_get(t, CLS_PIF, c->pif, "management");
+	if (mg && mg->kind == XV_BOOL && mg->u.b && *l->ip)
+		e = obj_set(t, CLS_host, c->app->host_ref, "address", xv_str(l->ip));
+	xv_free(mg);
+	return e;
+}
+
+static void record(client *c, const char *ip, const char *mask, const char *gw, const char *dns)
+{
+	struct lease4 l = { ip, mask, gw, dns };
+	record_if_dhcp(c, "ip_configuration_mode", set4, &l);
+}
+
+/* PIF.IPv6: [addr], or [] when addr is "". */
+static xerr *set6(txn *t, client *c, const void *arg)
+{
+	const char *addr = arg;
+	xv *v = xv_array();
+	if (*addr)
+		xv_array_push(v, xv_str(addr));
+	return obj_set(t, CLS_PIF, c->pif, "IPv6", v);
+}
+
 static void record6(client *c, const char *addr)
 {
-	txn *t;
-	if (store_begin(c->app->db, true, &t))
-		return;
-	xerr *e = NULL;
-	char *mode = store_exists(t, CLS_PIF, c->pif) ?
-			     obj_get_str(t, CLS_PIF, c->pif, "ipv6_configuration_mode") :
-			     hx_strdup("");
-	if (!strcmp(mode, "DHCP")) {
-		xv *v = xv_array();
-		if (*addr)
-			xv_array_push(v, xv_str(addr));
-		e = obj_set(t, CLS_PIF, c->pif, "IPv6", v);
-	}
-	free(mode);
-	if (e) {
-		xerr_free(e);
-		store_rollback(t);
-	} else {
-		xerr_free(store_commit(t));
-	}
+	record_if_dhcp(c, "ipv6_configuration_mode", set6, addr);
 }
 
 static void *reader(void *arg)
