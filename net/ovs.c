@@ -394,6 +394,17 @@ static json_object *mutation(const char *col, const char *how, json_object *val)
 	return muts;
 }
 
+/* The operation that drops bridge row uuid from Open_vSwitch.bridges
+ * (OVSDB then garbage-collects the row and its ports). */
+static json_object *bridge_unlist_op(const char *uuid)
+{
+	json_object *m = op_new("mutate", "Open_vSwitch");
+	json_object_object_add(m, "where", json_object_new_array());
+	json_object_object_add(m, "mutations",
+			       mutation("bridges", "delete", ovsdb_set1(ovsdb_uuid(uuid))));
+	return m;
+}
+
 static int bridge_del(netb *b, const char *br, char **err)
 {
 	ovsb *o = (ovsb *)b;
@@ -402,11 +413,7 @@ static int bridge_del(netb *b, const char *br, char **err)
 	if (r || !u)
 		return r;
 	json_object *ops = json_object_new_array();
-	json_object *m = op_new("mutate", "Open_vSwitch");
-	json_object_object_add(m, "where", json_object_new_array());
-	json_object_object_add(m, "mutations",
-			       mutation("bridges", "delete", ovsdb_set1(ovsdb_uuid(u))));
-	json_object_array_add(ops, m);
+	json_object_array_add(ops, bridge_unlist_op(u));
 	free(u);
 	return commit(o, ops, NULL, NULL, err);
 }
@@ -658,11 +665,7 @@ static int port_add(netb *b, const char *br, const netb_port *p, char **err)
 			sb = uuid_of(o, "Bridge", p->name, &r2, NULL);
 		}
 		if (sb) {
-			json_object *m = op_new("mutate", "Open_vSwitch");
-			json_object_object_add(m, "where", json_object_new_array());
-			json_object_object_add(m, "mutations",
-					       mutation("bridges", "delete", ovsdb_set1(ovsdb_uuid(sb))));
-			json_object_array_add(ops, m);
+			json_object_array_add(ops, bridge_unlist_op(sb));
 			free(sb);
 		}
 		json_object *i = op_new("insert", "Interface");
