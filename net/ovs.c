@@ -252,7 +252,7 @@ static char *uuid_of(ovsb *o, const char *table, const char *name, int *r, char 
 }
 
 static ofp_conn *of_open(ovsb *o, const char *br, bool wait, char **err);
-static int of_commit(ofp_conn *c, ofp_buf *msgs, const uint32_t *ign, size_t nign,
+static int of_commit(ovsb *o, ofp_conn *c, ofp_buf *msgs, const uint32_t *ign, size_t nign,
 		     char **err);
 static void of_add(ofp_conn *c, ofp_buf *b, uint8_t table, uint16_t prio, uint32_t kind,
 		   int64_t ofport, const ofp_match *m, uint32_t meter, bool normal, int go);
@@ -275,7 +275,7 @@ static int pipeline(ovsb *o, const char *br, char **err)
 	ofp_match any = { 0 };
 	of_add(c, &b, 0, 1, 0, 0, &any, 0, false, 1);	/* table=0,priority=1,goto_table:1 */
 	of_add(c, &b, 1, 0, 0, 0, &any, 0, true, -1);	/* table=1,priority=0,NORMAL */
-	return of_commit(c, &b, NULL, 0, err);
+	return of_commit(o, c, &b, NULL, 0, err);
 }
 
 static void forget_pipelines(ovsb *o)
@@ -790,7 +790,7 @@ static void drop_flows(ovsb *o, const char *br, const char *port)
 	ofp_enc_flow_mod(&fb, ofp_xid(c), &df);
 	uint32_t ign = ofp_xid(c);
 	ofp_enc_meter_mod(&fb, ign, OFPMC_DELETE, (uint32_t)ofp, 0, 0);
-	(void)of_commit(c, &fb, &ign, 1, NULL);
+	(void)of_commit(o, c, &fb, &ign, 1, NULL);
 }
 
 static int port_del(netb *b, const char *port, char **err)
@@ -981,13 +981,37 @@ static ofp_conn *of_open(ovsb *o, const char *br, bool wait, char **err)
 	return c;
 }
 
-/* Sends msgs (freed) on c, waits for the switch, closes c. */
-static int of_commit(ofp_conn *c, ofp_buf *msgs, const uint32_t *ign, size_t nign,
+/*
+ * After the OpenFlow tables changed: the datapath still holds flows
+ * cached from the old rules until ovs-vswitchd's revalidators have been
+ * through them, so a packet right after the barrier could still take an
+ * old path (a VIF just disabled passing one more ping). Two rounds of
+ * "revalidator/wait" on its control socket (the first may end a dump
+ * that began before the change); failures only logged (several
+ * datapath types answer "can't wait on multiple udpifs").
+ */
+static void revalidated(ovsb *o)
+{
+	for (int i = 0; i < 2; i++) {
+		char *e = NULL;
+		if (ovs_appctl(o->rundir, "revalidator/wait", 5000, NULL, &e)) {
+			fprintf(stderr, "net: revalidator/wait: %s\n", e ? e : "?");
+			free(e);
+			return;
+		}
+	}
+}
+
+/* Sends msgs (freed) on c, waits for the switch (barrier, then the
+ * datapath's cached flows: revalidated), closes c. */
+static int of_commit(ovsb *o, ofp_conn *c, ofp_buf *msgs, const uint32_t *ign, size_t nign,
 		     char **err)
 {
 	int r = ofp_transact(c, msgs, ign, nign, err);
 	ofp_buf_free(msgs);
 	ofp_close(c);
+	if (!r)
+		revalidated(o);
 	return r;
 }
 
@@ -1013,27 +1037,6 @@ static void of_del_port(ofp_conn *c, ofp_buf *b, uint8_t table, int64_t ofport)
 	ofp_flow f = { .command = OFPFC_DELETE, .table = table, .goto_table = -1,
 		       .match = { .fields = OFPM_IN_PORT, .in_port = (uint32_t)ofport } };
 	(void)ofp_enc_flow_mod(b, ofp_xid(c), &f);
-}
-
-/*
- * After the OpenFlow tables changed: the datapath still holds flows
- * cached from the old rules until ovs-vswitchd's revalidators have been
- * through them, so a packet right after the barrier could still take an
- * old path (a VIF just disabled passing one more ping). Two rounds of
- * "revalidator/wait" on its control socket (the first may end a dump
- * that began before the change); failures only logged (several
- * datapath types answer "can't wait on multiple udpifs").
- */
-static void revalidated(ovsb *o)
-{
-	for (int i = 0; i < 2; i++) {
-		char *e = NULL;
-		if (ovs_appctl(o->rundir, "revalidator/wait", 5000, NULL, &e)) {
-			fprintf(stderr, "net: revalidator/wait: %s\n", e ? e : "?");
-			free(e);
-			return;
-		}
-	}
 }
 
 /* The rate limit of port as OpenFlow meter <ofport> and a table-0 flow
@@ -1069,10 +1072,7 @@ static int meter_apply(ovsb *o, const char *br, const char *port, int64_t rate_k
 		ofp_match m = { .fields = OFPM_IN_PORT, .in_port = (uint32_t)ofp };
 		of_add(c, &b, 0, 100, CK_METER, ofp, &m, (uint32_t)ofp, false, 1);
 	}
-	r = of_commit(c, &b, &ign, 1, err);
-	if (!r)
-		revalidated(o);
-	return r;
+	return of_commit(o, c, &b, &ign, 1, err);
 }
 
 /* A match on in_port and eth_src (mac already checked). */
@@ -1145,10 +1145,7 @@ static int lock_apply(ovsb *o, const char *br, const char *port, netb_lock mode,
 			of_add(c, &fb, 1, 300, CK_LOCK, ofp, &ll, 0, true, -1);
 		}
 	}
-	r = of_commit(c, &fb, NULL, 0, err);
-	if (!r)
-		revalidated(o);
-	return r;
+	return of_commit(o, c, &fb, NULL, 0, err);
 }
 
 /* meter_apply, remembered for on_restart. */
